@@ -1,0 +1,66 @@
+# Safer Trafford Surveys. `make run` serves the app; `make test` runs every test.
+# Each step does its work once and again only when its inputs change.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test install assets database browser lint format clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: install assets database ## Set everything up and serve on http://127.0.0.1:5000 (SQLite, demo data)
+	@echo "Serving Safer Trafford Surveys on http://$(HOST):$(PORT)/"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install assets browser ## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+install: $(VENV)/.installed ## Create the virtualenv and install the Python dependencies
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+ASSET_SOURCES := $(shell find assets -type f 2>/dev/null)
+
+assets: survey_app/static/dist/.built ## Build the CSS and JavaScript from GOV.UK Frontend
+
+survey_app/static/dist/.built: node_modules/.installed $(ASSET_SOURCES)
+	npm run --silent build
+	touch $@
+
+database: install ## Migrate the database, check the questionnaires and load the demo data
+	$(FLASK) db upgrade
+	$(FLASK) questionnaires check
+	$(FLASK) seed-demo
+
+browser: ## Install Debian's Chromium and fonts for the browser tests (once)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	fi
+
+lint: install ## Check the code style
+	$(BIN)/ruff check .
+
+format: install ## Fix what the style checker can fix
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean: ## Remove the virtualenv, node_modules and built assets (keeps instance/ data)
+	rm -rf $(VENV) node_modules survey_app/static/dist

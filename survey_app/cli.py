@@ -1,0 +1,110 @@
+"""`flask --app wsgi ...` commands. Each says what it did and exits non-zero on a fault."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+from .models import QuestionnaireVersion
+from .questionnaire import QuestionnaireError, load_questionnaire
+from .questionnaire.loader import questionnaire_files
+from .registry import load_registry
+
+questionnaires_cli = AppGroup("questionnaires", help="Check the questionnaire files.")
+
+
+def _published_checksums() -> dict[tuple[str, int], str] | None:
+    """Checksums of published versions, or None when the database is not set up."""
+    try:
+        rows = db.session.execute(
+            sa.select(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version,
+                      QuestionnaireVersion.checksum)
+        ).all()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return None
+    return {(qid, version): checksum for qid, version, checksum in rows}
+
+
+@questionnaires_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check(paths: tuple[Path, ...]) -> None:
+    """Validate questionnaire files (default: every file in the questionnaires folder)."""
+    directory = Path(current_app.config["QUESTIONNAIRE_DIR"])
+    files = list(paths) or list(questionnaire_files(directory))
+    if not files:
+        raise click.ClickException(f"no questionnaire files found in {directory}")
+    faults = 0
+    for path in files:
+        try:
+            questionnaire = load_questionnaire(path)
+        except QuestionnaireError as error:
+            click.echo(f"error: {error}", err=True)
+            faults += 1
+            continue
+        click.echo(f"ok: {path} ({questionnaire.id} version {questionnaire.version}, "
+                   f"{len(questionnaire.questions)} questions)")
+    if not paths and not faults:
+        faults += _check_published(directory)
+    if faults:
+        raise SystemExit(1)
+
+
+def _check_published(directory: Path) -> int:
+    """A published version whose file has since changed would make old answers mean something else."""
+    published = _published_checksums()
+    if not published:
+        return 0
+    faults = 0
+    for item in load_registry(str(directory)).values():
+        questionnaire = item.questionnaire
+        stored = published.get((questionnaire.id, questionnaire.version))
+        if stored and stored != item.checksum:
+            click.echo(
+                f"error: {questionnaire.source_file}: version {questionnaire.version} has already been "
+                "answered, and the file has changed since: give the changed questionnaire a new version",
+                err=True,
+            )
+            faults += 1
+    return faults
+
+
+@click.command("seed-demo")
+@click.option("--count", default=600, show_default=True, help="Demo responses per survey with measures.")
+def seed_demo_command(count: int) -> None:
+    """Publish the questionnaires and add demonstration responses (once)."""
+    from .demo import seed_demo
+    from .survey.store import snapshot_for
+
+    registry = current_app.extensions["questionnaires"]
+    if not registry:
+        raise click.ClickException("no questionnaires are loaded: run `flask questionnaires check`")
+    for published in registry.values():
+        snapshot_for(published)
+        questionnaire = published.questionnaire
+        if questionnaire.measures:
+            added = seed_demo(published, count)
+            state = f"added {added} demo responses" if added else "demo responses already present"
+        else:
+            state = "published"
+        click.echo(f"{questionnaire.id} version {questionnaire.version}: {state}")
+
+
+@click.command("purge-expired")
+def purge_expired_command() -> None:
+    """Delete the answers of surveys left idle past SURVEY_IDLE_MINUTES."""
+    from .survey.store import purge_expired
+
+    removed = purge_expired()
+    click.echo(f"deleted {removed} idle survey session(s)")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(questionnaires_cli)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(purge_expired_command)

@@ -1,0 +1,66 @@
+"""Error pages in the service's own style. None of them shows a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def _page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    status = error.code or 500
+    if status == 404:
+        return _page(404, _("Page not found"), _("If you typed the web address, check it is correct."))
+    if status == 405:
+        return _page(405, _("Sorry, that did not work"), _("This page cannot be used in that way."))
+    if status == 413:
+        return _page(
+            413, _("What you sent was too large"), _("Go back, shorten your answer and try again.")
+        )
+    if status == 400:
+        return _page(400, _("Sorry, that did not work"), _("Go back and try again."))
+    if status == 503:
+        return _service_unavailable(error)
+    return _page(status, _("Sorry, that did not work"), _("Go back and try again."))
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return _page(
+        400,
+        _("This page has expired"),
+        _("For your security, the page timed out or was opened in another window. "
+          "Go back, refresh the page and try again."),
+    )
+
+
+def _service_unavailable(error: Exception) -> tuple[str, int]:
+    log.warning("service unavailable: %s", error)
+    return _page(
+        503,
+        _("Sorry, the service is busy"),
+        _("Your answers so far are saved. Please try again in a few minutes."),
+    )
+
+
+def _server_error(error: Exception) -> tuple[str, int]:
+    log.exception("unhandled error", exc_info=error)
+    return _page(500, _("Sorry, there is a problem with the service"), _("Please try again later."))
+
+
+def init_errors(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    # A database that cannot be reached is a temporary fault: say so, with a 503.
+    app.register_error_handler(sa.exc.OperationalError, _service_unavailable)
+    app.register_error_handler(sa.exc.InterfaceError, _service_unavailable)
+    app.register_error_handler(Exception, _server_error)

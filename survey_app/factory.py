@@ -1,0 +1,49 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import models  # noqa: F401 - the tables must be known to the migrations
+from .config import load_config
+from .database import init_database
+from .errors import init_errors
+from .extensions import csrf, db, migrate
+from .i18n import init_i18n
+from .registry import init_registry
+from .security import init_security
+from .templating import init_templating
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment; `overrides` is for tests."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(load_config())
+    if overrides:
+        app.config.update(overrides)
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(minutes=app.config["SURVEY_IDLE_MINUTES"])
+    logging.basicConfig(level=logging.INFO)
+
+    init_security(app)
+    init_database(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
+    csrf.init_app(app)
+    init_i18n(app)
+    init_registry(app)
+    init_templating(app)
+    init_errors(app)
+
+    from . import cli, health, home
+    from .survey import routes as survey_routes
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(survey_routes.bp)
+    cli.register(app)
+    return app
+

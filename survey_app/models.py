@@ -1,0 +1,96 @@
+"""Database tables: published questionnaires, surveys in progress and responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A moment in UTC, stored without a zone and always read back as aware.
+
+    SQLite has no time zones; storing naive UTC everywhere keeps comparisons
+    the same on both databases.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("datetimes stored must be timezone-aware")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return value.replace(tzinfo=dt.UTC) if value is not None else None
+
+
+class QuestionnaireVersion(db.Model):
+    """A questionnaire as it was when it was first answered: what a response's codes mean."""
+
+    __tablename__ = "questionnaire_version"
+    __table_args__ = (sa.UniqueConstraint("questionnaire_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(sa.String(64))
+    version: Mapped[int]
+    checksum: Mapped[str] = mapped_column(sa.String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SurveySession(db.Model):
+    """Answers saved page by page while a respondent works through a survey.
+
+    The browser holds a random token; only its SHA-256 is stored, so the
+    table alone cannot be used to take over a respondent's survey.
+    """
+
+    __tablename__ = "survey_session"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(sa.String(64))
+    questionnaire_version: Mapped[int]
+    language: Mapped[str] = mapped_column(sa.String(16))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id", ondelete="SET NULL"))
+
+    response: Mapped[Response | None] = relationship()
+
+
+class Response(db.Model):
+    """One submitted survey."""
+
+    __tablename__ = "response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire_version.id"))
+    questionnaire_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    questionnaire_version: Mapped[int]
+    language: Mapped[str] = mapped_column(sa.String(16))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # "web" for a resident's answers; "demo" for generated demonstration data.
+    source: Mapped[str] = mapped_column(sa.String(16), default="web")
+    # One response per survey session, even if "Submit" is pressed twice at once.
+    session_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    questionnaire_snapshot: Mapped[QuestionnaireVersion] = relationship()

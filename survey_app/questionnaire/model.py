@@ -1,0 +1,133 @@
+"""The questionnaire as plain data: questions, choices, conditions and measures.
+
+Nothing here knows about the web. Objects are immutable so one loaded
+questionnaire can be shared by every request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DONT_KNOW = "dont_know"
+PREFER_NOT_TO_SAY = "prefer_not_to_say"
+
+# Question types whose answer is one of a fixed list of choices.
+CHOICE_TYPES = frozenset({"single_choice", "multiple_choice", "agreement", "rating", "yes_no"})
+QUESTION_TYPES = CHOICE_TYPES | frozenset({"free_text", "number", "date", "postcode"})
+
+# The end of the questions: the "Check your answers" page.
+END = "check_answers"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    hint: str | None = None
+    # An exclusive choice cannot be combined with others in a multiple choice.
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A test on earlier answers, written in the file as `show_if` or `when`.
+
+    `op` is one of: equals, in, not_in, answered, not_answered, all, any, not.
+    """
+
+    op: str
+    answer: str | None = None
+    values: tuple[str, ...] = ()
+    children: tuple[Condition, ...] = ()
+
+    def referenced_answers(self) -> set[str]:
+        found = {self.answer} if self.answer else set()
+        for child in self.children:
+            found |= child.referenced_answers()
+        return found
+
+
+@dataclass(frozen=True)
+class Route:
+    when: Condition
+    goto: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A KPI measure declared beside its question.
+
+    `positive` answers count towards the measure; answers in
+    `excluded_from_base` are left out of the denominator, as is a skipped
+    question.
+    """
+
+    id: str
+    label: str
+    positive: tuple[str, ...]
+    excluded_from_base: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    title: str
+    hint: str | None = None
+    required: bool = True
+    choices: tuple[Choice, ...] = ()
+    show_if: Condition | None = None
+    routes: tuple[Route, ...] = ()
+    measure: Measure | None = None
+    # Type-specific settings: max_length, min, max, suffix, allow_partial,
+    # allow_approximate, allow_future, width.
+    settings: dict[str, Any] = field(default_factory=dict)
+    # Custom error messages, keyed by error code.
+    errors: dict[str, str] = field(default_factory=dict)
+    # Used by the weighting in analysis/ (e.g. "age_band").
+    weighting_variable: str | None = None
+    # A short label for the check answers page and exports.
+    short_label: str | None = None
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        return tuple(choice.value for choice in self.choices)
+
+    def choice(self, value: str) -> Choice | None:
+        for choice in self.choices:
+            if choice.value == value:
+                return choice
+        return None
+
+    def label_for(self, value: str) -> str:
+        choice = self.choice(value)
+        return choice.label if choice else value
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    id: str
+    version: int
+    title: str
+    description: str
+    questions: tuple[Question, ...]
+    # Paragraphs for the start page.
+    introduction: tuple[str, ...] = ()
+    # Minutes the survey is expected to take, shown on the start page.
+    minutes: int | None = None
+    source_file: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {q.id: q for q in self.questions})
+        object.__setattr__(self, "_index", {q.id: i for i, q in enumerate(self.questions)})
+
+    def question(self, question_id: str) -> Question | None:
+        return self._by_id.get(question_id)  # type: ignore[attr-defined]
+
+    def index_of(self, question_id: str) -> int:
+        return self._index[question_id]  # type: ignore[attr-defined]
+
+    @property
+    def measures(self) -> tuple[tuple[Question, Measure], ...]:
+        return tuple((q, q.measure) for q in self.questions if q.measure)

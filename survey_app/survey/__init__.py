@@ -1,0 +1,1 @@
+"""The resident's journey through a survey: start, questions, check answers, confirmation."""

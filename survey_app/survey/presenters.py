@@ -1,0 +1,111 @@
+"""Questions and answers turned into what the templates show, in the page's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import format_date, format_number
+from flask_babel import gettext as _
+
+from ..i18n import qtext
+from ..questionnaire import AnswerError, Choice, Question, Questionnaire
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    value: str
+    label: str
+    hint: str
+    exclusive: bool
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: str
+    type: str
+    title: str
+    hint: str
+    choices: tuple[ChoiceView, ...]
+    settings: dict[str, Any]
+    # Exclusive choices ("Don't know", "Prefer not to say") follow an "or" divider.
+    first_exclusive: str | None
+
+
+def _choice(questionnaire: Questionnaire, question: Question, choice: Choice) -> ChoiceView:
+    key = f"{question.id}.choice.{choice.value}"
+    return ChoiceView(
+        value=choice.value,
+        label=qtext(questionnaire.id, key, choice.label),
+        hint=qtext(questionnaire.id, f"{key}.hint", choice.hint),
+        exclusive=choice.exclusive,
+    )
+
+
+def question_view(questionnaire: Questionnaire, question: Question) -> QuestionView:
+    choices = tuple(_choice(questionnaire, question, choice) for choice in question.choices)
+    # Only a trailing run of exclusive choices is set apart; an exclusive
+    # choice in the middle of a scale stays where the author put it.
+    first_exclusive = None
+    for choice in reversed(choices):
+        if not choice.exclusive:
+            break
+        first_exclusive = choice.value
+    if first_exclusive == (choices[0].value if choices else None):
+        first_exclusive = None
+    return QuestionView(
+        id=question.id,
+        type=question.type,
+        title=qtext(questionnaire.id, f"{question.id}.title", question.title),
+        hint=qtext(questionnaire.id, f"{question.id}.hint", question.hint),
+        choices=choices,
+        settings=question.settings,
+        first_exclusive=first_exclusive,
+    )
+
+
+def short_label(questionnaire: Questionnaire, question: Question) -> str:
+    if question.short_label:
+        return qtext(questionnaire.id, f"{question.id}.short_label", question.short_label)
+    return qtext(questionnaire.id, f"{question.id}.title", question.title)
+
+
+_MONTH_ONLY = "MMMM y"
+
+
+def _date_text(value: dict[str, Any]) -> str:
+    import datetime as dt
+
+    year, month, day = value["year"], value.get("month"), value.get("day")
+    if month and day:
+        text = format_date(dt.date(year, month, day), "long")
+    elif month:
+        text = format_date(dt.date(year, month, 1), _MONTH_ONLY)
+    else:
+        text = str(year)
+    if value.get("approximate"):
+        return _("About %(date)s", date=text)
+    return text
+
+
+def answer_lines(questionnaire: Questionnaire, question: Question, value: Any) -> list[str]:
+    """An answer as lines of text for the check answers page."""
+    if value is None:
+        return [_("Not answered")]
+    if question.type == "multiple_choice":
+        return [qtext(questionnaire.id, f"{question.id}.choice.{v}", question.label_for(v)) for v in value]
+    if question.choices:
+        return [qtext(questionnaire.id, f"{question.id}.choice.{value}", question.label_for(value))]
+    if question.type == "number":
+        suffix = question.settings.get("suffix")
+        number = format_number(value)
+        if suffix:
+            return [f"{number} {qtext(questionnaire.id, f'{question.id}.suffix', suffix)}"]
+        return [number]
+    if question.type == "date":
+        return [_date_text(value)]
+    return str(value).split("\n")
+
+
+def error_summary(errors: list[tuple[AnswerError, str]]) -> list[dict[str, str]]:
+    return [{"text": message, "href": f"#{error.field}"} for error, message in errors]

@@ -1,0 +1,230 @@
+"""The pages of a survey. Each view is thin: the questionnaire model decides."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..i18n import current_language, qtext
+from ..questionnaire import (
+    Question,
+    first_unanswered,
+    next_question,
+    parse_answer,
+    path,
+    previous_question,
+    raw_from_value,
+)
+from ..registry import Published, get_published
+from . import store
+from .messages import error_message
+from .presenters import answer_lines, error_summary, question_view, short_label
+
+bp = Blueprint("survey", __name__, url_prefix="/surveys")
+
+_SESSION_KEY = "surveys"
+
+
+def _published(questionnaire_id: str) -> Published:
+    published = get_published(questionnaire_id)
+    if published is None:
+        abort(404)
+    return published
+
+
+def _token(questionnaire_id: str) -> str | None:
+    return session.get(_SESSION_KEY, {}).get(questionnaire_id)
+
+
+def _remember_token(questionnaire_id: str, token: str) -> None:
+    session.permanent = True
+    session[_SESSION_KEY] = {**session.get(_SESSION_KEY, {}), questionnaire_id: token}
+
+
+def _current(published: Published) -> store.SurveySession | WerkzeugResponse:
+    """The respondent's survey in progress, or the page to send them to instead."""
+    questionnaire = published.questionnaire
+    token = _token(questionnaire.id)
+    if token is None:
+        return redirect(url_for("survey.start", questionnaire_id=questionnaire.id))
+    try:
+        row = store.load_session(token, questionnaire)
+    except store.Expired:
+        return redirect(url_for("survey.timed_out", questionnaire_id=questionnaire.id))
+    if row is None:
+        return redirect(url_for("survey.timed_out", questionnaire_id=questionnaire.id))
+    return row
+
+
+def _question_url(questionnaire_id: str, question: Question | None, **params: str) -> str:
+    if question is None:
+        return url_for("survey.check_answers", questionnaire_id=questionnaire_id)
+    return url_for("survey.question", questionnaire_id=questionnaire_id, question_id=question.id, **params)
+
+
+@bp.get("/<questionnaire_id>")
+def start(questionnaire_id: str):
+    published = _published(questionnaire_id)
+    questionnaire = published.questionnaire
+    in_progress = False
+    token = _token(questionnaire.id)
+    if token:
+        try:
+            row = store.load_session(token, questionnaire)
+            in_progress = bool(row and row.response is None and row.answers)
+        except store.Expired:
+            in_progress = False
+    return render_template("survey/start.html", questionnaire=questionnaire, in_progress=in_progress)
+
+
+@bp.post("/<questionnaire_id>/start")
+def begin(questionnaire_id: str):
+    published = _published(questionnaire_id)
+    questionnaire = published.questionnaire
+    token = _token(questionnaire.id)
+    row = None
+    if token:
+        try:
+            row = store.load_session(token, questionnaire)
+        except store.Expired:
+            row = None
+    if row is None or row.response is not None:
+        # Clearing out surveys left idle here keeps the table small without a scheduler.
+        store.purge_expired()
+        token = store.start_session(questionnaire, current_language())
+        _remember_token(questionnaire.id, token)
+        return redirect(_question_url(questionnaire.id, questionnaire.questions[0]))
+    return redirect(_question_url(questionnaire.id, first_unanswered(questionnaire, row.answers)))
+
+
+@bp.route("/<questionnaire_id>/questions/<question_id>", methods=["GET", "POST"])
+def question(questionnaire_id: str, question_id: str):
+    published = _published(questionnaire_id)
+    questionnaire = published.questionnaire
+    current = questionnaire.question(question_id)
+    if current is None:
+        abort(404)
+    row = _current(published)
+    if isinstance(row, WerkzeugResponse):
+        return row
+    if row.response is not None:
+        return redirect(url_for("survey.confirmation", questionnaire_id=questionnaire.id))
+
+    answers = row.answers
+    on_path = [q.id for q in path(questionnaire, answers)]
+    pending = first_unanswered(questionnaire, answers)
+    reachable = current.id in on_path and (
+        pending is None or on_path.index(current.id) <= on_path.index(pending.id)
+    )
+    if not reachable:
+        # Routing has moved on (or the page was reached out of order).
+        return redirect(_question_url(questionnaire.id, pending))
+
+    changing = (request.values.get("change") == "1")
+    error_pairs = []
+    if request.method == "POST":
+        parsed = parse_answer(current, request.form.to_dict(flat=False))
+        if parsed.error is None:
+            store.save_answer(row, current.id, parsed.value, current_language())
+            if changing:
+                # A changed answer may open questions not yet asked: ask them,
+                # still in "change" mode, then return to the check page.
+                pending = first_unanswered(questionnaire, row.answers)
+                if pending is None:
+                    return redirect(_question_url(questionnaire.id, None))
+                return redirect(_question_url(questionnaire.id, pending, change="1"))
+            target = next_question(questionnaire, row.answers, current.id)
+            return redirect(_question_url(questionnaire.id, target))
+        raw = parsed.raw
+        error_pairs = [(parsed.error, error_message(questionnaire, current, parsed.error))]
+    else:
+        store.touch(row)
+        raw = raw_from_value(current, answers.get(current.id))
+
+    if changing:
+        back_url = url_for("survey.check_answers", questionnaire_id=questionnaire.id)
+    else:
+        previous = previous_question(questionnaire, answers, current.id)
+        back_url = (
+            _question_url(questionnaire.id, previous)
+            if previous
+            else url_for("survey.start", questionnaire_id=questionnaire.id)
+        )
+    return render_template(
+        "survey/question.html",
+        questionnaire=questionnaire,
+        question=question_view(questionnaire, current),
+        raw=raw,
+        error=error_pairs[0][1] if error_pairs else None,
+        error_field=error_pairs[0][0].field if error_pairs else None,
+        errors=error_summary(error_pairs),
+        back_url=back_url,
+        changing=changing,
+    )
+
+
+@bp.route("/<questionnaire_id>/check-answers", methods=["GET", "POST"])
+def check_answers(questionnaire_id: str):
+    published = _published(questionnaire_id)
+    questionnaire = published.questionnaire
+    row = _current(published)
+    if isinstance(row, WerkzeugResponse):
+        return row
+    if row.response is not None:
+        return redirect(url_for("survey.confirmation", questionnaire_id=questionnaire.id))
+    pending = first_unanswered(questionnaire, row.answers)
+    if pending is not None:
+        return redirect(_question_url(questionnaire.id, pending))
+
+    if request.method == "POST":
+        store.submit(row, published)
+        return redirect(url_for("survey.confirmation", questionnaire_id=questionnaire.id))
+
+    store.touch(row)
+    route = path(questionnaire, row.answers)
+    rows = [
+        {
+            "key": short_label(questionnaire, q),
+            "lines": answer_lines(questionnaire, q, row.answers.get(q.id)),
+            "href": _question_url(questionnaire.id, q, change="1"),
+            "id": q.id,
+        }
+        for q in route
+    ]
+    return render_template(
+        "survey/check_answers.html",
+        questionnaire=questionnaire,
+        rows=rows,
+        back_url=_question_url(questionnaire.id, route[-1]),
+    )
+
+
+@bp.get("/<questionnaire_id>/confirmation")
+def confirmation(questionnaire_id: str):
+    published = _published(questionnaire_id)
+    questionnaire = published.questionnaire
+    row = _current(published)
+    if isinstance(row, WerkzeugResponse):
+        return row
+    if row.response is None:
+        return redirect(url_for("survey.check_answers", questionnaire_id=questionnaire.id))
+    return render_template(
+        "survey/confirmation.html", questionnaire=questionnaire, reference=row.response.reference
+    )
+
+
+@bp.get("/<questionnaire_id>/timed-out")
+def timed_out(questionnaire_id: str):
+    published = _published(questionnaire_id)
+    surveys = dict(session.get(_SESSION_KEY, {}))
+    if surveys.pop(published.questionnaire.id, None):
+        session[_SESSION_KEY] = surveys
+    return render_template(
+        "survey/timed_out.html",
+        questionnaire=published.questionnaire,
+        minutes=store.idle_limit().total_seconds() // 60,
+    )
+
+
+def survey_title(questionnaire) -> str:
+    return qtext(questionnaire.id, "title", questionnaire.title)

@@ -1,0 +1,29 @@
+"""Jinja set-up: our templates beside the GOV.UK Frontend macros."""
+
+from __future__ import annotations
+
+from flask import Flask
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from .i18n import current_language, html_lang, qtext, text_direction
+
+
+def _page_language() -> dict[str, str]:
+    code = current_language()
+    return {"code": code, "html_lang": html_lang(code), "dir": text_direction(code)}
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            app.jinja_loader,
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.globals.update(qtext=qtext)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def page_globals() -> dict[str, object]:
+        return {"page_language": _page_language(), "service_name": "Safer Trafford Surveys"}
