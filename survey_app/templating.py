@@ -20,6 +20,7 @@ def init_templating(app: Flask) -> None:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(qtext=qtext)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
