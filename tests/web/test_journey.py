@@ -207,3 +207,28 @@ def test_purge_removes_only_idle_surveys(app, client):
         db.session.commit()
         assert purge_expired() == 1
         assert len(db.session.scalars(sa.select(SurveySession)).all()) == 1
+
+
+def test_two_submits_at_the_same_moment_store_one_response(app, client):
+    import threading
+
+    visitor = Visitor(client)
+    check = answer_all(visitor, ANSWERS)
+    cookie = client.get_cookie("sts_session").value
+    data = check.form_fields()
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def press_send() -> None:
+        own = app.test_client()
+        own.set_cookie("sts_session", cookie)
+        barrier.wait()
+        statuses.append(own.post(check.url, data=data).status_code)
+
+    threads = [threading.Thread(target=press_send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * 4
+    assert len(stored_responses(app)) == 1
