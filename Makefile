@@ -10,16 +10,16 @@ PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install assets database browser lint format clean
+.PHONY: help run test install assets catalogs translations database browser lint format clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: install assets database ## Set everything up and serve on http://127.0.0.1:5000 (SQLite, demo data)
+run: install assets catalogs database ## Set everything up and serve on http://127.0.0.1:5000 (SQLite, demo data)
 	@echo "Serving Safer Trafford Surveys on http://$(HOST):$(PORT)/"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install assets browser ## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
+test: install assets catalogs browser ## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -43,6 +43,21 @@ assets: survey_app/static/dist/.built ## Build the CSS and JavaScript from GOV.U
 survey_app/static/dist/.built: node_modules/.installed $(ASSET_SOURCES)
 	npm run --silent build
 	touch $@
+
+CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
+
+catalogs: install $(CATALOGS:.po=.mo) ## Compile the translation catalogs the app reads
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile -i $< -o $@ -l $* >/dev/null
+
+translations: install ## Extract every string into the template, update each catalog, compile them
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+		-c "Translators:" -o translations/messages.pot .
+	@if [ -n "$(CATALOGS)" ]; then \
+		$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete -w 100; \
+	fi
+	$(MAKE) --no-print-directory catalogs
 
 database: install ## Migrate the database, check the questionnaires and load the demo data
 	$(FLASK) db upgrade

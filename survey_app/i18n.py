@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel import Locale
-from flask import Flask, current_app, request, session
+from flask import Flask, Response, current_app, request
 from flask_babel import get_locale, pgettext
 
 DEFAULT_LANGUAGE = "en"
-RIGHT_TO_LEFT = frozenset({"ar", "fa", "ur", "he"})
+RIGHT_TO_LEFT = frozenset({"ar", "fa", "ur", "he", "ps", "sd", "ug", "yi"})
+# English first, then Trafford's most common main languages in the 2021 Census.
+# A language with a catalog but not listed here follows, in code order.
+CENSUS_ORDER = ("en", "ur", "pl", "ar", "zh_Hant", "zh_Hans", "pa", "fa", "ml", "es", "gu")
+LANGUAGE_COOKIE = "sts_lang"
 
 
 @cache
 def _available(translations_dir: str) -> tuple[str, ...]:
-    found = [DEFAULT_LANGUAGE]
-    for catalog in sorted(Path(translations_dir).glob("*/LC_MESSAGES/messages.po")):
-        found.append(catalog.parent.parent.name)
-    return tuple(dict.fromkeys(found))
+    found = {DEFAULT_LANGUAGE}
+    for catalog in Path(translations_dir).glob("*/LC_MESSAGES/messages.po"):
+        found.add(catalog.parent.parent.name)
+    ranked = [code for code in CENSUS_ORDER if code in found]
+    return tuple(ranked + sorted(found - set(ranked)))
 
 
 def available_languages() -> tuple[str, ...]:
@@ -37,16 +43,36 @@ def _match_accept_language(languages: tuple[str, ...]) -> str | None:
     return str(match) if match else None
 
 
-def select_language() -> str:
-    languages = available_languages()
+def requested_language() -> str | None:
+    """The language asked for with ?lang=, if it is one we have."""
     asked = request.args.get("lang", "").replace("-", "_")
-    if asked in languages:
-        session["lang"] = asked
+    return asked if asked in available_languages() else None
+
+
+def select_language() -> str:
+    """?lang= first, then the language chosen before, then the browser's preference.
+
+    The choice is kept in a cookie of its own, so it outlives a survey that
+    timed out and the session that went with it.
+    """
+    languages = available_languages()
+    asked = requested_language()
+    if asked:
         return asked
-    remembered = session.get("lang")
+    remembered = request.cookies.get(LANGUAGE_COOKIE)
     if remembered in languages:
         return remembered
     return _match_accept_language(languages) or DEFAULT_LANGUAGE
+
+
+def _remember_language(response: Response) -> Response:
+    asked = requested_language()
+    if asked and request.cookies.get(LANGUAGE_COOKIE) != asked:
+        response.set_cookie(
+            LANGUAGE_COOKIE, asked, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
 
 
 def current_language() -> str:
@@ -68,6 +94,23 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_links() -> list[dict[str, str | bool]]:
+    """The language switcher: each language in its own name, linking to this page in it."""
+    current = current_language()
+    keep = {"change": "1"} if request.args.get("change") == "1" else {}
+    links = []
+    for code in available_languages():
+        query = urlencode({**keep, "lang": code})
+        links.append({
+            "code": code,
+            "lang": html_lang(code),
+            "name": language_name(code),
+            "href": f"{request.path}?{query}",
+            "current": code == current,
+        })
+    return links
+
+
 def qtext(questionnaire_id: str, key: str, text: str | None) -> str:
     """Questionnaire text through the catalogs, with a context naming where it is used."""
     if not text:
@@ -82,3 +125,4 @@ def init_i18n(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = app.config["TRANSLATIONS_DIR"]
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LANGUAGE
     babel.init_app(app, locale_selector=select_language)
+    app.after_request(_remember_language)

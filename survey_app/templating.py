@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
-from .i18n import current_language, html_lang, qtext, text_direction
+from .i18n import current_language, html_lang, language_links, qtext, text_direction
 
 
 def _page_language() -> dict[str, str]:
@@ -27,4 +27,4 @@ def init_templating(app: Flask) -> None:
 
     @app.context_processor
     def page_globals() -> dict[str, object]:
-        return {"page_language": _page_language(), "service_name": "Safer Trafford Surveys"}
+        return {"page_language": _page_language(), "language_links": language_links}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import format_date, format_number
+from flask_babel import format_date, format_number, get_locale, ngettext
 from flask_babel import gettext as _
 
 from ..i18n import qtext
@@ -109,3 +109,38 @@ def answer_lines(questionnaire: Questionnaire, question: Question, value: Any) -
 
 def error_summary(errors: list[tuple[AnswerError, str]]) -> list[dict[str, str]]:
     return [{"text": message, "href": f"#{error.field}"} for error, message in errors]
+
+
+def _plural_samples() -> dict[str, int]:
+    """One number for each plural category of the page's language (CLDR: zero, one, two, few...)."""
+    rule = get_locale().plural_form
+    samples: dict[str, int] = {}
+    for number in range(0, 1001):
+        samples.setdefault(rule(number), number)
+    return samples
+
+
+def character_count_texts(max_length: int) -> dict[str, Any]:
+    """The character count's messages in the page's language, with every plural form it needs.
+
+    GOV.UK Frontend's script picks a form by the browser's plural rules and
+    fills in %{count}; without JavaScript only the description is shown.
+    """
+    count = "%{count}"
+    samples = _plural_samples().items()
+    return {
+        "textareaDescriptionText": ngettext(
+            "You can enter up to %(count)s character", "You can enter up to %(count)s characters",
+            max_length, count=count),
+        "charactersUnderLimitText": {
+            tag: ngettext("You have %(count)s character remaining", "You have %(count)s characters remaining",
+                          number, count=count)
+            for tag, number in samples
+        },
+        "charactersAtLimitText": _("You have 0 characters remaining"),
+        "charactersOverLimitText": {
+            tag: ngettext("You have %(count)s character too many", "You have %(count)s characters too many",
+                          number, count=count)
+            for tag, number in samples
+        },
+    }

@@ -18,7 +18,7 @@ from ..questionnaire import (
 from ..registry import Published, get_published
 from . import store
 from .messages import error_message
-from .presenters import answer_lines, error_summary, question_view, short_label
+from .presenters import answer_lines, character_count_texts, error_summary, question_view, short_label
 
 bp = Blueprint("survey", __name__, url_prefix="/surveys")
 
@@ -160,6 +160,9 @@ def question(questionnaire_id: str, question_id: str):
         errors=error_summary(error_pairs),
         back_url=back_url,
         changing=changing,
+        character_count=(
+            character_count_texts(current.settings["max_length"]) if current.type == "free_text" else {}
+        ),
     )
 
 
