@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from babel import Locale
+from babel.core import UnknownLocaleError, get_global
 from flask import Flask, Response, current_app, request
 from flask_babel import get_locale, pgettext
 
@@ -32,15 +33,31 @@ def available_languages() -> tuple[str, ...]:
     return _available(current_app.config["TRANSLATIONS_DIR"])
 
 
-def _match_accept_language(languages: tuple[str, ...]) -> str | None:
-    """The best supported language for the browser's Accept-Language.
+def _candidates(tag: str) -> list[str]:
+    """Our codes that could serve a browser's language tag, best first.
 
-    Babel negotiates with aliases, so zh-TW and zh-HK reach zh_Hant and
-    zh-CN reaches zh_Hans.
+    Babel fills in the likely script, so zh-HK and zh-TW give zh_Hant and
+    zh-CN and plain zh give zh_Hans.
     """
-    preferred = [value.replace("-", "_") for value, _ in request.accept_languages]
-    match = Locale.negotiate(preferred, list(languages), sep="_")
-    return str(match) if match else None
+    try:
+        locale = Locale.parse(tag.replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return []
+    script = locale.script
+    if not script:
+        likely = get_global("likely_subtags").get(locale.language)
+        script = Locale.parse(likely).script if likely else None
+    candidates = [f"{locale.language}_{script}"] if script else []
+    return [*candidates, locale.language]
+
+
+def _match_accept_language(languages: tuple[str, ...]) -> str | None:
+    """The best language we have for the browser's Accept-Language, in its order of preference."""
+    for tag, _quality in request.accept_languages:
+        for candidate in _candidates(tag):
+            if candidate in languages:
+                return candidate
+    return None
 
 
 def requested_language() -> str | None:

@@ -180,6 +180,8 @@ def check_answers(questionnaire_id: str):
         return redirect(_question_url(questionnaire.id, pending))
 
     if request.method == "POST":
+        # The language the respondent finished in, which is the one they chose last.
+        row.language = current_language()
         store.submit(row, published)
         return redirect(url_for("survey.confirmation", questionnaire_id=questionnaire.id))
 
