@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from . import models  # noqa: F401 - the tables must be known to the migrations
+from .assets import init_assets
 from .config import load_config
 from .database import init_database
 from .errors import init_errors
@@ -27,7 +27,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(minutes=app.config["SURVEY_IDLE_MINUTES"])
-    logging.basicConfig(level=logging.INFO)
 
     init_security(app)
     init_database(app)
@@ -36,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_i18n(app)
     init_registry(app)
     init_templating(app)
+    init_assets(app)
     init_errors(app)
 
     from . import cli, health, home

@@ -138,3 +138,14 @@ def test_answers_never_appear_in_urls(app, client):
         from survey_app.extensions import db
 
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+
+
+def test_static_files_are_versioned_and_cached_for_a_year(client):
+    page = Visitor(client).get(START)
+    stylesheet = page.soup.find("link", rel="stylesheet")["href"]
+    assert "?v=" in stylesheet
+    response = client.get(stylesheet)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    unversioned = client.get(stylesheet.split("?")[0])
+    assert "immutable" not in unversioned.headers.get("Cache-Control", "")
