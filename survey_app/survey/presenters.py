@@ -115,7 +115,8 @@ def _plural_samples() -> dict[str, int]:
     """One number for each plural category of the page's language (CLDR: zero, one, two, few...)."""
     rule = get_locale().plural_form
     samples: dict[str, int] = {}
-    for number in range(0, 1001):
+    # Zero last: where CLDR counts 0 as "one" (Panjabi, for one), 1 is the truer sample.
+    for number in [*range(1, 1001), 0]:
         samples.setdefault(rule(number), number)
     return samples
 
