@@ -1,0 +1,347 @@
+"""Command line: ``python -m analysis rake|estimate|compare|samplesize``.
+
+Bad input (a missing file or column, an outcome that is not 0/1, negative or missing weights, an
+unknown method...) prints one line starting ``error:`` on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .change import above_target, compare_waves
+from .design import Design, DesignError, codes_of
+from .intervals import METHODS, MethodError
+from .planning import PlanningError, power_for, sample_size
+from .proportions import OutcomeError, estimate_proportions
+from .raking import RakingError, Trim, rake, raked_design, read_margins
+
+ESTIMATE_COLUMNS = [
+    "domain",
+    "n",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "df",
+    "deff",
+    "n_eff",
+    "method",
+    "level",
+]
+
+
+class InputError(ValueError):
+    """Input the user must fix; reported as one line."""
+
+
+def _read_csv(path: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"no such file: {path}")
+    try:
+        return pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path} as CSV: {str(exc).splitlines()[0]}") from exc
+
+
+def _column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
+    if name not in df.columns:
+        raise InputError(f"{what} column {name!r} is not in the data")
+    return df[name]
+
+
+def _numeric(df: pd.DataFrame, name: str, what: str) -> np.ndarray:
+    col = _column(df, name, what)
+    values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
+    bad = col.notna().to_numpy() & np.isnan(values)
+    if bad.any():
+        raise InputError(f"{what} column {name!r} has a non-numeric value {col[bad].iloc[0]!r}")
+    return values
+
+
+def _weights(df: pd.DataFrame, name: str | None) -> np.ndarray | None:
+    if name is None:
+        return None
+    w = _numeric(df, name, "weight")
+    if np.isnan(w).any():
+        raise InputError(f"weight column {name!r} has missing values")
+    if (w < 0).any():
+        raise InputError(f"weight column {name!r} has negative values")
+    return w
+
+
+def _outcome(df: pd.DataFrame, name: str) -> np.ndarray:
+    y = _numeric(df, name, "outcome")
+    present = ~np.isnan(y)
+    if ((y[present] != 0) & (y[present] != 1)).any():
+        raise InputError(f"outcome column {name!r} must be 0/1 (or empty for missing)")
+    return y
+
+
+def _split(text: str | None) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else []
+
+
+def _trim(text: str | None, relative: bool) -> Trim | None:
+    if not text:
+        return None
+    parts = _split(text)
+    try:
+        lo, hi = (float(x) for x in parts)
+    except ValueError as exc:
+        raise InputError("--trim takes two numbers, LO,HI") from exc
+    return Trim(lo, hi, relative=relative)
+
+
+def _design(df: pd.DataFrame, args: argparse.Namespace) -> Design:
+    strata = _column(df, args.strata, "strata").to_numpy() if args.strata else None
+    cluster = _column(df, args.cluster, "cluster").to_numpy() if args.cluster else None
+    fpc = _numeric(df, args.fpc, "fpc") if args.fpc else None
+    for name, col in (("strata", strata), ("cluster", cluster)):
+        if col is not None and pd.isna(col).any():
+            raise InputError(f"{name} column has missing values")
+    return Design.build(
+        len(df),
+        weights=_weights(df, args.weight),
+        strata=strata,
+        cluster=cluster,
+        fpc=fpc,
+        lonely_psu=args.lonely_psu,
+    )
+
+
+def _rake_design(df: pd.DataFrame, design: Design, args: argparse.Namespace) -> tuple[Design, str | None]:
+    if not getattr(args, "margins", None):
+        return design, None
+    margins = read_margins(args.margins)
+    variables = _split(args.vars) or list(margins)
+    data = {v: _column(df, v, "raking").to_numpy() for v in variables}
+    result = rake(data, margins, variables, design.weights, trim=_trim(args.trim, args.trim_relative))
+    return raked_design(design, result), result.report()
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return _clean(value.item())
+    return value
+
+
+def _domains(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray | None, list[str] | None]:
+    if not by:
+        return None, None
+    cols = [_column(df, b, "--by").fillna("(missing)").astype(str) for b in by]
+    key = cols[0] if len(cols) == 1 else cols[0].str.cat(cols[1:], sep=":")
+    codes, labels = codes_of(key.to_numpy())
+    return codes, [str(x) for x in labels]
+
+
+def cmd_rake(args: argparse.Namespace) -> int:
+    df = _read_csv(args.data)
+    margins = read_margins(args.margins)
+    variables = _split(args.vars) or list(margins)
+    data = {v: _column(df, v, "raking").to_numpy() for v in variables}
+    start = _weights(df, args.weight)
+    result = rake(
+        data, margins, variables, start, trim=_trim(args.trim, args.trim_relative), raise_on_failure=False
+    )
+    print(result.report())
+    if not result.converged:
+        raise RakingError("raking did not converge; no weights written")
+    out = df.copy()
+    out["weight"] = result.weights
+    out.to_csv(args.out, index=False)
+    return 0
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    df = _read_csv(args.data)
+    y = _outcome(df, args.outcome)
+    design = _design(df, args)
+    design, report = _rake_design(df, design, args)
+    codes, labels = _domains(df, _split(args.by))
+    if args.rolling:
+        rows = _rolling(df, design, y, codes, labels, args)
+    else:
+        rows = estimate_proportions(
+            design, y, codes, labels, method=args.method, level=args.level, missing=args.missing
+        )
+    records = [{k: _clean(r.as_dict()[k]) for k in ESTIMATE_COLUMNS} for r in rows]
+    if report:
+        print(report, file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(records, indent=2))
+    else:
+        pd.DataFrame(records, columns=ESTIMATE_COLUMNS).to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _rolling(df, design, y, codes, labels, args) -> list:
+    """Estimates over windows of ``--window`` consecutive periods (sorted labels), per domain."""
+    if args.window < 1:
+        raise InputError("--window must be at least 1")
+    period = _column(df, args.rolling, "--rolling").fillna("(missing)").astype(str).to_numpy()
+    order = sorted(set(period.tolist()) - {"(missing)"})
+    if len(order) < args.window:
+        raise InputError(f"--rolling column {args.rolling!r} has fewer than {args.window} periods")
+    if codes is None:
+        codes, labels = np.zeros(len(df), dtype=np.int64), ["all"]
+    rows = []
+    for k in range(args.window - 1, len(order)):
+        span = order[k - args.window + 1 : k + 1]
+        in_window = np.isin(period, span)
+        window_labels = [f"{lab}|{span[0]}..{span[-1]}" for lab in labels]
+        rows += estimate_proportions(
+            design,
+            y,
+            np.where(in_window, codes, -1),
+            window_labels,
+            method=args.method,
+            level=args.level,
+            missing=args.missing,
+        )
+    return rows
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    df = _read_csv(args.data)
+    y = _outcome(df, args.outcome)
+    design = _design(df, args)
+    design, report = _rake_design(df, design, args)
+    wave = _column(df, args.by, "--by").fillna("(missing)").astype(str).to_numpy()
+    for label in (args.base, args.current):
+        if label not in set(wave.tolist()):
+            raise InputError(f"wave {label!r} is not in column {args.by!r}")
+    mask = np.ones(len(df), dtype=bool)
+    for cond in args.where or []:
+        if "=" not in cond:
+            raise InputError(f"--where takes COLUMN=VALUE, got {cond!r}")
+        col, value = cond.split("=", 1)
+        mask &= (_column(df, col.strip(), "--where").astype(str) == value.strip()).to_numpy()
+    change = compare_waves(design, y, wave, args.base, args.current, where=mask, level=args.level)
+    out: dict[str, object] = {"change": change.as_dict()}
+    current_dom = np.where(mask & (wave == args.current), 0, -1)
+    current = estimate_proportions(
+        design, y, current_dom, [args.current], method=args.method, level=args.level
+    )[0]
+    out["current"] = current.as_dict()
+    if args.target is not None:
+        out["target"] = above_target(current, args.target, alpha=1 - args.level).as_dict()
+    if report:
+        print(report, file=sys.stderr)
+    print(json.dumps(_clean_tree(out), indent=2))
+    return 0
+
+
+def _clean_tree(obj: object) -> object:
+    if isinstance(obj, dict):
+        return {k: _clean_tree(v) for k, v in obj.items()}
+    return _clean(obj)
+
+
+def cmd_samplesize(args: argparse.Namespace) -> int:
+    plan = sample_size(
+        args.p1, args.p2, power=args.power, alpha=args.alpha, one_sided=args.one_sided, deff=args.deff
+    )
+    out = plan.as_dict()
+    if args.n is not None:
+        out["power_at_n"] = power_for(
+            args.n, args.p1, args.p2, alpha=args.alpha, one_sided=args.one_sided, deff=args.deff
+        )
+        out["n"] = args.n
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def _add_design_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", help="respondent data, CSV")
+    p.add_argument("--outcome", required=True, help="0/1 column (empty for missing)")
+    p.add_argument("--weight", help="weight column")
+    p.add_argument("--strata", help="stratum column")
+    p.add_argument("--cluster", help="primary sampling unit column")
+    p.add_argument("--fpc", help="population size (or sampling fraction) per stratum")
+    p.add_argument("--lonely-psu", default="fail", choices=["fail", "remove", "certainty"])
+    p.add_argument("--method", default="logit", help=f"interval method: {', '.join(METHODS)}")
+    p.add_argument("--level", type=float, default=0.95)
+    p.add_argument("--margins", help="rake first to these margins (variable,category,population_count)")
+    p.add_argument("--vars", help="raking variables, comma-separated (default: all in the margins)")
+    p.add_argument("--trim", help="LO,HI bounds on raked weights")
+    p.add_argument(
+        "--trim-relative", action="store_true", help="--trim bounds are ratios to starting weights"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("rake", help="rake weights to population margins")
+    p.add_argument("data")
+    p.add_argument("--margins", required=True)
+    p.add_argument("--vars")
+    p.add_argument("--weight")
+    p.add_argument("--trim")
+    p.add_argument("--trim-relative", action="store_true")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_rake)
+
+    p = sub.add_parser("estimate", help="weighted proportions by domain")
+    _add_design_options(p)
+    p.add_argument("--by", help="domain columns, comma-separated")
+    p.add_argument("--missing", default="domain", choices=["domain", "complete_case"])
+    p.add_argument("--rolling", help="period column: estimate over rolling windows of --window periods")
+    p.add_argument("--window", type=int, default=4, help="periods per rolling window (default 4)")
+    p.add_argument("--format", default="csv", choices=["csv", "json"])
+    p.set_defaults(func=cmd_estimate)
+
+    p = sub.add_parser("compare", help="change between two waves, and a test against a target")
+    _add_design_options(p)
+    p.add_argument("--by", required=True, help="wave column")
+    p.add_argument("--base", required=True)
+    p.add_argument("--current", required=True)
+    p.add_argument("--where", action="append", help="COLUMN=VALUE (repeatable)")
+    p.add_argument("--target", type=float)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("samplesize", help="respondents per wave to detect a change")
+    p.add_argument("--p1", type=float, required=True)
+    p.add_argument("--p2", type=float, required=True)
+    p.add_argument("--power", type=float, default=0.8)
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--deff", type=float, default=1.0)
+    p.add_argument("--one-sided", action="store_true")
+    p.add_argument("--n", type=float, help="also report the power with this many per wave")
+    p.set_defaults(func=cmd_samplesize)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its one-line usage error
+        return int(exc.code or 0)
+    try:
+        if getattr(args, "method", None) is not None and args.method not in METHODS:
+            raise MethodError(f"unknown method {args.method!r}; choose one of {', '.join(METHODS)}")
+        return int(args.func(args))
+    except (
+        InputError,
+        DesignError,
+        OutcomeError,
+        MethodError,
+        RakingError,
+        PlanningError,
+        OSError,
+    ) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,351 @@
+"""Survey designs and the Taylor-linearised variance of domain totals, as R's survey package does it.
+
+A design holds, per respondent, a weight and the codes of its stratum and primary sampling unit (PSU),
+with the finite population correction per stratum. The variance of a linearised statistic is the
+one-stage "ultimate cluster" variance of R's ``svyrecvar``: PSU totals of the influence values,
+centred within each stratum, scaled by ``(1 - f_h) n_h / (n_h - 1)``.
+
+Domains (subgroups) are estimated the way ``svyby`` does: the whole design is kept and the influence
+values of respondents outside the domain are zero, so every stratum keeps its full count of PSUs.
+
+When the weights were calibrated (raked), the influence values are first replaced by their residuals
+from a weighted least-squares fit on the calibration variables, as R's ``calibrate`` records in its
+``greg_calibration`` object. That is what makes the standard error account for the raking.
+
+Everything is computed with grouped sums (``np.bincount``) so the cost is linear in respondents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+LONELY_PSU_OPTIONS = ("fail", "remove", "certainty")
+
+
+class DesignError(ValueError):
+    """A design that cannot be built from the data given (bad weights, fpc, lonely PSU...)."""
+
+
+def codes_of(values: ArrayLike) -> tuple[IntArray, NDArray]:
+    """Integer codes 0..k-1 for any labels, with the sorted distinct labels they stand for.
+
+    Hash-based (pandas' factorize), so linear in respondents even for text labels.
+    """
+    codes, levels = pd.factorize(np.asarray(values).reshape(-1), sort=True)
+    if codes.size and codes.min() < 0:
+        raise DesignError("a design or domain column has missing values")
+    return codes.astype(np.int64), np.asarray(levels)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What the variance needs to know about a raking: the margin variables and the starting weights.
+
+    Respondents are grouped into the cells of the cross-classification of the raking variables;
+    ``cells`` holds each respondent's cell and ``cell_matrix`` the model-matrix row of each cell
+    (full-rank coding with an intercept, as ``model.matrix(~a + b + c)``: every category of the first
+    variable, all but the first of the others). ``start_weights`` are the weights before raking.
+    Working per cell keeps the regression on the margins to a handful of grouped sums.
+    """
+
+    cells: IntArray
+    cell_matrix: FloatArray
+    start_weights: FloatArray
+
+    @property
+    def n_columns(self) -> int:
+        return int(self.cell_matrix.shape[1])
+
+    @staticmethod
+    def from_codes(codes: list[IntArray], n_levels: list[int], start_weights: ArrayLike) -> Calibration:
+        key = np.zeros(len(codes[0]), dtype=np.int64)
+        for c, levels in zip(codes, n_levels, strict=True):
+            key = key * levels + np.asarray(c, dtype=np.int64)
+        size = int(np.prod(n_levels, dtype=np.float64))
+        if size <= max(4 * key.shape[0], 1 << 16):
+            cell_keys = np.arange(size, dtype=np.int64)
+            cells = key
+        else:
+            cell_keys, cells = np.unique(key, return_inverse=True)
+            cells = cells.reshape(-1).astype(np.int64)
+        blocks = []
+        rem = cell_keys.copy()
+        levels_of_cell = []
+        for levels in reversed(n_levels):
+            levels_of_cell.append(rem % levels)
+            rem //= levels
+        levels_of_cell.reverse()
+        for k, (lev, levels) in enumerate(zip(levels_of_cell, n_levels, strict=True)):
+            block = (lev[:, None] == np.arange(levels)[None, :]).astype(np.float64)
+            blocks.append(block if k == 0 else block[:, 1:])
+        return Calibration(cells, np.hstack(blocks), np.asarray(start_weights, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class Design:
+    """A one-stage (ultimate cluster) survey design, possibly stratified, clustered and calibrated.
+
+    Build it with :meth:`Design.build`. ``psu`` codes are unique across strata (R's ``nest = TRUE``).
+    """
+
+    weights: FloatArray
+    strata: IntArray
+    psu: IntArray
+    psu_stratum: IntArray
+    n_psu: IntArray  # PSUs per stratum in the full design
+    fpc_factor: FloatArray  # (1 - f_h) per stratum; 1 when there is no fpc
+    clustered: bool
+    lonely_psu: str = "fail"
+    calibration: Calibration | None = None
+    strata_labels: NDArray = field(default_factory=lambda: np.array([]))
+
+    @property
+    def n(self) -> int:
+        return int(self.weights.shape[0])
+
+    @staticmethod
+    def build(
+        n: int | None = None,
+        *,
+        weights: ArrayLike | None = None,
+        strata: ArrayLike | None = None,
+        cluster: ArrayLike | None = None,
+        fpc: ArrayLike | None = None,
+        lonely_psu: str = "fail",
+    ) -> Design:
+        """Make a design from per-respondent columns, checking them the way ``svydesign`` does.
+
+        ``fpc`` is, per respondent, either the population size of its stratum (in PSUs) or, when
+        every value is at most 1, the sampling fraction. Without weights but with an fpc, weights
+        are population size over sample size in the stratum; without either, every weight is 1.
+        """
+        lengths = [len(np.asarray(a)) for a in (weights, strata, cluster, fpc) if a is not None]
+        if n is None:
+            if not lengths:
+                raise DesignError("a design needs a respondent count or at least one column")
+            n = lengths[0]
+        if any(length != n for length in lengths):
+            raise DesignError("design columns differ in length")
+        if lonely_psu not in LONELY_PSU_OPTIONS:
+            raise DesignError(f"lonely_psu must be one of {', '.join(LONELY_PSU_OPTIONS)}")
+        if strata is None:
+            s_codes = np.zeros(n, dtype=np.int64)
+            s_labels = np.array(["all"])
+        else:
+            s_codes, s_labels = codes_of(strata)
+        n_strata = len(s_labels)
+        if cluster is None:
+            psu = np.arange(n, dtype=np.int64)
+            clustered = False
+        else:
+            c_codes, c_labels = codes_of(cluster)
+            pair = s_codes * len(c_labels) + c_codes
+            _, psu = np.unique(pair, return_inverse=True)
+            psu = psu.astype(np.int64).reshape(-1)
+            clustered = True
+        n_psu_total = int(psu.max()) + 1 if n else 0
+        psu_stratum = np.zeros(n_psu_total, dtype=np.int64)
+        psu_stratum[psu] = s_codes
+        n_psu = np.bincount(psu_stratum, minlength=n_strata).astype(np.int64)
+
+        fpc_factor = np.ones(n_strata)
+        popsize = None
+        if fpc is not None:
+            f = np.asarray(fpc, dtype=np.float64)
+            if np.any(~np.isfinite(f)) or np.any(f <= 0):
+                raise DesignError("fpc must be positive and present for every respondent")
+            per_stratum_min = np.full(n_strata, np.inf)
+            per_stratum_max = np.full(n_strata, -np.inf)
+            np.minimum.at(per_stratum_min, s_codes, f)
+            np.maximum.at(per_stratum_max, s_codes, f)
+            if np.any(per_stratum_max - per_stratum_min > 1e-9 * np.maximum(1.0, per_stratum_max)):
+                raise DesignError("fpc differs within a stratum")
+            fh = per_stratum_max
+            popsize = n_psu / fh if np.all(f <= 1) else fh
+            if np.any(popsize < n_psu * (1 - 1e-12)):
+                raise DesignError("fpc is smaller than the number of sampled PSUs in a stratum")
+            fpc_factor = (popsize - n_psu) / popsize
+
+        if weights is None:
+            w = (popsize / n_psu)[s_codes] if popsize is not None else np.ones(n)
+        else:
+            w = np.asarray(weights, dtype=np.float64)
+            if np.any(~np.isfinite(w)):
+                raise DesignError("weights must be present (no missing values) and finite")
+            if np.any(w < 0):
+                raise DesignError("weights must not be negative")
+        return Design(
+            weights=np.ascontiguousarray(w, dtype=np.float64),
+            strata=s_codes,
+            psu=psu,
+            psu_stratum=psu_stratum,
+            n_psu=n_psu,
+            fpc_factor=fpc_factor,
+            clustered=clustered,
+            lonely_psu=lonely_psu,
+            strata_labels=s_labels,
+        )
+
+    def with_weights(self, weights: ArrayLike, calibration: Calibration | None = None) -> Design:
+        """The same design with new weights (and, after raking, the calibration it came from)."""
+        w = np.asarray(weights, dtype=np.float64)
+        return Design(
+            weights=w,
+            strata=self.strata,
+            psu=self.psu,
+            psu_stratum=self.psu_stratum,
+            n_psu=self.n_psu,
+            fpc_factor=self.fpc_factor,
+            clustered=self.clustered,
+            lonely_psu=self.lonely_psu,
+            calibration=calibration,
+            strata_labels=self.strata_labels,
+        )
+
+    def subset_rows(self, keep: NDArray[np.bool_]) -> Design:
+        """A design built only from the kept respondents (complete-case analysis).
+
+        Unlike a domain, the dropped respondents no longer count towards PSUs or the fpc's sample size.
+        """
+        if self.calibration is not None:
+            raise DesignError("complete-case subsetting of a raked design: rake after dropping rows")
+        fh = self.fpc_factor
+        fpc = None
+        if np.any(fh < 1):
+            popsize = self.n_psu / (1 - fh)
+            fpc = popsize[self.strata[keep]]
+        return Design.build(
+            int(keep.sum()),
+            weights=self.weights[keep],
+            strata=self.strata[keep],
+            cluster=self.psu[keep] if self.clustered else None,
+            fpc=fpc,
+            lonely_psu=self.lonely_psu,
+        )
+
+    def degf(self, domain: IntArray | None = None, n_domains: int = 1) -> IntArray:
+        """Design degrees of freedom per domain, as R's ``degf()`` on ``subset(design)``.
+
+        PSUs with at least one respondent of non-zero weight in the domain, minus the strata those
+        PSUs are in. ``domain`` holds a code per respondent (-1 outside every domain).
+        """
+        dom = np.zeros(self.n, dtype=np.int64) if domain is None else np.asarray(domain, dtype=np.int64)
+        inset = (dom >= 0) & (self.weights != 0)
+        d = dom[inset]
+        n_str = self.n_psu.shape[0]
+        if self.clustered:
+            n_psu_total = self.psu_stratum.shape[0]
+            psu_key = np.unique(d * n_psu_total + self.psu[inset])
+            psus = np.bincount(psu_key // n_psu_total, minlength=n_domains)
+        else:  # every respondent is its own PSU
+            psus = np.bincount(d, minlength=n_domains)
+        seen = np.bincount(d * n_str + self.strata[inset], minlength=n_domains * n_str).reshape(
+            n_domains, n_str
+        )
+        strata = (seen > 0).sum(axis=1)
+        return (psus - strata).astype(np.int64)
+
+    def total_variance(self, scores: FloatArray, domain: IntArray, n_domains: int) -> FloatArray:
+        """Variance of the domain totals of ``weight * score``, with any calibration accounted for.
+
+        ``scores`` are the unweighted influence values (zero outside the domain or where the outcome
+        is missing); respondent i contributes ``weights[i] * scores[i]`` to the total of domain
+        ``domain[i]``. Returns one variance per domain.
+        """
+        w = self.weights
+        dom = np.asarray(domain, dtype=np.int64)
+        inside = dom >= 0
+        m = n_domains
+        n_strata = self.n_psu.shape[0]
+        a_row = np.where(inside, w * scores, 0.0)
+
+        # Stratum x domain sums of PSU totals (A) and of their squares.
+        if self.clustered:
+            key = self.psu[inside] * m + dom[inside]
+            uniq, inv = np.unique(key, return_inverse=True)
+            a_pair = np.bincount(inv.reshape(-1), weights=a_row[inside], minlength=uniq.shape[0])
+            pair_psu = uniq // m
+            pair_dom = uniq % m
+            pair_stratum = self.psu_stratum[pair_psu]
+        else:
+            a_pair = a_row[inside]
+            pair_psu = self.psu[inside]
+            pair_dom = dom[inside]
+            pair_stratum = self.strata[inside]
+        hj = pair_stratum * m + pair_dom
+        s_a = np.bincount(hj, weights=a_pair, minlength=n_strata * m).reshape(n_strata, m)
+        s_aa = np.bincount(hj, weights=a_pair * a_pair, minlength=n_strata * m).reshape(n_strata, m)
+
+        cal = self.calibration
+        if cal is not None:
+            mm = cal.cell_matrix  # cells x p
+            n_cells = mm.shape[0]
+            cells = cal.cells
+            d0 = cal.start_weights
+            # beta_j = (sum d mm mm')^-1 sum d mm e  (weighted least squares on the start weights)
+            d_cell = np.bincount(cells, weights=d0, minlength=n_cells)
+            xtx = mm.T @ (mm * d_cell[:, None])
+            de_cell = np.bincount(
+                dom[inside] * n_cells + cells[inside], weights=(d0 * scores)[inside], minlength=m * n_cells
+            ).reshape(m, n_cells)
+            beta = np.linalg.lstsq(xtx, (de_cell @ mm).T, rcond=None)[0].T  # m x p
+            # Stratum sums of the PSU totals of w * mm (C): s_c, s_cc = sum C C', s_ca = sum A C.
+            hc = self.strata * n_cells + cells
+            s_c = np.bincount(hc, weights=w, minlength=n_strata * n_cells).reshape(n_strata, n_cells) @ mm
+            if self.clustered:
+                n_psu_total = self.psu_stratum.shape[0]
+                key = self.psu * n_cells + cells
+                uniq, inv = np.unique(key, return_inverse=True)
+                pw = np.bincount(inv.reshape(-1), weights=w, minlength=uniq.shape[0])
+                pair_cell = uniq % n_cells
+                pair_p = uniq // n_cells
+                c_psu = np.zeros((n_psu_total, mm.shape[1]))
+                for k in range(mm.shape[1]):
+                    c_psu[:, k] = np.bincount(pair_p, weights=pw * mm[pair_cell, k], minlength=n_psu_total)
+                s_cc = np.zeros((n_strata, mm.shape[1], mm.shape[1]))
+                for h in range(n_strata):
+                    ch = c_psu[self.psu_stratum == h]
+                    s_cc[h] = ch.T @ ch
+                contrib = c_psu[pair_psu] * a_pair[:, None]
+                s_ca = np.zeros((n_strata * m, mm.shape[1]))
+                for k in range(mm.shape[1]):
+                    s_ca[:, k] = np.bincount(hj, weights=contrib[:, k], minlength=n_strata * m)
+                s_ca = s_ca.reshape(n_strata, m, mm.shape[1])
+            else:
+                w2_cell = np.bincount(hc, weights=w * w, minlength=n_strata * n_cells).reshape(
+                    n_strata, n_cells
+                )
+                s_cc = np.einsum("ck,hc,cl->hkl", mm, w2_cell, mm)
+                ca_cell = np.bincount(
+                    (hc[inside] * m + dom[inside]),
+                    weights=(w * a_row)[inside],
+                    minlength=n_strata * n_cells * m,
+                ).reshape(n_strata, n_cells, m)
+                s_ca = np.einsum("hcj,ck->hjk", ca_cell, mm)
+            # sum U = s_a - beta.s_c ; sum U^2 = s_aa - 2 beta.s_ca + beta' s_cc beta
+            s_a = s_a - np.einsum("jk,hk->hj", beta, s_c)
+            s_aa = (
+                s_aa - 2 * np.einsum("jk,hjk->hj", beta, s_ca) + np.einsum("jk,hkl,jl->hj", beta, s_cc, beta)
+            )
+
+        n_h = self.n_psu.astype(np.float64)[:, None]
+        centred = s_aa - s_a * s_a / np.maximum(n_h, 1.0)
+        lonely = self.n_psu == 1
+        if np.any(lonely):
+            # Like R's lonely.psu = "fail", except that a stratum whose influence values are all zero
+            # (e.g. n = 1, or an outcome that is all 0) needs no variance and so raises nothing.
+            if self.lonely_psu == "fail" and np.any(lonely[self.strata] & (a_row != 0)):
+                raise DesignError(
+                    f"{int(lonely.sum())} stratum has only one PSU; set lonely_psu to 'remove' or 'certainty'"
+                )
+            centred[lonely] = 0.0
+        scale = self.fpc_factor[:, None] * n_h / np.maximum(n_h - 1.0, 1.0)
+        var = (scale * np.maximum(centred, 0.0)).sum(axis=0)
+        return var

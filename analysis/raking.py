@@ -1,0 +1,293 @@
+"""Raking (iterative proportional fitting) of starting weights to population margins.
+
+The fitted weights are the unique raking solution, the same as R's ``rake()`` and
+``calibrate(..., calfun = "raking")`` reach. The fit runs on the cross-classification of the raking
+variables (one ``np.bincount`` over respondents, then iterations over a table of a few hundred cells),
+so it costs one pass over the data whatever the number of iterations.
+
+The raked design carries a :class:`~analysis.design.Calibration`, so standard errors account for
+the raking the way ``calibrate`` does (see ``analysis/README.md``).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from .design import Calibration, Design
+
+
+class RakingError(ValueError):
+    """Margins that do not fit the data, or a raking that did not converge."""
+
+
+@dataclass(frozen=True)
+class Margin:
+    """Population counts for the categories of one raking variable."""
+
+    variable: str
+    categories: tuple[str, ...]
+    counts: tuple[float, ...]
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.counts))
+
+
+def margins_from_rows(rows: list[dict[str, str]]) -> dict[str, Margin]:
+    """Margins from long-format records with keys ``variable``, ``category``, ``population_count``."""
+    grouped: dict[str, dict[str, float]] = {}
+    for i, row in enumerate(rows, start=2):
+        try:
+            var = str(row["variable"]).strip()
+            cat = str(row["category"]).strip()
+            count = float(row["population_count"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RakingError(
+                f"margins line {i}: need variable, category and a numeric population_count"
+            ) from exc
+        if not np.isfinite(count) or count < 0:
+            raise RakingError(f"margins line {i}: population_count must be a non-negative number")
+        cats = grouped.setdefault(var, {})
+        if cat in cats:
+            raise RakingError(f"margins list category {cat!r} of {var!r} twice")
+        cats[cat] = count
+    return {var: Margin(var, tuple(cats), tuple(cats.values())) for var, cats in grouped.items()}
+
+
+def read_margins(path: str | Path) -> dict[str, Margin]:
+    """Read a long-format margins CSV (``variable,category,population_count``)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"variable", "category", "population_count"} - set(reader.fieldnames or [])
+        if missing:
+            raise RakingError(f"margins file lacks column(s): {', '.join(sorted(missing))}")
+        return margins_from_rows(list(reader))
+
+
+@dataclass(frozen=True)
+class Trim:
+    """Bounds for weights after raking: absolute weights, or ratios to the starting weights."""
+
+    low: float
+    high: float
+    relative: bool = False
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.low < self.high):
+            raise RakingError("trim bounds must satisfy 0 <= low < high")
+
+
+@dataclass
+class RakeResult:
+    """Raked weights with a convergence report."""
+
+    weights: np.ndarray
+    converged: bool
+    iterations: int
+    max_abs_error: float  # largest |weighted total - population count| over all margin categories
+    max_rel_error: float  # the same divided by (1 + population count), R's convergence measure
+    trimmed: int = 0  # respondents whose weight was trimmed in the last round
+    trim_rounds: int = 0
+    calibration: Calibration | None = None
+    errors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def report(self) -> str:
+        state = "converged" if self.converged else "did NOT converge"
+        text = (
+            f"raking {state} in {self.iterations} iterations; largest margin error "
+            f"{self.max_abs_error:.3g} (relative {self.max_rel_error:.3g})"
+        )
+        if self.trim_rounds:
+            text += f"; {self.trim_rounds} trimming round(s), {self.trimmed} weights at a bound"
+        return text
+
+
+def _codes_against(values: ArrayLike, margin: Margin) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Codes of each respondent's category within the margin, checking both ways."""
+    raw_codes, raw_levels = pd.factorize(np.asarray(values).reshape(-1))
+    if raw_codes.size and raw_codes.min() < 0:
+        raise RakingError(f"raking variable {margin.variable!r} has missing values")
+    seen = np.array([str(v).strip() for v in raw_levels], dtype=object)
+    if any(s in ("", "nan", "None", "NA") for s in seen):
+        raise RakingError(f"raking variable {margin.variable!r} has missing values")
+    index = {c: k for k, c in enumerate(margin.categories)}
+    unknown = [str(s) for s in seen if s not in index]
+    if unknown:
+        raise RakingError(
+            f"category {unknown[0]!r} of {margin.variable!r} is in the data but not in the margins"
+        )
+    present = set(seen.tolist())
+    kept: list[str] = []
+    counts: list[float] = []
+    for cat, count in zip(margin.categories, margin.counts, strict=True):
+        if cat in present:
+            if count == 0:
+                raise RakingError(
+                    f"category {cat!r} of {margin.variable!r} has respondents but a population count of 0"
+                )
+            kept.append(cat)
+            counts.append(count)
+        elif count > 0:
+            raise RakingError(
+                f"category {cat!r} of {margin.variable!r} is in the margins but has no respondents (empty)"
+            )
+    kept_index = {c: k for k, c in enumerate(kept)}
+    lookup = np.array([kept_index[s] for s in seen], dtype=np.int64)
+    return lookup[raw_codes], kept, np.array(counts)
+
+
+def rake(
+    data: dict[str, ArrayLike],
+    margins: dict[str, Margin],
+    variables: list[str] | None = None,
+    start_weights: ArrayLike | None = None,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+    trim: Trim | None = None,
+    raise_on_failure: bool = True,
+) -> RakeResult:
+    """Rake ``start_weights`` so weighted counts match every margin.
+
+    ``data`` maps each raking variable to its per-respondent categories. Convergence is R's
+    measure: every |weighted total - population| / (1 + population) below ``tol``. With ``trim``,
+    the raking is continued with weights capped at the bounds after every cycle until the capped
+    weights fit the margins, or ``max_iter`` cycles pass (bounds that the margins cannot meet).
+    """
+    variables = list(margins) if variables is None else list(variables)
+    if not variables:
+        raise RakingError("no raking variables")
+    for v in variables:
+        if v not in margins:
+            raise RakingError(f"no margins for raking variable {v!r}")
+        if v not in data:
+            raise RakingError(f"raking variable {v!r} is not in the data")
+    n = len(np.asarray(data[variables[0]]))
+    d0 = np.ones(n) if start_weights is None else np.asarray(start_weights, dtype=np.float64)
+    if d0.shape[0] != n:
+        raise RakingError("starting weights and data differ in length")
+    if np.any(~np.isfinite(d0)) or np.any(d0 < 0):
+        raise RakingError("starting weights must be present and non-negative")
+    codes: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
+    for v in variables:
+        c, _, counts = _codes_against(data[v], margins[v])
+        codes.append(c)
+        targets.append(counts)
+    totals = np.array([t.sum() for t in targets])
+    if np.any(np.abs(totals - totals[0]) > 1e-6 * totals[0]):
+        detail = ", ".join(f"{v}={t:g}" for v, t in zip(variables, totals, strict=True))
+        raise RakingError(f"margins disagree on the population total ({detail})")
+    n_levels = [len(t) for t in targets]
+    calibration = Calibration.from_codes(codes, n_levels, d0)
+
+    result = _ipf(codes, targets, d0, tol, max_iter)
+    rounds = 0
+    at_bound = 0
+    if trim is not None:
+        base = d0 if trim.relative else np.ones(n)
+        lo, hi = trim.low * base, trim.high * base
+        if np.any((result.weights < lo * (1 - 1e-9)) | (result.weights > hi * (1 + 1e-9))):
+            result = _ipf_trimmed(codes, targets, result.weights, lo, hi, tol, max_iter)
+            rounds = result.trim_rounds
+            at_bound = int(np.sum((result.weights <= lo * (1 + 1e-9)) | (result.weights >= hi * (1 - 1e-9))))
+    result.trim_rounds = rounds if trim is not None else 0
+    result.trimmed = at_bound
+    result.calibration = calibration
+    if raise_on_failure and not result.converged:
+        raise RakingError(result.report())
+    return result
+
+
+def _ipf(
+    codes: list[np.ndarray], targets: list[np.ndarray], start: np.ndarray, tol: float, max_iter: int
+) -> RakeResult:
+    """IPF on the cross-classified cells; respondents in a cell share one adjustment factor."""
+    n_levels = [len(t) for t in targets]
+    size = int(np.prod(n_levels, dtype=np.float64))
+    key = np.zeros(start.shape[0], dtype=np.int64)
+    for c, k in zip(codes, n_levels, strict=True):
+        key = key * k + c
+    if size <= max(4 * start.shape[0], 1 << 20):
+        cell_of_row = key
+        cell_keys = np.arange(size, dtype=np.int64)
+    else:
+        cell_keys, cell_of_row = np.unique(key, return_inverse=True)
+        cell_of_row = cell_of_row.reshape(-1)
+    cell_start = np.bincount(cell_of_row, weights=start, minlength=cell_keys.shape[0])
+    # Level of each variable for each cell.
+    cell_levels = []
+    rem = cell_keys.copy()
+    for k in reversed(n_levels):
+        cell_levels.append(rem % k)
+        rem //= k
+    cell_levels.reverse()
+    factor = np.ones(cell_keys.shape[0])
+    converged = False
+    iterations = 0
+    rel = abs_err = np.inf
+    errors: dict[str, np.ndarray] = {}
+    for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+        for lev, target in zip(cell_levels, targets, strict=True):
+            tot = np.bincount(lev, weights=cell_start * factor, minlength=target.shape[0])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                adj = np.where(tot > 0, target / tot, 1.0)
+            factor *= adj[lev]
+        abs_err, rel = 0.0, 0.0
+        for i, (lev, target) in enumerate(zip(cell_levels, targets, strict=True)):
+            tot = np.bincount(lev, weights=cell_start * factor, minlength=target.shape[0])
+            e = tot - target
+            errors[str(i)] = e
+            abs_err = max(abs_err, float(np.max(np.abs(e))))
+            rel = max(rel, float(np.max(np.abs(e) / (1 + np.abs(target)))))
+        if rel < tol:
+            converged = True
+            break
+    weights = start * factor[cell_of_row]
+    return RakeResult(weights, converged, iterations, abs_err, rel, errors=errors)
+
+
+def _ipf_trimmed(
+    codes: list[np.ndarray],
+    targets: list[np.ndarray],
+    start: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    tol: float,
+    max_iter: int,
+) -> RakeResult:
+    """Raking with weights capped to [lo, hi] after every cycle (row by row, as caps break cells).
+
+    Stops when the capped weights meet every margin within ``tol``; when the bounds cannot be met
+    together with the margins it stops at ``max_iter`` without converging.
+    """
+    w = np.clip(start, lo, hi)
+    rel = abs_err = np.inf
+    iterations = 0
+    for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+        for c, target in zip(codes, targets, strict=True):
+            tot = np.bincount(c, weights=w, minlength=target.shape[0])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w = w * np.where(tot > 0, target / tot, 1.0)[c]
+        np.clip(w, lo, hi, out=w)
+        abs_err, rel = 0.0, 0.0
+        for c, target in zip(codes, targets, strict=True):
+            e = np.bincount(c, weights=w, minlength=target.shape[0]) - target
+            abs_err = max(abs_err, float(np.max(np.abs(e))))
+            rel = max(rel, float(np.max(np.abs(e) / (1 + np.abs(target)))))
+        if rel < tol:
+            break
+    result = RakeResult(w, rel < tol, iterations, abs_err, rel)
+    result.trim_rounds = iterations
+    return result
+
+
+def raked_design(design: Design, result: RakeResult) -> Design:
+    """The design with raked weights and the calibration its variance must account for."""
+    return design.with_weights(result.weights, result.calibration)

@@ -1,0 +1,243 @@
+# Expected numbers for tests/analysis: R's survey package is the reference for every statistic.
+#
+# Ran on: R 4.2.2 Patched (2022-11-10 r83330), survey 4.1-1, MASS 7.3-58.2, jsonlite (Debian bookworm
+# packages r-base-core, r-cran-survey, r-cran-mass, r-cran-jsonlite).
+# Regenerate, from the repository root:
+#     Rscript tests/analysis/r/make_expected.R tests/analysis
+# It writes data/*.csv (the api samples and a synthetic survey it draws with a fixed seed) and
+# expected/r_expected.json. Nothing else in the test suite needs R.
+suppressPackageStartupMessages({
+  library(survey)
+  library(jsonlite)
+})
+options(survey.lonely.psu = "fail")
+args <- commandArgs(trailingOnly = TRUE)
+out <- if (length(args)) args[1] else "tests/analysis"
+dir.create(file.path(out, "data"), showWarnings = FALSE, recursive = TRUE)
+dir.create(file.path(out, "expected"), showWarnings = FALSE, recursive = TRUE)
+
+data(api)
+keep <- c("cds", "stype", "dnum", "snum", "awards", "api00", "pw", "fpc")
+prep <- function(d) {
+  d <- d[, keep]
+  d$confident <- as.integer(d$api00 > 650)
+  d$awards <- as.character(d$awards)
+  d$stype <- as.character(d$stype)
+  d
+}
+apisrs_d <- prep(apisrs)
+apistrat_d <- prep(apistrat)
+apiclus1_d <- prep(apiclus1)
+write.csv(apisrs_d, file.path(out, "data", "apisrs.csv"), row.names = FALSE)
+write.csv(apistrat_d, file.path(out, "data", "apistrat.csv"), row.names = FALSE)
+write.csv(apiclus1_d, file.path(out, "data", "apiclus1.csv"), row.names = FALSE)
+
+# A synthetic survey: 5 areas (strata), 6 PSUs each, 4 waves, age x sex, unequal starting weights,
+# about 3% missing outcomes.
+set.seed(20261124)
+n <- 1500
+areas <- c("Altrincham", "Sale", "Stretford", "Urmston", "Partington")
+syn <- data.frame(
+  id = seq_len(n),
+  area = sample(areas, n, replace = TRUE, prob = c(0.3, 0.25, 0.2, 0.15, 0.1)),
+  wave = sample(c("2025Q1", "2025Q2", "2025Q3", "2025Q4"), n, replace = TRUE),
+  age_band = sample(c("16-34", "35-54", "55+"), n, replace = TRUE, prob = c(0.25, 0.35, 0.4)),
+  sex = sample(c("F", "M"), n, replace = TRUE, prob = c(0.58, 0.42)),
+  stringsAsFactors = FALSE
+)
+syn$psu <- paste(syn$area, sample(1:6, n, replace = TRUE), sep = "-")
+syn$base_weight <- round(runif(n, 20, 80), 2)
+lp <- -0.1 + 0.3 * (syn$area == "Altrincham") + 0.25 * (syn$age_band == "55+") - 0.2 * (syn$sex == "M") +
+  0.1 * as.integer(factor(syn$wave))
+syn$confident <- rbinom(n, 1, plogis(lp))
+syn$confident[sample.int(n, 45)] <- NA
+write.csv(syn, file.path(out, "data", "synthetic.csv"), row.names = FALSE, na = "")
+pop_area <- c(Altrincham = 30000, Sale = 35000, Stretford = 28000, Urmston = 25000, Partington = 7000)
+pop_age <- c("16-34" = 40000, "35-54" = 45000, "55+" = 40000)
+pop_sex <- c(F = 64000, M = 61000)
+margins <- rbind(
+  data.frame(variable = "area", category = names(pop_area), population_count = unname(pop_area)),
+  data.frame(variable = "age_band", category = names(pop_age), population_count = unname(pop_age)),
+  data.frame(variable = "sex", category = names(pop_sex), population_count = unname(pop_sex))
+)
+write.csv(margins, file.path(out, "data", "synthetic_margins.csv"), row.names = FALSE)
+
+methods <- c("logit", "likelihood", "asin", "beta", "mean", "xlogit")
+num <- function(x) unname(as.numeric(x))
+
+# svyby(svyciprop) for every method, plus svymean's deff (default and "replace") and degf per domain.
+domain_rows <- function(design, by_formula, by_vars, levels = c(0.95), na_rm = FALSE) {
+  rows <- list()
+  sub_df <- model.frame(design)
+  keys <- interaction(sub_df[, by_vars, drop = FALSE], drop = TRUE, sep = ":")
+  for (lev in levels) {
+    for (m in methods) {
+      res <- if (na_rm) {
+        svyby(~confident, by_formula, design, svyciprop, method = m, level = lev, vartype = c("se", "ci"),
+              na.rm = TRUE)
+      } else {
+        svyby(~confident, by_formula, design, svyciprop, method = m, level = lev, vartype = c("se", "ci"))
+      }
+      ci <- as.matrix(res[, c("ci_l", "ci_u")])  # svyciprop's own interval (confint() on svyby is Wald)
+      dom <- apply(res[, by_vars, drop = FALSE], 1, function(r) paste(trimws(r), collapse = ":"))
+      for (i in seq_len(nrow(res))) {
+        rows[[length(rows) + 1]] <- list(domain = dom[i], method = m, level = lev,
+                                         estimate = num(res[i, "confident"]), se = num(SE(res)[i]),
+                                         ci_low = num(ci[i, 1]), ci_high = num(ci[i, 2]))
+      }
+    }
+  }
+  mk <- function(deff) svyby(~confident, by_formula, design, svymean, deff = deff, na.rm = na_rm)
+  d1 <- mk(TRUE)
+  d2 <- mk("replace")
+  dom <- apply(d1[, by_vars, drop = FALSE], 1, function(r) paste(trimws(r), collapse = ":"))
+  extra <- list()
+  for (i in seq_len(nrow(d1))) {
+    key <- dom[i]
+    inside <- as.character(keys) == key
+    sub <- design[inside, ]
+    extra[[key]] <- list(deff = num(d1[i, "DEff.confident"]), deff_replace = num(d2[i, "DEff.confident"]),
+                         df = degf(sub),
+                         mean_se = num(SE(d1)[i]))
+  }
+  list(rows = rows, domains = extra)
+}
+
+whole_rows <- function(design, levels = c(0.95, 0.9), na_rm = FALSE) {
+  rows <- list()
+  for (lev in levels) for (m in methods) {
+    r <- if (na_rm) svyciprop(~confident, design, method = m, level = lev, na.rm = TRUE)
+         else svyciprop(~confident, design, method = m, level = lev)
+    ci <- attr(r, "ci")
+    rows[[length(rows) + 1]] <- list(method = m, level = lev, estimate = num(r), se = num(sqrt(attr(r, "var"))),
+                                     ci_low = num(ci[1]), ci_high = num(ci[2]))
+  }
+  m1 <- svymean(~confident, design, deff = TRUE, na.rm = na_rm)
+  m2 <- svymean(~confident, design, deff = "replace", na.rm = na_rm)
+  list(rows = rows, df = degf(design), deff = num(deff(m1)), deff_replace = num(deff(m2)),
+       mean = num(coef(m1)), mean_se = num(SE(m1)))
+}
+
+designs <- list(
+  apisrs = list(data = "apisrs.csv",
+                spec = list(weight = "pw", fpc = "fpc"),
+                des = svydesign(id = ~1, weights = ~pw, fpc = ~fpc, data = apisrs_d)),
+  apisrs_nofpc = list(data = "apisrs.csv",
+                      spec = list(weight = "pw"),
+                      des = svydesign(id = ~1, weights = ~pw, data = apisrs_d)),
+  apistrat = list(data = "apistrat.csv",
+                  spec = list(weight = "pw", strata = "stype", fpc = "fpc"),
+                  des = svydesign(id = ~1, strata = ~stype, weights = ~pw, fpc = ~fpc, data = apistrat_d)),
+  apiclus1 = list(data = "apiclus1.csv",
+                  spec = list(weight = "pw", cluster = "dnum", fpc = "fpc"),
+                  des = svydesign(id = ~dnum, weights = ~pw, fpc = ~fpc, data = apiclus1_d)),
+  apiclus1_nofpc = list(data = "apiclus1.csv",
+                        spec = list(weight = "pw", cluster = "dnum"),
+                        des = svydesign(id = ~dnum, weights = ~pw, data = apiclus1_d))
+)
+
+result <- list(
+  versions = list(R = R.version.string, survey = as.character(packageVersion("survey")),
+                  MASS = as.character(packageVersion("MASS"))),
+  designs = list(), raked = list(), unweighted = list()
+)
+for (nm in names(designs)) {
+  d <- designs[[nm]]
+  result$designs[[nm]] <- list(
+    data = d$data, spec = d$spec,
+    whole = whole_rows(d$des),
+    by_stype = domain_rows(d$des, ~stype, "stype"),
+    by_stype_awards = domain_rows(d$des, ~stype + awards, c("stype", "awards"), levels = c(0.9))
+  )
+}
+
+# The synthetic survey: stratified cluster design, then the same design calibrated by raking.
+syn_des <- svydesign(id = ~psu, strata = ~area, weights = ~base_weight, data = syn, nest = TRUE)
+pop_total <- c(`(Intercept)` = sum(pop_area), area = pop_area[-1], age_band = pop_age[-1], sex = pop_sex[-1])
+syn$area <- factor(syn$area, levels = areas)
+syn$age_band <- factor(syn$age_band)
+syn$sex <- factor(syn$sex)
+syn_des <- svydesign(id = ~psu, strata = ~area, weights = ~base_weight, data = syn, nest = TRUE)
+mm <- model.matrix(~area + age_band + sex, syn)
+pop <- c(sum(pop_area), pop_area[levels(syn$area)[-1]], pop_age[levels(syn$age_band)[-1]],
+         pop_sex[levels(syn$sex)[-1]])
+names(pop) <- colnames(mm)
+cal_des <- calibrate(syn_des, ~area + age_band + sex, population = pop, calfun = "raking",
+                     epsilon = 1e-13, maxit = 200)
+rk_des <- rake(syn_des, list(~area, ~age_band, ~sex),
+               list(data.frame(area = names(pop_area), Freq = unname(pop_area)),
+                    data.frame(age_band = names(pop_age), Freq = unname(pop_age)),
+                    data.frame(sex = names(pop_sex), Freq = unname(pop_sex))),
+               control = list(maxit = 200, epsilon = 1e-13))
+# The same raking on an unclustered, unstratified design (another code path for the raked SEs).
+srs_des <- svydesign(id = ~1, weights = ~base_weight, data = syn)
+srs_cal <- calibrate(srs_des, ~area + age_band + sex, population = pop, calfun = "raking",
+                     epsilon = 1e-13, maxit = 200)
+rk_mean <- svymean(~confident, rk_des, na.rm = TRUE)
+cal_mean <- svymean(~confident, cal_des, na.rm = TRUE)
+
+result$synthetic <- list(
+  data = "synthetic.csv", margins = "synthetic_margins.csv",
+  spec = list(weight = "base_weight", strata = "area", cluster = "psu"),
+  unraked = list(whole = whole_rows(syn_des, na_rm = TRUE),
+                 by_area = domain_rows(syn_des, ~area, "area", na_rm = TRUE),
+                 by_area_wave = domain_rows(syn_des, ~area + wave, c("area", "wave"), na_rm = TRUE)),
+  raked = list(weights = num(weights(cal_des)),
+               whole = whole_rows(cal_des, na_rm = TRUE),
+               by_area = domain_rows(cal_des, ~area, "area", na_rm = TRUE),
+               by_area_wave = domain_rows(cal_des, ~area + wave, c("area", "wave"), na_rm = TRUE),
+               rake_function_mean = num(coef(rk_mean)), rake_function_se = num(SE(rk_mean)),
+               calibrate_mean = num(coef(cal_mean)), calibrate_se = num(SE(cal_mean))),
+  raked_unclustered = list(spec = list(weight = "base_weight"),
+                           whole = whole_rows(srs_cal, na_rm = TRUE),
+                           by_area = domain_rows(srs_cal, ~area, "area", na_rm = TRUE),
+                           by_area_wave = domain_rows(srs_cal, ~area + wave, c("area", "wave"), na_rm = TRUE))
+)
+
+# Change between waves in one area, as a contrast of two domain means (ratios) with their covariance:
+# svycontrast(svyratio(..., covmat = TRUE)), which equals svycontrast(svyby(..., covmat = TRUE)) but,
+# unlike svyby(covmat = TRUE), works on calibrated designs. Complete cases, raked afresh.
+cc <- syn[!is.na(syn$confident), ]
+cc$iA <- as.numeric(cc$area == "Altrincham" & cc$wave == "2025Q1")
+cc$iB <- as.numeric(cc$area == "Altrincham" & cc$wave == "2025Q4")
+cc$yA <- cc$confident * cc$iA
+cc$yB <- cc$confident * cc$iB
+contrast <- function(design) {
+  r <- svyratio(~yA + yB, ~iA + iB, design, covmat = TRUE)
+  con <- svycontrast(r, c("yA/iA" = -1, "yB/iB" = 1))
+  list(base = "2025Q1", current = "2025Q4", where = "area=Altrincham",
+       base_estimate = num(coef(r)["yA/iA"]), current_estimate = num(coef(r)["yB/iB"]),
+       difference = num(coef(con)), se = num(SE(con)))
+}
+cc_des <- svydesign(id = ~psu, strata = ~area, weights = ~base_weight, data = cc, nest = TRUE)
+cc_cal <- calibrate(cc_des, ~area + age_band + sex, population = pop, calfun = "raking",
+                    epsilon = 1e-13, maxit = 200)
+result$synthetic$change <- list(complete_cases = TRUE, unraked = contrast(cc_des), raked = contrast(cc_cal))
+
+# Unweighted intervals: Wilson (prop.test without continuity correction) and Clopper-Pearson.
+for (nm in c("apisrs", "apiclus1")) {
+  d <- designs[[nm]]$des$variables
+  x <- sum(d$confident)
+  nn <- nrow(d)
+  for (lev in c(0.95, 0.9)) {
+    w <- prop.test(x, nn, conf.level = lev, correct = FALSE)$conf.int
+    cp <- binom.test(x, nn, conf.level = lev)$conf.int
+    result$unweighted[[length(result$unweighted) + 1]] <- list(
+      dataset = nm, x = x, n = nn, level = lev, wilson = num(w), clopper_pearson = num(cp))
+  }
+}
+
+# Planning: power.prop.test.
+plans <- list()
+for (alt in c("two.sided", "one.sided")) for (pw in c(0.8, 0.9)) {
+  r <- power.prop.test(p1 = 0.56, p2 = 0.61, power = pw, sig.level = 0.05, alternative = alt)
+  plans[[length(plans) + 1]] <- list(p1 = 0.56, p2 = 0.61, power = pw, alpha = 0.05, alternative = alt,
+                                     n = num(r$n))
+  r2 <- power.prop.test(n = 800, p1 = 0.56, p2 = 0.61, sig.level = 0.05, alternative = alt)
+  plans[[length(plans) + 1]] <- list(p1 = 0.56, p2 = 0.61, n = 800, alpha = 0.05, alternative = alt,
+                                     power = num(r2$power))
+}
+result$planning <- plans
+
+writeLines(toJSON(result, auto_unbox = TRUE, digits = NA, pretty = TRUE),
+           file.path(out, "expected", "r_expected.json"))

@@ -1,0 +1,104 @@
+"""Change between waves and target tests (against R's svycontrast), rolling estimates, planning."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from analysis.change import above_target, compare_waves, rolling_estimates
+from analysis.design import Design
+from analysis.planning import PlanningError, power_for, sample_size
+from analysis.proportions import ProportionEstimate, estimate_proportions
+
+from .conftest import RTOL_ESTIMATE, design_from_spec, load, rake_synthetic, relative_difference
+
+
+@pytest.mark.parametrize("variant", ["unraked", "raked"])
+def test_change_matches_svycontrast(expected, variant):
+    spec = expected["synthetic"]
+    want = spec["change"][variant]
+    df = load(spec["data"])
+    df = df[df["confident"].notna()].reset_index(drop=True)  # R's block uses complete cases
+    design = design_from_spec(df, spec["spec"])
+    if variant == "raked":
+        design, _ = rake_synthetic(df, design)
+    c = compare_waves(
+        design,
+        df["confident"].to_numpy(),
+        df["wave"].to_numpy(),
+        "2025Q1",
+        "2025Q4",
+        where=(df["area"] == "Altrincham").to_numpy(),
+    )
+    assert relative_difference(c.base_estimate, want["base_estimate"]) < RTOL_ESTIMATE
+    assert relative_difference(c.current_estimate, want["current_estimate"]) < RTOL_ESTIMATE
+    assert relative_difference(c.difference, want["difference"]) < RTOL_ESTIMATE
+    assert relative_difference(c.se, want["se"]) < RTOL_ESTIMATE
+    assert c.ci_low < c.difference < c.ci_high
+    assert 0 < c.p_value < 1 and c.p_value_increase > 0.5  # confidence fell
+
+
+def test_change_of_independent_waves_is_root_sum_of_squares():
+    rng = np.random.default_rng(1)
+    n = 400
+    wave = np.repeat(["A", "B"], n // 2)
+    y = rng.integers(0, 2, n)
+    design = Design.build(weights=rng.uniform(1, 3, n))
+    c = compare_waves(design, y, wave, "A", "B")
+    ests = estimate_proportions(design, y, (wave == "B").astype(int), ["A", "B"], method="mean")
+    assert c.se == pytest.approx(math.hypot(ests[0].se, ests[1].se), rel=1e-12)
+
+
+def test_above_target():
+    est = ProportionEstimate("x", 500, 1.0, 0.65, 0.02, 0.6, 0.7, 100, 1, 1, 500, "logit", 0.95)
+    t = above_target(est, 0.61)
+    assert t.t == pytest.approx(2.0)
+    assert t.above and t.p_value == pytest.approx(0.024, abs=1e-3)
+    assert not above_target(est, 0.64).above
+
+
+def test_empty_wave_gives_nan():
+    design = Design.build(weights=np.ones(4))
+    c = compare_waves(design, [1, 0, 1, 0], ["A", "A", "A", "A"], "A", "B")
+    assert math.isnan(c.difference)
+
+
+def test_rolling_four_quarters():
+    quarters = np.array([f"2025Q{q}" for q in (1, 2, 3, 4)] + [f"2026Q{q}" for q in (1, 2)])
+    period = np.repeat(quarters, 10)
+    y = np.tile([1, 0, 1, 1, 0, 1, 0, 1, 1, 0], 6)
+    design = Design.build(weights=np.ones(60))
+    rolls = rolling_estimates(design, y, period)
+    assert [r.domain for r in rolls] == ["2025Q1..2025Q4", "2025Q2..2026Q1", "2025Q3..2026Q2"]
+    assert all(r.n == 40 for r in rolls)
+    assert rolls[0].estimate == pytest.approx(0.6)
+
+
+def test_planning_matches_power_prop_test(expected):
+    for case in expected["planning"]:
+        one = case["alternative"] == "one.sided"
+        if "n" in case and "power" in case and case.get("n") == 800:
+            got = power_for(800, case["p1"], case["p2"], alpha=case["alpha"], one_sided=one)
+            assert relative_difference(got, case["power"]) < RTOL_ESTIMATE
+        else:
+            got = sample_size(case["p1"], case["p2"], power=case["power"], alpha=case["alpha"], one_sided=one)
+            assert relative_difference(got.n_srs, case["n"]) < RTOL_ESTIMATE
+
+
+def test_design_effect_inflates_sample_size():
+    plain = sample_size(0.56, 0.61)
+    inflated = sample_size(0.56, 0.61, deff=1.5)
+    assert inflated.n_design == pytest.approx(1.5 * plain.n_srs)
+    assert inflated.n_per_wave == math.ceil(inflated.n_design)
+    assert power_for(inflated.n_design, 0.56, 0.61, deff=1.5) == pytest.approx(0.8)
+
+
+def test_planning_rejects_impossible_inputs():
+    with pytest.raises(PlanningError):
+        sample_size(0.56, 0.56)
+    with pytest.raises(PlanningError):
+        sample_size(0.56, 1.2)
+    with pytest.raises(PlanningError):
+        power_for(0, 0.5, 0.6)

@@ -1,0 +1,238 @@
+"""The command line: outputs, and one clear line with exit status 2 for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+
+from .conftest import DATA, PROJECT_ROOT_FOR_CLI
+
+SYN = str(DATA / "synthetic.csv")
+MARGINS = str(DATA / "synthetic_margins.csv")
+DESIGN = ["--weight", "base_weight", "--strata", "area", "--cluster", "psu"]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_estimate_json_by_area_with_raking(capsys, expected):
+    code, out, err = run(
+        capsys,
+        "estimate",
+        SYN,
+        "--outcome",
+        "confident",
+        *DESIGN,
+        "--by",
+        "area",
+        "--margins",
+        MARGINS,
+        "--vars",
+        "area,age_band,sex",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert "raking converged" in err
+    rows = json.loads(out)
+    assert set(rows[0]) == {
+        "domain",
+        "n",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "df",
+        "deff",
+        "n_eff",
+        "method",
+        "level",
+    }
+    want = {
+        r["domain"]: r for r in expected["synthetic"]["raked"]["by_area"]["rows"] if r["method"] == "logit"
+    }
+    for row in rows:
+        assert row["se"] == pytest.approx(want[row["domain"]]["se"], rel=1e-6)
+        assert row["ci_low"] == pytest.approx(want[row["domain"]]["ci_low"], rel=1e-5)
+
+
+def test_estimate_csv_two_way_domains(capsys):
+    code, out, _ = run(
+        capsys,
+        "estimate",
+        str(DATA / "apiclus1.csv"),
+        "--outcome",
+        "confident",
+        "--weight",
+        "pw",
+        "--cluster",
+        "dnum",
+        "--fpc",
+        "fpc",
+        "--by",
+        "stype,awards",
+        "--method",
+        "beta",
+        "--level",
+        "0.9",
+    )
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0] == "domain,n,estimate,se,ci_low,ci_high,df,deff,n_eff,method,level"
+    assert len(lines) == 7 and lines[1].startswith("E:No,")
+
+
+def test_estimate_rolling_four_quarters(capsys):
+    code, out, _ = run(
+        capsys,
+        "estimate",
+        SYN,
+        "--outcome",
+        "confident",
+        *DESIGN,
+        "--by",
+        "area",
+        "--rolling",
+        "wave",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == 5  # four waves make one window, for each of five areas
+    assert rows[0]["domain"] == "Altrincham|2025Q1..2025Q4"
+    whole_area = json.loads(
+        run(capsys, "estimate", SYN, "--outcome", "confident", *DESIGN, "--by", "area", "--format", "json")[1]
+    )
+    assert rows[0]["estimate"] == pytest.approx(whole_area[0]["estimate"], rel=1e-12)
+
+
+def test_rake_writes_weight_column(capsys, tmp_path):
+    out_path = tmp_path / "raked.csv"
+    code, out, _ = run(
+        capsys,
+        "rake",
+        SYN,
+        "--margins",
+        MARGINS,
+        "--vars",
+        "area,age_band,sex",
+        "--weight",
+        "base_weight",
+        "--trim",
+        "0.3,3",
+        "--trim-relative",
+        "--out",
+        str(out_path),
+    )
+    assert code == 0 and "converged" in out
+    df = pd.read_csv(out_path)
+    assert "weight" in df.columns
+    assert df["weight"].sum() == pytest.approx(125000)
+
+
+def test_compare_with_target(capsys):
+    code, out, _ = run(
+        capsys,
+        "compare",
+        SYN,
+        "--outcome",
+        "confident",
+        *DESIGN,
+        "--by",
+        "wave",
+        "--base",
+        "2025Q1",
+        "--current",
+        "2025Q4",
+        "--where",
+        "area=Altrincham",
+        "--target",
+        "0.61",
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert set(result) == {"change", "current", "target"}
+    assert result["target"]["target"] == 0.61
+    assert result["change"]["df"] == 5
+
+
+def test_samplesize(capsys):
+    code, out, _ = run(capsys, "samplesize", "--p1", "0.56", "--p2", "0.61", "--deff", "1.5", "--one-sided")
+    assert code == 0
+    plan = json.loads(out)
+    assert plan["n_per_wave"] == 1800  # 1199.73 * 1.5 rounded up
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["estimate", "missing.csv", "--outcome", "confident"], "no such file"),
+        (["estimate", SYN, "--outcome", "nope"], "outcome column 'nope' is not in the data"),
+        (["estimate", SYN, "--outcome", "base_weight"], "must be 0/1"),
+        (["estimate", SYN, "--outcome", "confident", "--method", "wald"], "unknown method"),
+        (["estimate", SYN, "--outcome", "confident", "--weight", "confident"], "missing values"),
+        (["estimate", SYN, "--outcome", "confident", "--by", "county"], "'county' is not in the data"),
+        (
+            [
+                "compare",
+                SYN,
+                "--outcome",
+                "confident",
+                "--by",
+                "wave",
+                "--base",
+                "2019Q1",
+                "--current",
+                "2025Q4",
+            ],
+            "wave '2019Q1'",
+        ),
+        (["samplesize", "--p1", "0.5", "--p2", "0.5"], "must differ"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error:")
+
+
+def test_negative_weights(capsys, tmp_path):
+    df = pd.read_csv(SYN)
+    df.loc[3, "base_weight"] = -1
+    path = tmp_path / "neg.csv"
+    df.to_csv(path, index=False)
+    code, _, err = run(capsys, "estimate", str(path), "--outcome", "confident", "--weight", "base_weight")
+    assert code == 2 and "negative" in err
+
+
+def test_module_entry_point_has_no_traceback():
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis", "estimate", SYN, "--outcome", "area"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT_FOR_CLI,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and proc.stderr.startswith("error:")
+
+
+def test_library_imports_neither_flask_nor_the_web_app():
+    code = (
+        "import sys, analysis.cli, analysis.change, analysis.planning;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'survey_app')];"
+        "sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT_FOR_CLI, check=False)
+    assert proc.returncode == 0
