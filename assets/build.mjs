@@ -3,6 +3,7 @@
 //   assets/scss/app.scss       -> survey_app/static/dist/app.css (compressed)
 //   govuk-frontend.min.js      -> survey_app/static/dist/govuk-frontend.min.js
 //   assets/js/app.mjs          -> survey_app/static/dist/app.mjs
+//   assets/js/kiosk.mjs        -> survey_app/static/dist/kiosk.mjs (kiosk pages only)
 //   assets/images/favicon.svg  -> survey_app/static/dist/images/favicon.svg
 //   + any GOV.UK Frontend image the compiled CSS references (none at present:
 //     the footer's Royal crest is deliberately compiled out).
@@ -113,6 +114,7 @@ function main () {
 
   copy(join(govukDist, 'govuk-frontend.min.js'), join(outDir, 'govuk-frontend.min.js'))
   copy(join(root, 'assets', 'js', 'app.mjs'), join(outDir, 'app.mjs'))
+  copy(join(root, 'assets', 'js', 'kiosk.mjs'), join(outDir, 'kiosk.mjs'))
   copy(join(root, 'assets', 'images', 'favicon.svg'), join(outDir, 'images', 'favicon.svg'))
 
   for (const name of imagesReferenced(css)) {

@@ -97,11 +97,15 @@ def seed_demo_command(count: int) -> None:
 
 @click.command("purge-expired")
 def purge_expired_command() -> None:
-    """Delete the answers of surveys left idle past SURVEY_IDLE_MINUTES."""
+    """Delete the answers of surveys left idle past SURVEY_IDLE_MINUTES, and of reports closed
+    longer than REPORT_RETENTION_DAYS."""
     from .survey.store import purge_expired
+    from .triage.retention import purge_closed_reports
 
     removed = purge_expired()
     click.echo(f"deleted {removed} idle survey session(s)")
+    click.echo(f"purged {purge_closed_reports()} report(s) closed more than "
+               f"{current_app.config['REPORT_RETENTION_DAYS']} days ago")
 
 
 def register(app: Flask) -> None:

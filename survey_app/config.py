@@ -7,12 +7,16 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from .encryption import development_keys, parse_keys
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 # Secrets that are in examples and must never guard a real service.
 _PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "development"}
 MIN_SECRET_LENGTH = 32
+# Where "Exit this page" sends someone: a page that gives nothing away.
+DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
 
 
 class ConfigurationError(RuntimeError):
@@ -74,9 +78,32 @@ def load_config() -> dict[str, Any]:
             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
         )
 
+    keys = os.environ.get("REPORT_ENCRYPTION_KEYS", "").strip()
+    if production and not keys:
+        raise ConfigurationError(
+            "REPORT_ENCRYPTION_KEYS is missing. In production set it to one or more Fernet keys, "
+            "newest first, separated by commas; make one with `python -c 'from cryptography.fernet "
+            "import Fernet; print(Fernet.generate_key().decode())'`."
+        )
+    keys = keys or development_keys(INSTANCE_DIR)
+    try:
+        parse_keys(keys)
+    except ValueError as error:
+        raise ConfigurationError(f"REPORT_ENCRYPTION_KEYS: {error}.") from None
+
+    exit_url = os.environ.get("EXIT_URL", "").strip() or DEFAULT_EXIT_URL
+    if not exit_url.startswith(("https://", "http://")):
+        raise ConfigurationError(f"EXIT_URL must be a full http(s) address, not {exit_url!r}.")
+
     idle_minutes = _env_int("SURVEY_IDLE_MINUTES", 24 * 60)
     if idle_minutes < 1:
         raise ConfigurationError("SURVEY_IDLE_MINUTES must be at least 1.")
+    staff_idle_minutes = _env_int("STAFF_IDLE_MINUTES", 30)
+    if staff_idle_minutes < 1:
+        raise ConfigurationError("STAFF_IDLE_MINUTES must be at least 1.")
+    retention_days = _env_int("REPORT_RETENTION_DAYS", 365)
+    if retention_days < 1:
+        raise ConfigurationError("REPORT_RETENTION_DAYS must be at least 1 (days a closed report is kept).")
 
     return {
         "APP_ENV": environment,
@@ -86,6 +113,20 @@ def load_config() -> dict[str, Any]:
         ),
         "QUESTIONNAIRE_DIR": os.environ.get("QUESTIONNAIRE_DIR", str(PROJECT_ROOT / "questionnaires")),
         "SURVEY_IDLE_MINUTES": idle_minutes,
+        # A staff member left idle this long is signed out.
+        "STAFF_IDLE_MINUTES": staff_idle_minutes,
+        # A closed report's answers and notes are purged this many days after it was closed.
+        "REPORT_RETENTION_DAYS": retention_days,
+        # Where the rate limiter keeps its counts: memory:// (one process) or e.g. redis://host:6379.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        "REPORT_ENCRYPTION_KEYS": keys,
+        "EXIT_URL": exit_url,
+        "REPORTING_CENTRES_FILE": os.environ.get("REPORTING_CENTRES_FILE", "").strip() or None,
+        # A kiosk warns after this long without a touch, then resets after the countdown.
+        "KIOSK_WARNING_SECONDS": _env_int("KIOSK_WARNING_SECONDS", 120),
+        "KIOSK_COUNTDOWN_SECONDS": _env_int("KIOSK_COUNTDOWN_SECONDS", 30),
+        # Answers begun on a kiosk are deleted after this long idle, even if the page is left open.
+        "KIOSK_IDLE_MINUTES": _env_int("KIOSK_IDLE_MINUTES", 5),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

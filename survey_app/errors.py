@@ -17,7 +17,7 @@ def _page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
+def _http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     status = error.code or 500
     if status == 404:
         return _page(404, _("Page not found"), _("If you typed the web address, check it is correct."))
@@ -29,6 +29,19 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
         )
     if status == 400:
         return _page(400, _("Sorry, that did not work"), _("Go back and try again."))
+    if status == 403:
+        return _page(
+            403,
+            _("You do not have access to this page"),
+            _("Your account cannot use this page. If you need it for your work, ask an administrator."),
+        )
+    if status == 429:
+        body, _status = _page(
+            429,
+            _("Too many attempts"),
+            _("You have tried too many times in a short while. Wait a minute, then try again."),
+        )
+        return body, 429, {"Retry-After": "60"}
     if status == 503:
         return _service_unavailable(error)
     return _page(status, _("Sorry, that did not work"), _("Go back and try again."))

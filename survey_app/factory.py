@@ -10,14 +10,20 @@ from flask import Flask
 
 from . import models  # noqa: F401 - the tables must be known to the migrations
 from .assets import init_assets
+from .centres import init_centres
 from .config import load_config
 from .database import init_database
+from .encryption import init_encryption
 from .errors import init_errors
-from .extensions import csrf, db, migrate
+from .extensions import csrf, db, limiter, migrate
 from .i18n import init_i18n
 from .registry import init_registry
+from .reports import models as report_models  # noqa: F401
 from .security import init_security
+from .staff import init_staff
+from .staff import models as staff_models  # noqa: F401
 from .templating import init_templating
+from .triage import init_triage  # also makes the triage tables known to the migrations
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -29,21 +35,30 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(minutes=app.config["SURVEY_IDLE_MINUTES"])
 
     init_security(app)
+    init_encryption(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     init_i18n(app)
     init_registry(app)
+    init_centres(app)
     init_templating(app)
     init_assets(app)
     init_errors(app)
 
-    from . import cli, health, home
+    from . import cli, health, home, kiosk, safety
     from .survey import routes as survey_routes
 
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(survey_routes.bp)
+    # The same journey serves the reporting forms, at neutral addresses.
+    app.register_blueprint(survey_routes.bp, url_prefix="/forms", name="report")
+    app.register_blueprint(safety.bp)
+    app.register_blueprint(kiosk.bp)
+    init_staff(app)
+    init_triage(app)
     cli.register(app)
     return app
 

@@ -9,5 +9,9 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index():
-    surveys = [published.questionnaire for published in all_published().values()]
-    return render_template("home.html", surveys=surveys)
+    questionnaires = [published.questionnaire for published in all_published().values()]
+    return render_template(
+        "home.html",
+        surveys=[q for q in questionnaires if not q.is_report],
+        reports=[q for q in questionnaires if q.is_report],
+    )

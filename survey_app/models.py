@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .encryption import EncryptedJSON
 from .extensions import db
+
+if TYPE_CHECKING:
+    from .reports.models import Report
 
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
@@ -66,12 +70,21 @@ class SurveySession(db.Model):
     questionnaire_id: Mapped[str] = mapped_column(sa.String(64))
     questionnaire_version: Mapped[int]
     language: Mapped[str] = mapped_column(sa.String(16))
-    answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Encrypted: a report in progress can hold what a reporter would not want anyone to see.
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
+    # The reporting centre, when the survey was started on one of its kiosks.
+    centre: Mapped[str | None] = mapped_column(sa.String(64))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id", ondelete="SET NULL"))
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id", ondelete="SET NULL"))
 
     response: Mapped[Response | None] = relationship()
+    report: Mapped[Report | None] = relationship("Report")
+
+    @property
+    def submission(self) -> Response | Report | None:
+        return self.response or self.report
 
 
 class Response(db.Model):

@@ -61,3 +61,12 @@ def all_published() -> dict[str, Published]:
 
 def get_published(questionnaire_id: str) -> Published | None:
     return all_published().get(questionnaire_id)
+
+
+def published_at(slug: str, kind: str) -> Published | None:
+    """The questionnaire of this kind whose address segment is `slug`."""
+    for published in all_published().values():
+        questionnaire = published.questionnaire
+        if questionnaire.slug == slug and questionnaire.kind == kind:
+            return published
+    return None

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Question
+from .model import SEEN, Question
 
 Form = Mapping[str, Sequence[str]]
 
@@ -200,6 +200,8 @@ _PARSERS: dict[str, Callable[[Question, Form], Parsed]] = {
 
 def parse_answer(question: Question, form: Form, today: dt.date | None = None) -> Parsed:
     """Validate and normalise the answer to `question` found in `form`."""
+    if question.is_notice:
+        return Parsed(value=SEEN)
     if question.type == "date":
         return _parse_date(question, form, today or dt.date.today())
     return _PARSERS[question.type](question, form)

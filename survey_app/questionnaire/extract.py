@@ -26,6 +26,9 @@ Entry = tuple[int, str, tuple[str, str], list[str]]
 def text_entries(questionnaire: Questionnaire) -> Iterator[tuple[str, str, str]]:
     """(key, English text, translator note) for every string a respondent can read."""
     yield "title", questionnaire.title, "The questionnaire's title"
+    if questionnaire.neutral_title:
+        yield ("neutral_title", questionnaire.neutral_title,
+               "A title that does not say what the form is about, for the browser tab and history")
     if questionnaire.description:
         yield "description", questionnaire.description, "What the questionnaire is for, on the front page"
     for number, paragraph in enumerate(questionnaire.introduction, start=1):
@@ -49,6 +52,8 @@ def _question_entries(question: Question) -> Iterator[tuple[str, str, str]]:
             yield key, choice.hint, f"{kind}. Help text under an answer"
     if question.settings.get("suffix"):
         yield f"{question.id}.suffix", question.settings["suffix"], f"{kind}. The unit after the number box"
+    for number, paragraph in enumerate(question.paragraphs, start=1):
+        yield f"{question.id}.paragraph.{number}", paragraph, f"{kind}. A paragraph of information"
     for code, message in question.errors.items():
         yield f"{question.id}.error.{code}", message, f"{kind}. The error message when the answer is {code}"
 

@@ -171,6 +171,9 @@ def _question(raw: dict[str, Any]) -> Question:
         errors=dict(raw.get("errors", {})),
         weighting_variable=raw.get("weighting_variable"),
         short_label=raw.get("short_label"),
+        paragraphs=tuple(raw.get("paragraphs", ())),
+        final=raw.get("final", False),
+        reportable=raw.get("reportable", False),
     )
 
 
@@ -189,6 +192,12 @@ def _check_question(question: Question, earlier: dict[str, Question]) -> str | N
         low, high = question.settings.get("min"), question.settings.get("max")
         if low is not None and high is not None and low > high:
             return f"min ({low}) is greater than max ({high})"
+    if question.final and not question.is_notice:
+        return "only a notice can be final"
+    if question.is_notice and not question.paragraphs and not question.hint:
+        return "a notice needs paragraphs"
+    if question.reportable and question.type not in CHOICE_TYPES:
+        return "only a question with choices can be reportable (free answers may identify someone)"
     if question.type == "free_text" and "max_length" not in question.settings:
         return "a free_text question needs max_length"
     if question.measure:
@@ -237,6 +246,12 @@ def _check_routes(questionnaire: Questionnaire, name: str) -> None:
                 raise QuestionnaireError(
                     name, f"routes: goto '{route.goto}' is not a question in this file", question.id
                 )
+    targets = {route.goto for question in questionnaire.questions for route in question.routes}
+    for question in questionnaire.questions:
+        if question.final and question.id not in targets:
+            raise QuestionnaireError(
+                name, "a final notice is shown only when a route leads to it, and no route does", question.id
+            )
     cycle = _find_cycle(questionnaire)
     if cycle:
         raise QuestionnaireError(name, "routes make a loop: " + " -> ".join(cycle), cycle[0])
@@ -330,6 +345,9 @@ def load_questionnaire(path: Path | str, display_name: str | None = None) -> Que
         introduction=tuple(data.get("introduction", ())),
         minutes=data.get("minutes"),
         source_file=name,
+        kind=data.get("kind", "survey"),
+        slug=data.get("slug", data["id"]),
+        neutral_title=data.get("neutral_title"),
     )
     _check_routes(questionnaire, name)
     return questionnaire

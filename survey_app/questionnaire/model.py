@@ -14,7 +14,11 @@ PREFER_NOT_TO_SAY = "prefer_not_to_say"
 
 # Question types whose answer is one of a fixed list of choices.
 CHOICE_TYPES = frozenset({"single_choice", "multiple_choice", "agreement", "rating", "yes_no"})
-QUESTION_TYPES = CHOICE_TYPES | frozenset({"free_text", "number", "date", "postcode"})
+QUESTION_TYPES = CHOICE_TYPES | frozenset({"free_text", "number", "date", "postcode", "notice"})
+# A notice asks nothing: it is information (safety advice, where to get help).
+NOTICE = "notice"
+# What a notice stores once read, so the path knows it has been seen.
+SEEN = "seen"
 
 # The end of the questions: the "Check your answers" page.
 END = "check_answers"
@@ -89,6 +93,15 @@ class Question:
     weighting_variable: str | None = None
     # A short label for the check answers page and exports.
     short_label: str | None = None
+    # Notices: paragraphs of text, and whether the journey ends there.
+    paragraphs: tuple[str, ...] = ()
+    final: bool = False
+    # Answers that identify nobody, kept readable beside the encrypted report for counts and queues.
+    reportable: bool = False
+
+    @property
+    def is_notice(self) -> bool:
+        return self.type == NOTICE
 
     @property
     def choice_values(self) -> tuple[str, ...]:
@@ -117,6 +130,12 @@ class Questionnaire:
     # Minutes the survey is expected to take, shown on the start page.
     minutes: int | None = None
     source_file: str = ""
+    # "survey" (anonymous answers for statistics) or "report" (a report to caseworkers, encrypted).
+    kind: str = "survey"
+    # The address segment and browser title used instead of the id and title, where the
+    # subject must not show in a tab or in the history (reports).
+    slug: str = ""
+    neutral_title: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {q.id: q for q in self.questions})
@@ -127,6 +146,10 @@ class Questionnaire:
 
     def index_of(self, question_id: str) -> int:
         return self._index[question_id]  # type: ignore[attr-defined]
+
+    @property
+    def is_report(self) -> bool:
+        return self.kind == "report"
 
     @property
     def measures(self) -> tuple[tuple[Question, Measure], ...]:

@@ -17,13 +17,16 @@ def _is_shown(question: Question, answers: Mapping[str, Any]) -> bool:
     return question.show_if is None or evaluate(question.show_if, answers)
 
 
-def _next_index(questionnaire: Questionnaire, question: Question, answers: Mapping[str, Any]) -> int:
+def _next_index(
+    questionnaire: Questionnaire, question: Question, answers: Mapping[str, Any]
+) -> tuple[int, bool]:
+    """Where to go after `question`, and whether a route (rather than the file's order) sent us."""
     for route in question.routes:
         if evaluate(route.when, answers):
             if route.goto == END:
-                return len(questionnaire.questions)
-            return questionnaire.index_of(route.goto)
-    return questionnaire.index_of(question.id) + 1
+                return len(questionnaire.questions), True
+            return questionnaire.index_of(route.goto), True
+    return questionnaire.index_of(question.id) + 1, False
 
 
 def path(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[Question]:
@@ -31,22 +34,26 @@ def path(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[Quest
 
     Routing only reads answers to questions already on the path, so answers
     left over from a branch the respondent has since left do not steer it.
-    The loader rejects routing loops; the visited set is a second guard.
+    A final notice (say, emergency contacts) is reached only by a route that
+    names it, and the journey ends there. The loader rejects routing loops;
+    the visited set is a second guard.
     """
     on_path: list[Question] = []
     seen_answers: dict[str, Any] = {}
     visited: set[int] = set()
-    index = 0
+    index, routed = 0, False
     while index < len(questionnaire.questions) and index not in visited:
         visited.add(index)
         question = questionnaire.questions[index]
-        if not _is_shown(question, seen_answers):
-            index += 1
+        if (question.final and not routed) or not _is_shown(question, seen_answers):
+            index, routed = index + 1, False
             continue
         on_path.append(question)
+        if question.final:
+            break
         if question.id in answers:
             seen_answers[question.id] = answers[question.id]
-        index = _next_index(questionnaire, question, seen_answers)
+        index, routed = _next_index(questionnaire, question, seen_answers)
     return on_path
 
 

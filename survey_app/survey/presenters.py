@@ -30,6 +30,8 @@ class QuestionView:
     settings: dict[str, Any]
     # Exclusive choices ("Don't know", "Prefer not to say") follow an "or" divider.
     first_exclusive: str | None
+    paragraphs: tuple[str, ...] = ()
+    final: bool = False
 
 
 def _choice(questionnaire: Questionnaire, question: Question, choice: Choice) -> ChoiceView:
@@ -61,6 +63,11 @@ def question_view(questionnaire: Questionnaire, question: Question) -> QuestionV
         choices=choices,
         settings=question.settings,
         first_exclusive=first_exclusive,
+        paragraphs=tuple(
+            qtext(questionnaire.id, f"{question.id}.paragraph.{number}", paragraph)
+            for number, paragraph in enumerate(question.paragraphs, start=1)
+        ),
+        final=question.final,
     )
 
 

@@ -6,8 +6,10 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..i18n import current_language, qtext
+from ..kiosk import current_centre
 from ..questionnaire import (
     Question,
+    Questionnaire,
     first_unanswered,
     next_question,
     parse_answer,
@@ -15,7 +17,7 @@ from ..questionnaire import (
     previous_question,
     raw_from_value,
 )
-from ..registry import Published, get_published
+from ..registry import Published, published_at
 from . import store
 from .messages import error_message
 from .presenters import answer_lines, character_count_texts, error_summary, question_view, short_label
@@ -25,8 +27,9 @@ bp = Blueprint("survey", __name__, url_prefix="/surveys")
 _SESSION_KEY = "surveys"
 
 
-def _published(questionnaire_id: str) -> Published:
-    published = get_published(questionnaire_id)
+def _published(slug: str) -> Published:
+    """The questionnaire at this address; surveys live under /surveys, reports under /forms."""
+    published = published_at(slug, "report" if request.blueprint == "report" else "survey")
     if published is None:
         abort(404)
     return published
@@ -46,40 +49,40 @@ def _current(published: Published) -> store.SurveySession | WerkzeugResponse:
     questionnaire = published.questionnaire
     token = _token(questionnaire.id)
     if token is None:
-        return redirect(url_for("survey.start", questionnaire_id=questionnaire.id))
+        return redirect(url_for(".start", slug=questionnaire.slug))
     try:
         row = store.load_session(token, questionnaire)
     except store.Expired:
-        return redirect(url_for("survey.timed_out", questionnaire_id=questionnaire.id))
+        return redirect(url_for(".timed_out", slug=questionnaire.slug))
     if row is None:
-        return redirect(url_for("survey.timed_out", questionnaire_id=questionnaire.id))
+        return redirect(url_for(".timed_out", slug=questionnaire.slug))
     return row
 
 
-def _question_url(questionnaire_id: str, question: Question | None, **params: str) -> str:
+def _question_url(questionnaire: Questionnaire, question: Question | None, **params: str) -> str:
     if question is None:
-        return url_for("survey.check_answers", questionnaire_id=questionnaire_id)
-    return url_for("survey.question", questionnaire_id=questionnaire_id, question_id=question.id, **params)
+        return url_for(".check_answers", slug=questionnaire.slug)
+    return url_for(".question", slug=questionnaire.slug, question_id=question.id, **params)
 
 
-@bp.get("/<questionnaire_id>")
-def start(questionnaire_id: str):
-    published = _published(questionnaire_id)
+@bp.get("/<slug>")
+def start(slug: str):
+    published = _published(slug)
     questionnaire = published.questionnaire
     in_progress = False
     token = _token(questionnaire.id)
     if token:
         try:
             row = store.load_session(token, questionnaire)
-            in_progress = bool(row and row.response is None and row.answers)
+            in_progress = bool(row and row.submission is None and row.answers)
         except store.Expired:
             in_progress = False
     return render_template("survey/start.html", questionnaire=questionnaire, in_progress=in_progress)
 
 
-@bp.post("/<questionnaire_id>/start")
-def begin(questionnaire_id: str):
-    published = _published(questionnaire_id)
+@bp.post("/<slug>/start")
+def begin(slug: str):
+    published = _published(slug)
     questionnaire = published.questionnaire
     token = _token(questionnaire.id)
     row = None
@@ -88,18 +91,19 @@ def begin(questionnaire_id: str):
             row = store.load_session(token, questionnaire)
         except store.Expired:
             row = None
-    if row is None or row.response is not None:
+    if row is None or row.submission is not None:
         # Clearing out surveys left idle here keeps the table small without a scheduler.
         store.purge_expired()
-        token = store.start_session(questionnaire, current_language())
+        centre = current_centre()
+        token = store.start_session(questionnaire, current_language(), centre.id if centre else None)
         _remember_token(questionnaire.id, token)
-        return redirect(_question_url(questionnaire.id, questionnaire.questions[0]))
-    return redirect(_question_url(questionnaire.id, first_unanswered(questionnaire, row.answers)))
+        return redirect(_question_url(questionnaire, questionnaire.questions[0]))
+    return redirect(_question_url(questionnaire, first_unanswered(questionnaire, row.answers)))
 
 
-@bp.route("/<questionnaire_id>/questions/<question_id>", methods=["GET", "POST"])
-def question(questionnaire_id: str, question_id: str):
-    published = _published(questionnaire_id)
+@bp.route("/<slug>/questions/<question_id>", methods=["GET", "POST"])
+def question(slug: str, question_id: str):
+    published = _published(slug)
     questionnaire = published.questionnaire
     current = questionnaire.question(question_id)
     if current is None:
@@ -107,8 +111,8 @@ def question(questionnaire_id: str, question_id: str):
     row = _current(published)
     if isinstance(row, WerkzeugResponse):
         return row
-    if row.response is not None:
-        return redirect(url_for("survey.confirmation", questionnaire_id=questionnaire.id))
+    if row.submission is not None:
+        return redirect(url_for(".confirmation", slug=questionnaire.slug))
 
     answers = row.answers
     on_path = [q.id for q in path(questionnaire, answers)]
@@ -118,7 +122,7 @@ def question(questionnaire_id: str, question_id: str):
     )
     if not reachable:
         # Routing has moved on (or the page was reached out of order).
-        return redirect(_question_url(questionnaire.id, pending))
+        return redirect(_question_url(questionnaire, pending))
 
     changing = (request.values.get("change") == "1")
     error_pairs = []
@@ -131,10 +135,10 @@ def question(questionnaire_id: str, question_id: str):
                 # still in "change" mode, then return to the check page.
                 pending = first_unanswered(questionnaire, row.answers)
                 if pending is None:
-                    return redirect(_question_url(questionnaire.id, None))
-                return redirect(_question_url(questionnaire.id, pending, change="1"))
+                    return redirect(_question_url(questionnaire, None))
+                return redirect(_question_url(questionnaire, pending, change="1"))
             target = next_question(questionnaire, row.answers, current.id)
-            return redirect(_question_url(questionnaire.id, target))
+            return redirect(_question_url(questionnaire, target))
         raw = parsed.raw
         error_pairs = [(parsed.error, error_message(questionnaire, current, parsed.error))]
     else:
@@ -142,13 +146,13 @@ def question(questionnaire_id: str, question_id: str):
         raw = raw_from_value(current, answers.get(current.id))
 
     if changing:
-        back_url = url_for("survey.check_answers", questionnaire_id=questionnaire.id)
+        back_url = url_for(".check_answers", slug=questionnaire.slug)
     else:
         previous = previous_question(questionnaire, answers, current.id)
         back_url = (
-            _question_url(questionnaire.id, previous)
+            _question_url(questionnaire, previous)
             if previous
-            else url_for("survey.start", questionnaire_id=questionnaire.id)
+            else url_for(".start", slug=questionnaire.slug)
         )
     return render_template(
         "survey/question.html",
@@ -166,24 +170,24 @@ def question(questionnaire_id: str, question_id: str):
     )
 
 
-@bp.route("/<questionnaire_id>/check-answers", methods=["GET", "POST"])
-def check_answers(questionnaire_id: str):
-    published = _published(questionnaire_id)
+@bp.route("/<slug>/check-answers", methods=["GET", "POST"])
+def check_answers(slug: str):
+    published = _published(slug)
     questionnaire = published.questionnaire
     row = _current(published)
     if isinstance(row, WerkzeugResponse):
         return row
-    if row.response is not None:
-        return redirect(url_for("survey.confirmation", questionnaire_id=questionnaire.id))
+    if row.submission is not None:
+        return redirect(url_for(".confirmation", slug=questionnaire.slug))
     pending = first_unanswered(questionnaire, row.answers)
     if pending is not None:
-        return redirect(_question_url(questionnaire.id, pending))
+        return redirect(_question_url(questionnaire, pending))
 
     if request.method == "POST":
         # The language the respondent finished in, which is the one they chose last.
         row.language = current_language()
         store.submit(row, published)
-        return redirect(url_for("survey.confirmation", questionnaire_id=questionnaire.id))
+        return redirect(url_for(".confirmation", slug=questionnaire.slug))
 
     store.touch(row)
     route = path(questionnaire, row.answers)
@@ -191,36 +195,37 @@ def check_answers(questionnaire_id: str):
         {
             "key": short_label(questionnaire, q),
             "lines": answer_lines(questionnaire, q, row.answers.get(q.id)),
-            "href": _question_url(questionnaire.id, q, change="1"),
+            "href": _question_url(questionnaire, q, change="1"),
             "id": q.id,
         }
         for q in route
+        if not q.is_notice
     ]
     return render_template(
         "survey/check_answers.html",
         questionnaire=questionnaire,
         rows=rows,
-        back_url=_question_url(questionnaire.id, route[-1]),
+        back_url=_question_url(questionnaire, route[-1]),
     )
 
 
-@bp.get("/<questionnaire_id>/confirmation")
-def confirmation(questionnaire_id: str):
-    published = _published(questionnaire_id)
+@bp.get("/<slug>/confirmation")
+def confirmation(slug: str):
+    published = _published(slug)
     questionnaire = published.questionnaire
     row = _current(published)
     if isinstance(row, WerkzeugResponse):
         return row
-    if row.response is None:
-        return redirect(url_for("survey.check_answers", questionnaire_id=questionnaire.id))
+    if row.submission is None:
+        return redirect(url_for(".check_answers", slug=questionnaire.slug))
     return render_template(
-        "survey/confirmation.html", questionnaire=questionnaire, reference=row.response.reference
+        "survey/confirmation.html", questionnaire=questionnaire, reference=row.submission.reference
     )
 
 
-@bp.get("/<questionnaire_id>/timed-out")
-def timed_out(questionnaire_id: str):
-    published = _published(questionnaire_id)
+@bp.get("/<slug>/timed-out")
+def timed_out(slug: str):
+    published = _published(slug)
     surveys = dict(session.get(_SESSION_KEY, {}))
     if surveys.pop(published.questionnaire.id, None):
         session[_SESSION_KEY] = surveys

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import QuestionnaireVersion, Response, SurveySession, utcnow
 from ..questionnaire import Questionnaire, first_unanswered, relevant_answers
 from ..registry import Published
+from ..reports.models import Report
 
 # No 0/O, 1/I/L or U: a reference read aloud over the phone must not be misheard.
 _REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -28,6 +29,12 @@ def new_reference() -> str:
     return f"TS-{chars[:4]}-{chars[4:]}"
 
 
+def new_report_reference() -> str:
+    """A report's reference: 30^10 possibilities, in groups that are easy to read aloud."""
+    chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(10))
+    return f"R-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
 def idle_limit() -> dt.timedelta:
     return dt.timedelta(minutes=current_app.config["SURVEY_IDLE_MINUTES"])
 
@@ -40,8 +47,8 @@ def purge_expired(now: dt.datetime | None = None) -> int:
     return result.rowcount or 0
 
 
-def start_session(questionnaire: Questionnaire, language: str) -> str:
-    """Begin a survey; returns the token the browser keeps."""
+def start_session(questionnaire: Questionnaire, language: str, centre: str | None = None) -> str:
+    """Begin a survey (on a centre's kiosk, if `centre`); returns the token the browser keeps."""
     token = secrets.token_urlsafe(32)
     db.session.add(
         SurveySession(
@@ -50,6 +57,7 @@ def start_session(questionnaire: Questionnaire, language: str) -> str:
             questionnaire_version=questionnaire.version,
             language=language,
             answers={},
+            centre=centre,
         )
     )
     db.session.commit()
@@ -65,7 +73,11 @@ def load_session(token: str, questionnaire: Questionnaire) -> SurveySession | No
     row = db.session.get(SurveySession, hash_token(token))
     if row is None or row.questionnaire_id != questionnaire.id:
         return None
-    if row.updated_at < utcnow() - idle_limit():
+    limit = idle_limit()
+    if row.centre:
+        # A shared kiosk forgets much sooner than someone's own phone.
+        limit = min(limit, dt.timedelta(minutes=current_app.config["KIOSK_IDLE_MINUTES"]))
+    if row.updated_at < utcnow() - limit:
         db.session.delete(row)
         db.session.commit()
         raise Expired
@@ -113,41 +125,59 @@ def snapshot_for(published: Published) -> QuestionnaireVersion:
         return db.session.scalars(query).one()
 
 
-def submit(row: SurveySession, published: Published) -> Response:
-    """Store the response once. A second submit returns the first response."""
-    if row.response is not None:
-        return row.response
+def _new_submission(row: SurveySession, published: Published, snapshot: QuestionnaireVersion
+                    ) -> Response | Report:
     questionnaire = published.questionnaire
-    if first_unanswered(questionnaire, row.answers) is not None:
+    answers = relevant_answers(questionnaire, row.answers)
+    common = {
+        "questionnaire_version_id": snapshot.id,
+        "questionnaire_id": questionnaire.id,
+        "questionnaire_version": questionnaire.version,
+        "language": row.language,
+        "answers": answers,
+        "session_token_hash": row.token_hash,
+    }
+    if questionnaire.is_report:
+        facts = {q.id: answers[q.id] for q in questionnaire.questions if q.reportable and q.id in answers}
+        return Report(reference=new_report_reference(), facts=facts, centre=row.centre, **common)
+    return Response(reference=new_reference(), started_at=row.started_at, **common)
+
+
+def submit(row: SurveySession, published: Published) -> Response | Report:
+    """Store the response or report once. A second submit returns the first one."""
+    if row.submission is not None:
+        return row.submission
+    if first_unanswered(published.questionnaire, row.answers) is not None:
         raise ValueError("the survey is not complete")
     snapshot = snapshot_for(published)
     for _attempt in range(5):
-        response = Response(
-            reference=new_reference(),
-            questionnaire_version_id=snapshot.id,
-            questionnaire_id=questionnaire.id,
-            questionnaire_version=questionnaire.version,
-            language=row.language,
-            answers=relevant_answers(questionnaire, row.answers),
-            started_at=row.started_at,
-            session_token_hash=row.token_hash,
-        )
+        submission = _new_submission(row, published, snapshot)
         try:
             with db.session.begin_nested():
-                db.session.add(response)
+                db.session.add(submission)
                 db.session.flush()
-                row.response_id = response.id
-                # The answers now live in the response alone.
+                if isinstance(submission, Report):
+                    row.report_id = submission.id
+                else:
+                    row.response_id = submission.id
+                # The answers now live in the submission alone.
                 row.answers = {}
                 row.updated_at = utcnow()
             db.session.commit()
-            return response
+            return submission
         except sa.exc.IntegrityError:
             # Either this survey was submitted at the same moment by another
-            # request (return that response), or the reference was taken.
+            # request (return that submission), or the reference was taken.
             existing = db.session.scalars(
-                sa.select(Response).filter_by(session_token_hash=row.token_hash)
+                sa.select(type(submission)).filter_by(session_token_hash=row.token_hash)
             ).first()
             if existing is not None:
                 return existing
     raise RuntimeError("could not allocate a unique reference")
+
+
+def forget_browser_sessions(token_hashes: list[str]) -> None:
+    """Delete every survey or report in progress for these tokens (quick exit, kiosk reset)."""
+    if token_hashes:
+        db.session.execute(sa.delete(SurveySession).where(SurveySession.token_hash.in_(token_hashes)))
+        db.session.commit()

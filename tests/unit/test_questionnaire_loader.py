@@ -474,7 +474,7 @@ QUESTION_FAULTS = [
         ["{id: q1, type: choice, title: Q}"],
         "q1",
         "type: 'choice' is not one of single_choice, multiple_choice, agreement, rating, yes_no, "
-        "free_text, number, date, postcode",
+        "free_text, number, date, postcode, notice",
         id="wrong-type",
     ),
     pytest.param(

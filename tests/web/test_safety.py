@@ -42,6 +42,7 @@ def test_session_cookie_is_http_only_and_same_site(client):
 def test_production_cookie_is_secure(database_url, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-of-sufficient-length-42")
+    monkeypatch.setenv("REPORT_ENCRYPTION_KEYS", "x9kOUqGKmy1Z8dB2Jv7i3u7fBqgq2Tq0V3uZt1Ww1xE=")
     app = make_app(database_url)
     assert app.config["SESSION_COOKIE_SECURE"] is True
 

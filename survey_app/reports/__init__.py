@@ -1,0 +1,1 @@
+"""Hate crime and domestic abuse reports: stored encrypted, triaged by caseworkers."""

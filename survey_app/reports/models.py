@@ -1,0 +1,39 @@
+"""The report table. Everything a reporter wrote is encrypted; only counts stay readable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..encryption import EncryptedJSON
+from ..extensions import db
+from ..models import JSONType, UTCDateTime, utcnow
+
+STATUSES = ("new", "in_review", "referred_police", "referred_support", "closed")
+
+
+class Report(db.Model):
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(sa.ForeignKey("questionnaire_version.id"))
+    questionnaire_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    questionnaire_version: Mapped[int]
+    language: Mapped[str] = mapped_column(sa.String(16))
+    # Every answer, encrypted with REPORT_ENCRYPTION_KEYS.
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    # Answers to `reportable` questions only (who is reporting, kinds of incident): no one can be
+    # identified from them, and the queue filters and the board's counts need them readable.
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # The reporting centre whose kiosk it came from, if any.
+    centre: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    status: Mapped[str] = mapped_column(sa.String(24), default="new", index=True)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the answers were deleted after REPORT_RETENTION_DAYS closed; facts and dates stay for counts.
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    session_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)

@@ -1,0 +1,97 @@
+"""The staff entrance: sign in, sign out and the staff home."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import limiter
+from .access import public, require_role, safe_next
+from .auth import NOTICE_KEY, authenticate, current_staff, purge_idle_sessions, sign_in, sign_out
+from .models import ROLES
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+ROLE_NAMES = {"caseworker": _l("Caseworker"), "analyst": _l("Analyst"), "admin": _l("Administrator")}
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the staff area, listed on the staff home for the roles that can use it."""
+
+    endpoint: str
+    title: object  # a lazy string
+    description: object
+    roles: frozenset[str]  # empty: every signed-in staff member
+
+
+# Later parts (the report queue, the dashboard, administration) add themselves here.
+SECTIONS: list[Section] = [
+    Section("staff.home", _l("Staff home"), _l("This page: what your account can use."), frozenset()),
+]
+
+
+def sections_for(roles: frozenset[str]) -> list[Section]:
+    return [s for s in SECTIONS if not s.roles or s.roles & roles]
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["STAFF_SIGN_IN_RATE_LIMIT"]
+
+
+@bp.get("")
+@require_role()
+def home():
+    user = current_staff()
+    return render_template(
+        "staff/home.html",
+        user=user,
+        role_names=[str(ROLE_NAMES[role]) for role in ROLES if role in user.roles],
+        sections=sections_for(user.roles),
+    )
+
+
+@bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
+@public
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def sign_in_page():
+    next_target = safe_next(request.args.get("next"))
+    if request.method == "GET" and current_staff() is not None:
+        return redirect(next_target or url_for(".home"))
+    email = request.form.get("email", "").strip() if request.method == "POST" else ""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if not email:
+            errors["email"] = _("Enter your email address")
+        if not password:
+            errors["password"] = _("Enter your password")
+        if not errors:
+            user = authenticate(email, password)
+            if user is not None:
+                purge_idle_sessions()
+                sign_in(user)
+                return redirect(next_target or url_for(".home"))
+            errors["email"] = _(
+                "Enter a correct email address and password. After 5 wrong attempts in a row, "
+                "an account is locked for 15 minutes."
+            )
+    notice = session.pop(NOTICE_KEY, None) if request.method == "GET" else None
+    return render_template(
+        "staff/sign_in.html",
+        email=email,
+        errors=errors,
+        notice=notice,
+        idle_minutes=current_app.config["STAFF_IDLE_MINUTES"],
+        next_target=next_target,
+    )
+
+
+@bp.post("/sign-out", endpoint="sign_out")
+@public  # signing out must always work, even when the session has already ended
+def sign_out_page():
+    sign_out()
+    return redirect(url_for(".sign_in"))

@@ -1,0 +1,233 @@
+"""Triage pages: the report queue, a report, its referral, the audit log and the counts.
+
+Every route is under /staff and declares who may use it (survey_app/staff/access.py). Opening a
+report, changing it, exporting it and reading the audit log each write an AuditEvent; the queue
+and the counts show only readable facts, never answers, and are not audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..centres import all_centres
+from ..extensions import db
+from ..models import utcnow
+from ..reports.models import STATUSES, Report
+from ..staff.access import require_role
+from ..staff.auth import current_staff
+from ..staff.models import User
+from . import views
+from .audit import record
+from .models import ACTIONS, AuditEvent, ReportNote
+
+bp = Blueprint("triage", __name__, url_prefix="/staff")
+
+CASEWORKER = "caseworker"
+
+
+def _report_or_404(reference: str) -> Report:
+    if not views.REFERENCE.match(reference):
+        abort(404)
+    report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.get("/reports")
+@require_role(CASEWORKER)
+def queue():
+    filters = views.parse_queue_filters(request.args)
+    reports: list[Report] = []
+    total = 0
+    if not filters.errors:
+        query = sa.select(Report)
+        if filters.form:
+            query = query.where(Report.questionnaire_id == filters.form)
+        if filters.status:
+            query = query.where(Report.status == filters.status)
+        if filters.centre == "online":
+            query = query.where(Report.centre.is_(None))
+        elif filters.centre:
+            query = query.where(Report.centre == filters.centre)
+        if filters.date_from:
+            query = query.where(Report.submitted_at >= views.day_start(filters.date_from))
+        if filters.date_to:
+            query = query.where(
+                Report.submitted_at < views.day_start(filters.date_to) + views.dt.timedelta(days=1)
+            )
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+        # Only the readable columns: the queue never decrypts an answer.
+        reports = list(db.session.execute(
+            query.with_only_columns(
+                Report.reference, Report.questionnaire_id, Report.centre, Report.status,
+                Report.submitted_at, Report.purged_at,
+            )
+            .order_by(Report.submitted_at.desc(), Report.id.desc())
+            .limit(views.PER_PAGE)
+            .offset((filters.page - 1) * views.PER_PAGE)
+        ))
+    status = 400 if filters.errors else 200
+    return render_template(
+        "triage/queue.html",
+        filters=filters,
+        reports=reports,
+        total=total,
+        pages=views.page_count(total),
+        forms={qid: views.form_title(qid) for qid in views.report_forms()},
+        centres=all_centres(),
+        statuses=STATUSES,
+        views=views,
+    ), status
+
+
+def _render_report(report: Report, errors: dict[str, str] | None = None, note_text: str = "",
+                   status: int = 200) -> tuple[str, int]:
+    """The report page: every read of it, including a form sent back with an error, is audited."""
+    record("view_report", report)
+    db.session.commit()
+    notes = db.session.scalars(
+        sa.select(ReportNote).where(ReportNote.report_id == report.id).order_by(ReportNote.created_at)
+    ).all()
+    return render_template(
+        "triage/report.html",
+        report=report,
+        form_title=views.form_title(report.questionnaire_id),
+        answers=views.answer_rows(report.questionnaire_id, report.answers or {}),
+        facts=views.answer_rows(report.questionnaire_id, report.facts or {}),
+        notes=notes,
+        statuses=STATUSES,
+        errors=errors or {},
+        note_text=note_text,
+        done=request.args.get("done") if request.method == "GET" else None,
+        note_max=views.NOTE_MAX_LENGTH,
+        views=views,
+    ), status
+
+
+@bp.get("/reports/<reference>")
+@require_role(CASEWORKER)
+def report_page(reference: str):
+    return _render_report(_report_or_404(reference))
+
+
+@bp.post("/reports/<reference>/status")
+@require_role(CASEWORKER)
+def change_status(reference: str):
+    report = _report_or_404(reference)
+    new = request.form.get("status", "")
+    if new not in STATUSES:
+        return _render_report(report, {"status": _("Select a status from the list")}, status=400)
+    old = report.status
+    if new != old:
+        report.status = new
+        report.closed_at = utcnow() if new == "closed" else None
+        record("change_status", report, old=old, new=new)
+        db.session.commit()
+    return redirect(url_for(".report_page", reference=report.reference, done="status"), 303)
+
+
+@bp.post("/reports/<reference>/notes")
+@require_role(CASEWORKER)
+def add_note(reference: str):
+    report = _report_or_404(reference)
+    text = request.form.get("note", "").replace("\r\n", "\n").strip()
+    error = None
+    if report.purged_at is not None:
+        error = _("This report's answers have been deleted under the retention policy: notes cannot be added")
+    elif not text:
+        error = _("Enter a note")
+    elif len(text) > views.NOTE_MAX_LENGTH:
+        error = _("A note must be %(max)s characters or fewer", max=views.NOTE_MAX_LENGTH)
+    if error:
+        kept = text[: views.NOTE_MAX_LENGTH * 2]
+        return _render_report(report, {"note": error}, note_text=kept, status=400)
+    note = ReportNote(report_id=report.id, author_id=current_staff().id, text={"text": text})
+    db.session.add(note)
+    db.session.flush()
+    record("add_note", report, note_id=note.id)
+    db.session.commit()
+    return redirect(url_for(".report_page", reference=report.reference, done="note"), 303)
+
+
+@bp.get("/reports/<reference>/referral")
+@require_role(CASEWORKER)
+def referral(reference: str):
+    report = _report_or_404(reference)
+    record("export_referral", report, format="html")
+    db.session.commit()
+    return render_template(
+        "triage/referral.html",
+        report=report,
+        form_title=views.form_title(report.questionnaire_id),
+        answers=views.answer_rows(report.questionnaire_id, report.answers or {}),
+        generated_at=utcnow(),
+        views=views,
+    )
+
+
+@bp.get("/reports/<reference>/referral.csv")
+@require_role(CASEWORKER)
+def referral_csv(reference: str):
+    report = _report_or_404(reference)
+    record("export_referral", report, format="csv")
+    db.session.commit()
+    body = views.referral_csv(report, utcnow())
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="referral-{report.reference}.csv"',
+    })
+
+
+@bp.get("/audit")
+@require_role("admin")
+def audit_log():
+    users = db.session.scalars(sa.select(User).order_by(User.display_name, User.id)).all()
+    filters = views.parse_audit_filters(request.args, [user.id for user in users])
+    events: list[Any] = []
+    total = 0
+    if not filters.errors:
+        query = (
+            sa.select(AuditEvent.at, AuditEvent.action, AuditEvent.detail, AuditEvent.ip,
+                      User.display_name, User.email, Report.reference)
+            .join(User, AuditEvent.user_id == User.id)
+            .outerjoin(Report, AuditEvent.report_id == Report.id)
+        )
+        if filters.user:
+            query = query.where(AuditEvent.user_id == filters.user)
+        if filters.action:
+            query = query.where(AuditEvent.action == filters.action)
+        if filters.reference:
+            query = query.where(Report.reference == filters.reference)
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+        events = list(db.session.execute(
+            query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(views.PER_PAGE)
+            .offset((filters.page - 1) * views.PER_PAGE)
+        ))
+    # The read itself goes on the record, after the list is read so that it does not show in it.
+    record("view_audit_log", None, filters=filters.params())
+    db.session.commit()
+    return render_template(
+        "triage/audit.html",
+        filters=filters,
+        events=events,
+        total=total,
+        pages=views.page_count(total),
+        users=users,
+        actions=ACTIONS,
+        views=views,
+    ), 400 if filters.errors else 200
+
+
+@bp.get("/counts")
+@require_role("caseworker", "analyst", "admin")
+def counts():
+    rows = db.session.execute(sa.select(
+        Report.questionnaire_id, Report.facts, Report.centre, Report.status,
+        Report.submitted_at, Report.purged_at,
+    ))
+    return render_template("triage/counts.html", counts=views.counts(rows), views=views)

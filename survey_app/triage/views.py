@@ -1,0 +1,313 @@
+"""What the triage pages show: labels, queue and audit filters, answers as text, counts, the CSV.
+
+Nothing here touches Flask's request; the routes pass in what they were sent.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..centres import all_centres
+from ..i18n import qtext
+from ..questionnaire import Questionnaire
+from ..registry import all_published, get_published
+from ..reports.models import STATUSES, Report
+from ..survey.presenters import answer_lines, short_label
+from .models import ACTIONS
+
+PER_PAGE = 50
+MAX_PAGE = 100_000
+REFERENCE = re.compile(r"^R-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2}$")
+NOTE_MAX_LENGTH = 5000
+
+STATUS_NAMES = {
+    "new": _l("New"),
+    "in_review": _l("In review"),
+    "referred_police": _l("Referred to the police"),
+    "referred_support": _l("Referred to a support service"),
+    "closed": _l("Closed"),
+}
+ACTION_NAMES = {
+    "view_report": _l("Viewed a report"),
+    "change_status": _l("Changed a status"),
+    "add_note": _l("Added a note"),
+    "export_referral": _l("Exported a referral"),
+    "view_audit_log": _l("Viewed the audit log"),
+}
+# The question whose answers are a report's "strand" in the counts, for each form.
+STRAND_QUESTIONS = {"hate_crime_report": "motivation", "domestic_abuse_report": "abuse_kinds"}
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+if set(STATUS_NAMES) != set(STATUSES) or set(ACTION_NAMES) != set(ACTIONS):
+    raise RuntimeError("every status and audit action needs a name here")
+
+
+def status_name(status: str) -> str:
+    return str(STATUS_NAMES.get(status, status))
+
+
+def action_name(action: str) -> str:
+    return str(ACTION_NAMES.get(action, action))
+
+
+def report_forms() -> dict[str, Questionnaire]:
+    """The reporting forms this service runs, by questionnaire id."""
+    return {qid: p.questionnaire for qid, p in all_published().items() if p.questionnaire.is_report}
+
+
+def form_title(questionnaire_id: str) -> str:
+    published = get_published(questionnaire_id)
+    if published is None:
+        return questionnaire_id
+    questionnaire = published.questionnaire
+    return qtext(questionnaire.id, "title", questionnaire.title)
+
+
+def centre_name(centre_id: str | None) -> str:
+    if not centre_id:
+        return _("Online")
+    centre = all_centres().get(centre_id)
+    return centre.name if centre else centre_id
+
+
+# Filters
+
+
+@dataclass
+class QueueFilters:
+    form: str | None = None
+    status: str | None = None
+    centre: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    page: int = 1
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def params(self) -> dict[str, str]:
+        """The filters as query parameters, for links to other pages of the same list."""
+        values = {"form": self.form, "status": self.status, "centre": self.centre,
+                  "from": self.date_from.isoformat() if self.date_from else None,
+                  "to": self.date_to.isoformat() if self.date_to else None}
+        return {key: value for key, value in values.items() if value}
+
+
+def _text(args: Mapping[str, str], name: str, limit: int = 100) -> str:
+    return (args.get(name) or "").strip()[:limit]
+
+
+def _page(args: Mapping[str, str], errors: dict[str, str]) -> int:
+    text = _text(args, "page")
+    if not text:
+        return 1
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        errors["page"] = _("The page number must be a whole number from 1 to %(max)s", max=MAX_PAGE)
+        return 1
+    return int(text)
+
+
+def _date(args: Mapping[str, str], name: str, errors: dict[str, str], message: str) -> dt.date | None:
+    text = _text(args, name, 20)
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors[name] = message
+        return None
+
+
+def parse_queue_filters(args: Mapping[str, str]) -> QueueFilters:
+    errors: dict[str, str] = {}
+    filters = QueueFilters(errors=errors)
+    form = _text(args, "form")
+    if form and form not in report_forms():
+        errors["form"] = _("Select a form from the list")
+    else:
+        filters.form = form or None
+    status = _text(args, "status")
+    if status and status not in STATUSES:
+        errors["status"] = _("Select a status from the list")
+    else:
+        filters.status = status or None
+    centre = _text(args, "centre")
+    if centre and centre != "online" and centre not in all_centres():
+        errors["centre"] = _("Select a reporting centre from the list")
+    else:
+        filters.centre = centre or None
+    filters.date_from = _date(args, "from", errors, _("Enter the start date as a real date, like 2026-01-31"))
+    filters.date_to = _date(args, "to", errors, _("Enter the end date as a real date, like 2026-01-31"))
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        errors["to"] = _("The end date must be the same as or after the start date")
+    filters.page = _page(args, errors)
+    return filters
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+@dataclass
+class AuditFilters:
+    user: int | None = None
+    action: str | None = None
+    reference: str | None = None
+    page: int = 1
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def params(self) -> dict[str, str]:
+        values = {"user": str(self.user) if self.user else None, "action": self.action,
+                  "reference": self.reference}
+        return {key: value for key, value in values.items() if value}
+
+
+def parse_audit_filters(args: Mapping[str, str], user_ids: Iterable[int]) -> AuditFilters:
+    errors: dict[str, str] = {}
+    filters = AuditFilters(errors=errors)
+    user = _text(args, "user", 20)
+    if user and (not user.isdigit() or int(user) not in set(user_ids)):
+        errors["user"] = _("Select a staff member from the list")
+    elif user:
+        filters.user = int(user)
+    action = _text(args, "action")
+    if action and action not in ACTIONS:
+        errors["action"] = _("Select an action from the list")
+    else:
+        filters.action = action or None
+    reference = _text(args, "reference", 40).upper()
+    if reference and not REFERENCE.match(reference):
+        errors["reference"] = _("Enter a report reference like R-ABCD-EFGH-JK")
+    else:
+        filters.reference = reference or None
+    filters.page = _page(args, errors)
+    return filters
+
+
+def page_count(total: int) -> int:
+    return max(1, -(-total // PER_PAGE))
+
+
+# A report's answers as text
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    id: str
+    label: str
+    lines: list[str]
+
+
+def answer_rows(questionnaire_id: str, values: Mapping[str, Any]) -> list[AnswerRow]:
+    """Answers (or facts) labelled through the questionnaire, in its order."""
+    published = get_published(questionnaire_id)
+    rows: list[AnswerRow] = []
+    seen: set[str] = set()
+    if published is not None:
+        questionnaire = published.questionnaire
+        for question in questionnaire.questions:
+            if question.id in values and not question.is_notice:
+                seen.add(question.id)
+                try:
+                    lines = answer_lines(questionnaire, question, values[question.id])
+                except (KeyError, TypeError, ValueError):
+                    lines = [str(values[question.id])]
+                rows.append(AnswerRow(question.id, short_label(questionnaire, question), lines))
+    # Answers to questions the current version no longer asks: shown as they were stored.
+    for key, value in values.items():
+        if key not in seen:
+            rows.append(AnswerRow(key, key, [str(value)]))
+    return rows
+
+
+def neutralise(cell: str) -> str:
+    """A cell that a spreadsheet would run as a formula, made plain text with a leading quote."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def referral_csv(report: Report, generated_at: dt.datetime) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    rows: list[tuple[str, str]] = [
+        (_("Field"), _("Answer")),
+        (_("Reference"), report.reference),
+        (_("Form"), form_title(report.questionnaire_id)),
+        (_("Status"), status_name(report.status)),
+        (_("Submitted"), report.submitted_at.strftime("%Y-%m-%d %H:%M UTC")),
+        (_("Reporting centre"), centre_name(report.centre)),
+        (_("Exported"), generated_at.strftime("%Y-%m-%d %H:%M UTC")),
+    ]
+    answers = answer_rows(report.questionnaire_id, report.answers or {})
+    rows += [(row.label, "\n".join(row.lines)) for row in answers]
+    for label, value in rows:
+        writer.writerow([neutralise(label), neutralise(value)])
+    # A byte order mark, so that Excel reads the file as UTF-8.
+    return "\ufeff" + out.getvalue()
+
+
+# Counts
+
+
+@dataclass
+class Counts:
+    total: int
+    closed: int
+    purged: int
+    by_form: list[tuple[str, int, int]]  # form title, reports, of which purged
+    by_strand: list[tuple[str, list[tuple[str, int]]]]  # form title, [(strand label, reports)]
+    by_centre: list[tuple[str, int]]
+    by_month: list[tuple[str, int]]
+    by_status: list[tuple[str, int]]
+
+
+def _strand_label(questionnaire_id: str, value: str) -> str:
+    published = get_published(questionnaire_id)
+    question = published.questionnaire.question(STRAND_QUESTIONS[questionnaire_id]) if published else None
+    if question is None:
+        return value
+    return qtext(questionnaire_id, f"{question.id}.choice.{value}", question.label_for(value))
+
+
+def counts(rows: Iterable[tuple[str, dict[str, Any], str | None, str, dt.datetime, dt.datetime | None]]
+           ) -> Counts:
+    """Counts from (questionnaire id, facts, centre, status, submitted at, purged at) rows."""
+    forms: Counter[str] = Counter()
+    purged_forms: Counter[str] = Counter()
+    strands: dict[str, Counter[str]] = {qid: Counter() for qid in STRAND_QUESTIONS}
+    centres: Counter[str | None] = Counter()
+    months: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    for questionnaire_id, facts, centre, status, submitted_at, purged_at in rows:
+        forms[questionnaire_id] += 1
+        if purged_at is not None:
+            purged_forms[questionnaire_id] += 1
+        question_id = STRAND_QUESTIONS.get(questionnaire_id)
+        if question_id:
+            values = (facts or {}).get(question_id) or []
+            for value in values if isinstance(values, list) else [values]:
+                strands[questionnaire_id][str(value)] += 1
+        centres[centre] += 1
+        months[submitted_at.strftime("%Y-%m")] += 1
+        statuses[status] += 1
+    return Counts(
+        total=sum(forms.values()),
+        closed=statuses["closed"],
+        purged=sum(purged_forms.values()),
+        by_form=sorted(((form_title(q), n, purged_forms[q]) for q, n in forms.items()), key=lambda r: r[0]),
+        by_strand=[
+            (form_title(qid), [(_strand_label(qid, value), n) for value, n in counter.most_common()])
+            for qid, counter in strands.items() if counter
+        ],
+        by_centre=sorted(((centre_name(c), n) for c, n in centres.items()), key=lambda r: r[0]),
+        by_month=sorted(months.items()),
+        by_status=[(status_name(s), statuses[s]) for s in STATUSES if statuses[s]],
+    )
