@@ -7,6 +7,7 @@ and the counts show only readable facts, never answers, and are not audited.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from flask_babel import gettext as _
 
 from ..centres import all_centres
 from ..extensions import db
+from ..i18n import language_name
 from ..models import utcnow
 from ..reports.models import STATUSES, Report
 from ..staff.access import require_role
@@ -58,7 +60,7 @@ def queue():
             query = query.where(Report.submitted_at >= views.day_start(filters.date_from))
         if filters.date_to:
             query = query.where(
-                Report.submitted_at < views.day_start(filters.date_to) + views.dt.timedelta(days=1)
+                Report.submitted_at < views.day_start(filters.date_to) + dt.timedelta(days=1)
             )
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
         # Only the readable columns: the queue never decrypts an answer.
@@ -85,6 +87,13 @@ def queue():
     ), status
 
 
+def _language(code: str) -> str:
+    try:
+        return f"{language_name(code)} ({code})"
+    except (ValueError, TypeError, LookupError):
+        return code
+
+
 def _render_report(report: Report, errors: dict[str, str] | None = None, note_text: str = "",
                    status: int = 200) -> tuple[str, int]:
     """The report page: every read of it, including a form sent back with an error, is audited."""
@@ -97,6 +106,7 @@ def _render_report(report: Report, errors: dict[str, str] | None = None, note_te
         "triage/report.html",
         report=report,
         form_title=views.form_title(report.questionnaire_id),
+        language=_language(report.language),
         answers=views.answer_rows(report.questionnaire_id, report.answers or {}),
         facts=views.answer_rows(report.questionnaire_id, report.facts or {}),
         notes=notes,
