@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..i18n import current_language, qtext
+from ..i18n import current_language
 from ..kiosk import current_centre
 from ..questionnaire import (
     Question,
@@ -232,9 +232,5 @@ def timed_out(slug: str):
     return render_template(
         "survey/timed_out.html",
         questionnaire=published.questionnaire,
-        minutes=store.idle_limit().total_seconds() // 60,
     )
 
-
-def survey_title(questionnaire) -> str:
-    return qtext(questionnaire.id, "title", questionnaire.title)
