@@ -1,0 +1,107 @@
+"""The caseworker's side in a real browser: a kiosk report reaches the queue, reads are audited."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from playwright.sync_api import Browser, Page, expect
+
+from survey_app.extensions import db
+from survey_app.reports.models import Report
+from survey_app.staff.models import User
+from survey_app.staff.passwords import hash_password
+from survey_app.triage.models import AuditEvent
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_kiosk import submit
+
+PASSWORD = "a long enough test password"
+STORY = "Quillfeather domestic abuse browser test"
+
+
+def add_staff(app, email: str, roles: set[str]) -> None:
+    with app.app_context():
+        if db.session.scalars(sa.select(User).filter_by(email=email)).first() is None:
+            user = User(email=email, display_name=email.split("@")[0], password_hash=hash_password(PASSWORD))
+            user.roles = roles
+            db.session.add(user)
+            db.session.commit()
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/staff")
+    assert_accessible(page)
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def report_domestic_abuse_at_kiosk(page: Page, base: str) -> str:
+    page.goto(f"{base}/kiosk/sale-point")
+    page.locator('.app-kiosk-choice[href="/forms/support"]').click()
+    submit(page)
+    choices = {"safe_now": "yes", "in_danger": "no", "what_to_do": "report", "reporter_role": "victim",
+               "abuse_kinds": "emotional", "children": "no", "contact": "no_contact"}
+    for _ in range(20):
+        if "/questions/" not in page.url:
+            break
+        qid = page.url.split("?")[0].rsplit("/", 1)[-1]
+        assert_accessible(page)
+        if qid == "description":
+            page.locator("#description").fill(STORY)
+        else:
+            page.locator(f'input[name="{qid}"][value="{choices[qid]}"]').check()
+        submit(page)
+    assert page.url.endswith("/check-answers")
+    submit(page)
+    reference = page.locator("#reference").inner_text().strip()
+    page.locator("#kiosk-reset button").last.click()
+    page.wait_for_load_state()
+    return reference
+
+
+def test_kiosk_report_reaches_the_queue_and_each_read_is_audited(phone: Page, browser: Browser,
+                                                                   live_server):
+    base, app = live_server.url, live_server.app
+    reference = report_domestic_abuse_at_kiosk(phone, base)
+
+    add_staff(app, "casey@trafford.example", {"caseworker"})
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(desk, base, "casey@trafford.example")
+    desk.goto(f"{base}/staff/reports")
+    assert_accessible(desk)
+    row = desk.locator("tr", has_text=reference)
+    expect(row).to_contain_text("Sale Point")
+    expect(desk.locator("main")).not_to_contain_text(STORY)  # the queue shows no answers
+    row.get_by_role("link").first.click()
+    desk.wait_for_load_state()
+    expect(desk.locator("main")).to_contain_text(STORY)
+    assert_accessible(desk)
+    with app.app_context():
+        report = db.session.scalars(sa.select(Report).filter_by(reference=reference)).one()
+        views = db.session.scalars(
+            sa.select(AuditEvent).filter_by(report_id=report.id, action="view_report")).all()
+    assert len(views) == 1
+    assert report.centre == "sale-point"
+
+    desk.locator("#status").select_option("in_review")
+    desk.get_by_role("button", name="Save status").click()
+    desk.wait_for_load_state()
+    assert_accessible(desk)
+    desk.goto(f"{base}/staff/counts")
+    assert_accessible(desk)
+    desk.context.close()
+
+
+def test_an_analyst_sees_no_report_content(browser: Browser, live_server):
+    base, app = live_server.url, live_server.app
+    with app.app_context():
+        reference = db.session.scalars(sa.select(Report.reference)).first()
+    add_staff(app, "ana@trafford.example", {"analyst"})
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, base, "ana@trafford.example")
+    for url in ("/staff/reports", f"/staff/reports/{reference}", f"/staff/reports/{reference}/referral"):
+        response = page.goto(base + url)
+        assert response.status == 403, url
+        expect(page.locator("main")).not_to_contain_text(STORY)
+    assert_accessible(page)
+    page.context.close()
