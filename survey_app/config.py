@@ -121,6 +121,9 @@ def load_config() -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         "REPORT_ENCRYPTION_KEYS": keys,
         "EXIT_URL": exit_url,
+        # How many reverse proxies in front of the service add X-Forwarded-For: the rate limits
+        # and the audit log need the client's own address, not the proxy's.
+        "TRUSTED_PROXY_COUNT": _env_int("TRUSTED_PROXY_COUNT", 0),
         "REPORTING_CENTRES_FILE": os.environ.get("REPORTING_CENTRES_FILE", "").strip() or None,
         # A kiosk warns after this long without a touch, then resets after the countdown.
         "KIOSK_WARNING_SECONDS": _env_int("KIOSK_WARNING_SECONDS", 120),

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import models  # noqa: F401 - the tables must be known to the migrations
 from .assets import init_assets
@@ -34,6 +35,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config.update(overrides)
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(minutes=app.config["SURVEY_IDLE_MINUTES"])
 
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     init_security(app)
     init_encryption(app)
     init_database(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
@@ -35,8 +36,8 @@ def sign_in(page: Page, base: str, email: str) -> None:
     page.wait_for_load_state()
 
 
-def report_domestic_abuse_at_kiosk(page: Page, base: str) -> str:
-    page.goto(f"{base}/kiosk/sale-point")
+def report_domestic_abuse_at_kiosk(page: Page, base: str, lang: str) -> str:
+    page.goto(f"{base}/kiosk/sale-point?lang={lang}")
     page.locator('.app-kiosk-choice[href="/forms/support"]').click()
     submit(page)
     choices = {"safe_now": "yes", "in_danger": "no", "what_to_do": "report", "reporter_role": "victim",
@@ -59,10 +60,11 @@ def report_domestic_abuse_at_kiosk(page: Page, base: str) -> str:
     return reference
 
 
+@pytest.mark.parametrize("lang", ["en", "ur"])
 def test_kiosk_report_reaches_the_queue_and_each_read_is_audited(phone: Page, browser: Browser,
-                                                                   live_server):
+                                                                   live_server, lang):
     base, app = live_server.url, live_server.app
-    reference = report_domestic_abuse_at_kiosk(phone, base)
+    reference = report_domestic_abuse_at_kiosk(phone, base, lang)
 
     add_staff(app, "casey@trafford.example", {"caseworker"})
     desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
@@ -82,6 +84,12 @@ def test_kiosk_report_reaches_the_queue_and_each_read_is_audited(phone: Page, br
             sa.select(AuditEvent).filter_by(report_id=report.id, action="view_report")).all()
     assert len(views) == 1
     assert report.centre == "sale-point"
+    assert report.language == lang
+
+    desk.goto(f"{base}/staff/reports/{reference}/referral")
+    expect(desk.locator("body")).to_contain_text(reference)
+    assert_accessible(desk)
+    desk.go_back()
 
     desk.locator("#status").select_option("in_review")
     desk.get_by_role("button", name="Save status").click()
@@ -90,6 +98,18 @@ def test_kiosk_report_reaches_the_queue_and_each_read_is_audited(phone: Page, br
     desk.goto(f"{base}/staff/counts")
     assert_accessible(desk)
     desk.context.close()
+
+
+def test_an_administrator_reads_the_audit_log(browser: Browser, live_server):
+    base, app = live_server.url, live_server.app
+    add_staff(app, "ada@trafford.example", {"admin"})
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, base, "ada@trafford.example")
+    page.goto(f"{base}/staff/audit")
+    assert_accessible(page)
+    expect(page.locator("main")).to_contain_text("Viewed a report")
+    expect(page.locator("main")).not_to_contain_text(STORY)
+    page.context.close()
 
 
 def test_an_analyst_sees_no_report_content(browser: Browser, live_server):

@@ -150,3 +150,24 @@ def test_static_files_are_versioned_and_cached_for_a_year(client):
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     unversioned = client.get(stylesheet.split("?")[0])
     assert "immutable" not in unversioned.headers.get("Cache-Control", "")
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(database_url):
+    from flask import request
+
+    app = make_app(database_url, TRUSTED_PROXY_COUNT=1)
+    seen = {}
+
+    @app.get("/_address")
+    def address():
+        seen["remote"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"},
+                          environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert seen["remote"] == "203.0.113.9"
+    direct = make_app(database_url)
+    direct.add_url_rule("/_address", view_func=address)
+    direct.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"},
+                             environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert seen["remote"] == "10.0.0.2"
