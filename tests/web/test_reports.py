@@ -240,3 +240,35 @@ def test_home_page_lists_the_ways_to_report(client):
     page = Visitor(client).get("/")
     assert page.link_href("Report a hate crime") == HATE
     assert page.link_href("Get help with domestic abuse") == ABUSE
+
+
+@pytest.mark.parametrize(
+    ("start", "before", "question", "sent", "message"),
+    [
+        (HATE, {}, "reporter_role", {}, "Select who you are reporting for"),
+        (HATE, {"reporter_role": "witness", "incident_types": "threats"}, "description",
+         {"description": ""}, "Tell us what happened"),
+        (HATE, {"reporter_role": "witness", "incident_types": "threats"}, "description",
+         {"description": "x" * 5001}, "Your answer must be 5,000 characters or fewer"),
+        (HATE, {"reporter_role": "witness", "incident_types": "threats", "description": "It happened"},
+         "incident_date", {"incident_date-year": "3000"}, "The date must be today or in the past"),
+        (ABUSE, {}, "safe_now", {}, "Select if it is safe for you to answer now"),
+        (ABUSE, {"safe_now": "yes", "in_danger": "no", "what_to_do": "report", "reporter_role": "victim"},
+         "abuse_kinds", {"abuse_kinds": ["physical", "dont_know"]},
+         "Select “Don't know” on its own, or choose from the other answers"),
+    ],
+)
+def test_report_forms_refuse_bad_answers_clearly_and_keep_them(app, client, start, before, question, sent,
+                                                                 message):
+    visitor = Visitor(client)
+    page = begin(visitor, start)
+    for qid, value in before.items():
+        page = visitor.submit(page, {qid: value})
+    assert question_id(page) == question
+    refused = visitor.submit(page, sent)
+    assert question_id(refused) == question
+    assert refused.error_summary == [message]
+    assert refused.title.startswith("Error: ") and "Contact form" in refused.title
+    if sent.get("description"):
+        assert refused.form_fields()["description"] == [sent["description"]]
+    assert reports(app) == []
