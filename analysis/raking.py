@@ -244,8 +244,7 @@ def _ipf(
             tot = np.bincount(lev, weights=cell_start * factor, minlength=target.shape[0])
             e = tot - target
             errors[str(i)] = e
-            abs_err = max(abs_err, float(np.max(np.abs(e))))
-            rel = max(rel, float(np.max(np.abs(e) / (1 + np.abs(target)))))
+            abs_err, rel = _worse(abs_err, rel, e, target)
         if rel < tol:
             converged = True
             break
@@ -279,13 +278,23 @@ def _ipf_trimmed(
         abs_err, rel = 0.0, 0.0
         for c, target in zip(codes, targets, strict=True):
             e = np.bincount(c, weights=w, minlength=target.shape[0]) - target
-            abs_err = max(abs_err, float(np.max(np.abs(e))))
-            rel = max(rel, float(np.max(np.abs(e) / (1 + np.abs(target)))))
+            abs_err, rel = _worse(abs_err, rel, e, target)
         if rel < tol:
             break
     result = RakeResult(w, rel < tol, iterations, abs_err, rel)
     result.trim_rounds = iterations
     return result
+
+
+def _worse(abs_err: float, rel: float, e: np.ndarray, target: np.ndarray) -> tuple[float, float]:
+    """The largest absolute and relative margin errors so far, counting NaN or infinity as infinite.
+
+    Python's max() ignores a NaN that comes second, which would let weights that overflowed pass
+    as converged.
+    """
+    if not np.all(np.isfinite(e)):
+        return np.inf, np.inf
+    return max(abs_err, float(np.max(np.abs(e)))), max(rel, float(np.max(np.abs(e) / (1 + np.abs(target)))))
 
 
 def raked_design(design: Design, result: RakeResult) -> Design:

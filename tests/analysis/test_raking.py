@@ -111,3 +111,13 @@ def test_impossible_trim_bounds_fail():
             trim=Trim(0.9, 1.1, relative=True),
             max_iter=200,
         )
+
+
+def test_margin_errors_that_are_not_finite_never_count_as_converged():
+    import numpy as np
+
+    from analysis.raking import _worse
+
+    assert _worse(0.0, 0.0, np.array([np.nan, 0.0]), np.array([1.0, 1.0])) == (np.inf, np.inf)
+    assert _worse(0.0, 0.0, np.array([np.inf]), np.array([1.0])) == (np.inf, np.inf)
+    assert _worse(0.5, 0.1, np.array([2.0]), np.array([1.0])) == (2.0, 1.0)
