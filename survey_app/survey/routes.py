@@ -59,6 +59,17 @@ def _current(published: Published) -> store.SurveySession | WerkzeugResponse:
     return row
 
 
+def _saved_session(questionnaire: Questionnaire) -> store.SurveySession | None:
+    """This browser's survey in progress, or None when there is none or it timed out."""
+    token = _token(questionnaire.id)
+    if token is None:
+        return None
+    try:
+        return store.load_session(token, questionnaire)
+    except store.Expired:
+        return None
+
+
 def _question_url(questionnaire: Questionnaire, question: Question | None, **params: str) -> str:
     if question is None:
         return url_for(".check_answers", slug=questionnaire.slug)
@@ -69,14 +80,8 @@ def _question_url(questionnaire: Questionnaire, question: Question | None, **par
 def start(slug: str):
     published = _published(slug)
     questionnaire = published.questionnaire
-    in_progress = False
-    token = _token(questionnaire.id)
-    if token:
-        try:
-            row = store.load_session(token, questionnaire)
-            in_progress = bool(row and row.submission is None and row.answers)
-        except store.Expired:
-            in_progress = False
+    row = _saved_session(questionnaire)
+    in_progress = bool(row and row.submission is None and row.answers)
     return render_template("survey/start.html", questionnaire=questionnaire, in_progress=in_progress)
 
 
@@ -84,13 +89,7 @@ def start(slug: str):
 def begin(slug: str):
     published = _published(slug)
     questionnaire = published.questionnaire
-    token = _token(questionnaire.id)
-    row = None
-    if token:
-        try:
-            row = store.load_session(token, questionnaire)
-        except store.Expired:
-            row = None
+    row = _saved_session(questionnaire)
     if row is None or row.submission is not None:
         # Clearing out surveys left idle here keeps the table small without a scheduler.
         store.purge_expired()
