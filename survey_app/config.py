@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .encryption import development_keys, parse_keys
+from .insight.quality import QualityRules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -130,6 +131,17 @@ def load_config() -> dict[str, Any]:
         "KIOSK_COUNTDOWN_SECONDS": _env_int("KIOSK_COUNTDOWN_SECONDS", 30),
         # Answers begun on a kiosk are deleted after this long idle, even if the page is left open.
         "KIOSK_IDLE_MINUTES": _env_int("KIOSK_IDLE_MINUTES", 5),
+        # Response quality flags (survey_app/insight/quality.py) and the per-client limit on
+        # finishing a survey: an open link attracts repeats and bots.
+        "QUALITY_RULES": QualityRules(
+            min_seconds_per_answer=_env_int("QUALITY_MIN_SECONDS_PER_ANSWER", 2),
+            duplicate_hours=_env_int("QUALITY_DUPLICATE_HOURS", 24),
+            repeat_limit=_env_int("QUALITY_REPEAT_LIMIT", 3),
+        ),
+        "SURVEY_SUBMIT_RATE_LIMIT": os.environ.get("SURVEY_SUBMIT_RATE_LIMIT", "").strip() or "20 per hour",
+        # Confidence targets per area and measure (config/targets.yaml by default).
+        "TARGETS_FILE": os.environ.get("TARGETS_FILE", "").strip()
+        or str(PROJECT_ROOT / "config" / "targets.yaml"),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

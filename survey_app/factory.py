@@ -51,7 +51,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_assets(app)
     init_errors(app)
 
-    from . import cli, health, home, kiosk, safety
+    from . import cli, health, home, kiosk, safety, shortlinks
     from .survey import routes as survey_routes
 
     app.register_blueprint(health.bp)
@@ -61,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(survey_routes.bp, url_prefix="/forms", name="report")
     app.register_blueprint(safety.bp)
     app.register_blueprint(kiosk.bp)
+    app.register_blueprint(shortlinks.bp)
     init_staff(app)
     init_triage(app)
     cli.register(app)

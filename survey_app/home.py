@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template
 
 from .registry import all_published
+from .survey.availability import closed_ids
 
 bp = Blueprint("home", __name__)
 
@@ -10,8 +11,9 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 def index():
     questionnaires = [published.questionnaire for published in all_published().values()]
+    closed = closed_ids()
     return render_template(
         "home.html",
-        surveys=[q for q in questionnaires if not q.is_report],
+        surveys=[q for q in questionnaires if not q.is_report and q.id not in closed],
         reports=[q for q in questionnaires if q.is_report],
     )

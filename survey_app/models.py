@@ -74,6 +74,8 @@ class SurveySession(db.Model):
     answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     # The reporting centre, when the survey was started on one of its kiosks.
     centre: Mapped[str | None] = mapped_column(sa.String(64))
+    # The poster or short link the respondent came from (a town centre), if any.
+    channel: Mapped[str | None] = mapped_column(sa.String(64))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id", ondelete="SET NULL"))
@@ -105,5 +107,23 @@ class Response(db.Model):
     source: Mapped[str] = mapped_column(sa.String(16), default="web")
     # One response per survey session, even if "Submit" is pressed twice at once.
     session_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    channel: Mapped[str | None] = mapped_column(sa.String(64))
+    # Response quality (see survey_app/insight/quality.py): a keyed hash of the client, a hash of
+    # the answers, the flags raised at submission, and whether an analyst excluded the response.
+    client_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    answers_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    quality_flags: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=sa.text("'[]'"))
+    excluded: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
 
     questionnaire_snapshot: Mapped[QuestionnaireVersion] = relationship()
+
+
+class QuestionnaireSetting(db.Model):
+    """Whether a survey is open to residents; set by an administrator. No row means open."""
+
+    __tablename__ = "questionnaire_setting"
+
+    questionnaire_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    is_open: Mapped[bool] = mapped_column(default=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from ..extensions import limiter
 from ..i18n import current_language
+from ..insight.quality import client_hash
 from ..kiosk import current_centre
 from ..questionnaire import (
     Question,
@@ -18,7 +20,8 @@ from ..questionnaire import (
     raw_from_value,
 )
 from ..registry import Published, published_at
-from . import store
+from ..shortlinks import CHANNEL_KEY
+from . import availability, store
 from .messages import error_message
 from .presenters import answer_lines, character_count_texts, error_summary, question_view, short_label
 
@@ -82,7 +85,12 @@ def start(slug: str):
     questionnaire = published.questionnaire
     row = _saved_session(questionnaire)
     in_progress = bool(row and row.submission is None and row.answers)
-    return render_template("survey/start.html", questionnaire=questionnaire, in_progress=in_progress)
+    return render_template(
+        "survey/start.html",
+        questionnaire=questionnaire,
+        in_progress=in_progress,
+        is_open=in_progress or availability.is_open(questionnaire),
+    )
 
 
 @bp.post("/<slug>/start")
@@ -91,10 +99,15 @@ def begin(slug: str):
     questionnaire = published.questionnaire
     row = _saved_session(questionnaire)
     if row is None or row.submission is not None:
+        if not availability.is_open(questionnaire):
+            return redirect(url_for(".start", slug=questionnaire.slug))
         # Clearing out surveys left idle here keeps the table small without a scheduler.
         store.purge_expired()
         centre = current_centre()
-        token = store.start_session(questionnaire, current_language(), centre.id if centre else None)
+        channel = session.get(CHANNEL_KEY, {}).get(questionnaire.id)
+        token = store.start_session(
+            questionnaire, current_language(), centre.id if centre else None, channel
+        )
         _remember_token(questionnaire.id, token)
         return redirect(_question_url(questionnaire, questionnaire.questions[0]))
     return redirect(_question_url(questionnaire, first_unanswered(questionnaire, row.answers)))
@@ -169,7 +182,17 @@ def question(slug: str, question_id: str):
     )
 
 
+def _submit_limit() -> str:
+    return current_app.config["SURVEY_SUBMIT_RATE_LIMIT"]
+
+
+def _not_a_survey() -> bool:
+    # People at a reporting centre share one address: reports are never limited per client.
+    return request.blueprint == "report"
+
+
 @bp.route("/<slug>/check-answers", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"], exempt_when=_not_a_survey)
 def check_answers(slug: str):
     published = _published(slug)
     questionnaire = published.questionnaire
@@ -185,7 +208,10 @@ def check_answers(slug: str):
     if request.method == "POST":
         # The language the respondent finished in, which is the one they chose last.
         row.language = current_language()
-        store.submit(row, published)
+        client = None
+        if not questionnaire.is_report:
+            client = client_hash(current_app.secret_key, request.remote_addr, request.user_agent.string)
+        store.submit(row, published, client)
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
 
     store.touch(row)

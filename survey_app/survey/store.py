@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
+from ..insight import quality
 from ..models import QuestionnaireVersion, Response, SurveySession, utcnow
 from ..questionnaire import Questionnaire, first_unanswered, relevant_answers
 from ..registry import Published
@@ -47,8 +48,12 @@ def purge_expired(now: dt.datetime | None = None) -> int:
     return result.rowcount or 0
 
 
-def start_session(questionnaire: Questionnaire, language: str, centre: str | None = None) -> str:
-    """Begin a survey (on a centre's kiosk, if `centre`); returns the token the browser keeps."""
+def start_session(questionnaire: Questionnaire, language: str, centre: str | None = None,
+                  channel: str | None = None) -> str:
+    """Begin a survey (on a centre's kiosk, if `centre`; from a poster's short link, if `channel`).
+
+    Returns the token the browser keeps.
+    """
     token = secrets.token_urlsafe(32)
     db.session.add(
         SurveySession(
@@ -58,6 +63,7 @@ def start_session(questionnaire: Questionnaire, language: str, centre: str | Non
             language=language,
             answers={},
             centre=centre,
+            channel=channel,
         )
     )
     db.session.commit()
@@ -125,8 +131,8 @@ def snapshot_for(published: Published) -> QuestionnaireVersion:
         return db.session.scalars(query).one()
 
 
-def _new_submission(row: SurveySession, published: Published, snapshot: QuestionnaireVersion
-                    ) -> Response | Report:
+def _new_submission(row: SurveySession, published: Published, snapshot: QuestionnaireVersion,
+                    client: str | None) -> Response | Report:
     questionnaire = published.questionnaire
     answers = relevant_answers(questionnaire, row.answers)
     common = {
@@ -140,18 +146,50 @@ def _new_submission(row: SurveySession, published: Published, snapshot: Question
     if questionnaire.is_report:
         facts = {q.id: answers[q.id] for q in questionnaire.questions if q.reportable and q.id in answers}
         return Report(reference=new_report_reference(), facts=facts, centre=row.centre, **common)
-    return Response(reference=new_reference(), started_at=row.started_at, **common)
+    submitted_at = utcnow()
+    return Response(
+        reference=new_reference(),
+        started_at=row.started_at,
+        submitted_at=submitted_at,
+        channel=row.channel,
+        client_hash=client,
+        answers_hash=quality.answers_hash(answers),
+        quality_flags=quality.flags_for(
+            answers, row.started_at, submitted_at, _earlier_from(client, questionnaire.id),
+            current_app.config["QUALITY_RULES"],
+        ),
+        **common,
+    )
 
 
-def submit(row: SurveySession, published: Published) -> Response | Report:
-    """Store the response or report once. A second submit returns the first one."""
+def _earlier_from(client: str | None, questionnaire_id: str) -> list[quality.Earlier]:
+    """This client's responses to the questionnaire in the last few days, for the quality flags."""
+    if client is None:
+        return []
+    since = utcnow() - dt.timedelta(days=2)
+    rows = db.session.execute(
+        sa.select(Response.submitted_at, Response.answers_hash).where(
+            Response.client_hash == client,
+            Response.questionnaire_id == questionnaire_id,
+            Response.submitted_at >= since,
+        )
+    ).all()
+    return [quality.Earlier(at, digest) for at, digest in rows]
+
+
+def submit(row: SurveySession, published: Published, client: str | None = None) -> Response | Report:
+    """Store the response or report once. A second submit returns the first one.
+
+    `client` is the keyed hash of the respondent's client (see insight/quality.py), used to flag
+    repeat survey responses; reports never record it.
+    """
     if row.submission is not None:
         return row.submission
     if first_unanswered(published.questionnaire, row.answers) is not None:
         raise ValueError("the survey is not complete")
     snapshot = snapshot_for(published)
     for _attempt in range(5):
-        submission = _new_submission(row, published, snapshot)
+        submission = _new_submission(row, published, snapshot, client)
         try:
             with db.session.begin_nested():
                 db.session.add(submission)

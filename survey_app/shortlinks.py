@@ -1,0 +1,44 @@
+"""Short links for posters: /s/<survey> and /s/<survey>/<town centre>.
+
+A poster in Altrincham carries /s/<survey>/altrincham (and its QR code); the link remembers the
+place in the session, so the response records which poster brought it (its `channel`), and then
+opens the survey's own start page.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, session, url_for
+
+from .questionnaire import Questionnaire
+from .registry import published_at
+
+bp = Blueprint("short", __name__, url_prefix="/s")
+
+PLACE_QUESTION = "town_centre"
+CHANNEL_KEY = "channels"  # read by the survey routes when a survey starts
+
+
+def poster_places(questionnaire: Questionnaire) -> list[tuple[str, str]]:
+    """(code, label) of each town centre a poster can name: the survey's town centre choices."""
+    question = questionnaire.question(PLACE_QUESTION)
+    if question is None:
+        return []
+    return [(c.value, c.label) for c in question.choices if c.value != "other"]
+
+
+@bp.get("/<slug>", endpoint="survey")
+@bp.get("/<slug>/<place>", endpoint="place")
+def follow(slug: str, place: str | None = None):
+    published = published_at(slug, "survey")
+    if published is None:
+        abort(404)
+    questionnaire = published.questionnaire
+    channels = dict(session.get(CHANNEL_KEY, {}))
+    if place is not None:
+        if place not in dict(poster_places(questionnaire)):
+            abort(404)
+        channels[questionnaire.id] = place
+    else:
+        channels.pop(questionnaire.id, None)
+    session[CHANNEL_KEY] = channels
+    return redirect(url_for("survey.start", slug=slug))
