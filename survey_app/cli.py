@@ -75,10 +75,12 @@ def _check_published(directory: Path) -> int:
 
 
 @click.command("seed-demo")
-@click.option("--count", default=600, show_default=True, help="Demo responses per survey with measures.")
-def seed_demo_command(count: int) -> None:
-    """Publish the questionnaires and add demonstration responses (once)."""
-    from .demo import seed_demo
+@click.option("--count", default=4000, show_default=True, help="Demo responses per survey with measures.")
+@click.option("--accounts/--no-accounts", default=True, show_default=True,
+              help="Create the demo staff accounts (or give them new passwords) and print them.")
+def seed_demo_command(count: int, accounts: bool) -> None:
+    """Publish the questionnaires, add demonstration responses (once) and print demo staff accounts."""
+    from .demo import reset_demo_accounts, seed_demo
     from .survey.store import snapshot_for
 
     registry = current_app.extensions["questionnaires"]
@@ -93,6 +95,12 @@ def seed_demo_command(count: int) -> None:
         else:
             state = "published"
         click.echo(f"{questionnaire.id} version {questionnaire.version}: {state}")
+    if accounts:
+        if current_app.config["APP_ENV"] == "production":
+            raise click.ClickException("demo staff accounts are for development only (APP_ENV=production)")
+        click.echo("Demo staff accounts (new passwords each time; sign in at /staff):")
+        for email, password, roles in reset_demo_accounts():
+            click.echo(f"  {', '.join(roles):<11} {email}  password: {password}")
 
 
 @click.command("purge-expired")

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .extensions import db
+from .insight import quality
 from .models import Response
 from .questionnaire import DONT_KNOW, PREFER_NOT_TO_SAY, Question, first_unanswered
 from .registry import Published
@@ -25,6 +26,11 @@ _AGE_WEIGHTS = {"age_16_24": 4, "age_25_34": 8, "age_35_44": 12, "age_45_54": 15
                 "age_65_plus": 25, PREFER_NOT_TO_SAY: 2}
 _SEX_WEIGHTS = {"female": 60, "male": 38, PREFER_NOT_TO_SAY: 2}
 _QUARTERS = 8
+# Roughly Trafford's main languages (Census 2021), over-sampled a little so each shows in the figures.
+_LANGUAGE_WEIGHTS = {"en": 860, "ur": 40, "pl": 20, "ar": 12, "pa": 12, "zh_Hans": 8, "zh_Hant": 8,
+                     "fa": 10, "ml": 10, "es": 10, "gu": 10}
+# A few responses look like a bot's or a hurried repeat's, so the quality page has something to show.
+_FAST_SHARE = 0.01
 
 
 def _quarter_start(today: dt.date, quarters_ago: int) -> dt.date:
@@ -76,17 +82,22 @@ def make_demo_responses(published: Published, count: int, seed: int = 2021,
         while (question := first_unanswered(questionnaire, answers)) is not None:
             is_town = question.id == "town_centre"
             answers[question.id] = town if is_town else _answer(question, rng, confidence)
+        fast = rng.random() < _FAST_SHARE
+        started = submitted - (dt.timedelta(seconds=rng.randint(8, 15)) if fast
+                               else dt.timedelta(minutes=rng.randint(3, 9)))
         responses.append(
             Response(
                 reference=new_reference(),
                 questionnaire_version_id=snapshot.id,
                 questionnaire_id=questionnaire.id,
                 questionnaire_version=questionnaire.version,
-                language="en",
+                language=rng.choices(list(_LANGUAGE_WEIGHTS), weights=list(_LANGUAGE_WEIGHTS.values()))[0],
                 answers=answers,
-                started_at=submitted - dt.timedelta(minutes=rng.randint(3, 9)),
+                started_at=started,
                 submitted_at=submitted,
                 source="demo",
+                answers_hash=quality.answers_hash(answers),
+                quality_flags=quality.flags_for(answers, started, submitted, []),
             )
         )
     return responses
@@ -105,3 +116,38 @@ def seed_demo(published: Published, count: int) -> int:
     db.session.add_all(responses)
     db.session.commit()
     return len(responses)
+
+
+DEMO_ACCOUNTS = (
+    ("analyst@demo.invalid", "Demo analyst", ("analyst",)),
+    ("caseworker@demo.invalid", "Demo caseworker", ("caseworker",)),
+    ("admin@demo.invalid", "Demo administrator", ("admin",)),
+)
+
+
+def reset_demo_accounts() -> list[tuple[str, str, tuple[str, ...]]]:
+    """Create the demo staff accounts, or give them new passwords; returns (email, password, roles).
+
+    The passwords are new each time, so a demo database copied elsewhere is not open to anyone who
+    has read this file. Development only: the command refuses in production.
+    """
+    import secrets
+
+    from .staff.models import User
+    from .staff.passwords import hash_password
+
+    out = []
+    for email, name, roles in DEMO_ACCOUNTS:
+        password = "-".join(secrets.token_hex(3) for _ in range(4))
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, display_name=name, password_hash="")
+            db.session.add(user)
+        user.roles = set(roles)
+        user.password_hash = hash_password(password)
+        user.active = True
+        user.failed_attempts = 0
+        user.locked_until = None
+        out.append((email, password, roles))
+    db.session.commit()
+    return out

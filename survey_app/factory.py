@@ -18,6 +18,7 @@ from .encryption import init_encryption
 from .errors import init_errors
 from .extensions import csrf, db, limiter, migrate
 from .i18n import init_i18n
+from .insight import init_insight
 from .registry import init_registry
 from .reports import models as report_models  # noqa: F401
 from .security import init_security
@@ -64,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(shortlinks.bp)
     init_staff(app)
     init_triage(app)
+    init_insight(app)
     cli.register(app)
     return app
 

@@ -31,6 +31,7 @@ Estimates
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from analysis.change import compare_waves
 from analysis.design import Design, codes_of
 from analysis.proportions import ProportionEstimate, estimate_proportions
 from analysis.raking import Margin, RakingError, rake, raked_design, read_margins
@@ -101,6 +103,20 @@ class KpiEstimate:
 
 
 @dataclass(frozen=True)
+class KpiChange:
+    """Change in a measure from one quarter to the next, tested as ``analysis.compare_waves``."""
+
+    measure_id: str
+    base: str
+    current: str
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float  # two-sided
+    significant: bool
+
+
+@dataclass(frozen=True)
 class WeightingSummary:
     """How the weights were made: shown beside every figure that depends on them."""
 
@@ -131,6 +147,13 @@ class KpiResults:
     n_responses: int
     suppress_below: int
     quarters: tuple[str, ...] = field(default=())
+    changes: tuple[KpiChange, ...] = field(default=())
+
+    def change(self, measure_id: str, current: str) -> KpiChange | None:
+        for c in self.changes:
+            if c.measure_id == measure_id and c.current == current:
+                return c
+        return None
 
     def find(self, measure_id: str, breakdown: str) -> list[KpiEstimate]:
         return [e for e in self.estimates if e.measure_id == measure_id and e.breakdown == breakdown]
@@ -253,6 +276,20 @@ def _weight(
     return raked_design(design, result), summary
 
 
+def weigh(
+    questionnaire: Questionnaire, records: Sequence[ResponseRecord], margins: Mapping[str, Margin]
+) -> tuple[np.ndarray, WeightingSummary]:
+    """The final weight of each record and how it was made (the weighting behind ``compute_kpis``)."""
+    design, summary = _weight(questionnaire, list(records), margins)
+    return design.weights, summary
+
+
+def weighting_category(record: ResponseRecord, question_id: str, margin: Margin) -> str:
+    """The category a record is raked in: its answer, or ``unknown``."""
+    answer = record.answers.get(question_id)
+    return answer if answer in set(margin.categories) else UNKNOWN
+
+
 def _check_fit(weights: np.ndarray, data: Mapping[str, np.ndarray], targets: Mapping[str, Margin]) -> None:
     """Refuse weights that do not meet the margins.
 
@@ -315,8 +352,14 @@ def compute_kpis(
     *,
     suppress_below: int = DEFAULT_SUPPRESS_BELOW,
     level: float = 0.95,
+    subset: Callable[[ResponseRecord], bool] | None = None,
 ) -> KpiResults:
-    """Every KPI measure of the questionnaire, weighted, by every breakdown in ``BREAKDOWNS``."""
+    """Every KPI measure of the questionnaire, weighted, by every breakdown in ``BREAKDOWNS``.
+
+    The weights always come from every record. With ``subset`` (a filter such as one town centre
+    or one year), every estimate is for the records it accepts: a domain of the whole design, as
+    R's ``svyby`` on a subset design.
+    """
     records = list(records)
     margins = load_margins() if margins is None else margins
     measures = tuple(MeasureInfo(m.id, m.label, q.id) for q, m in questionnaire.measures)
@@ -336,13 +379,24 @@ def compute_kpis(
         "language": np.array([r.language for r in records], dtype=object),
     }
     coded = {b: codes_of(col.astype(str)) for b, col in columns.items()}
+    if subset is not None:
+        keep = np.array([bool(subset(r)) for r in records])
+        coded = {b: (np.where(keep, codes, -1), labels) for b, (codes, labels) in coded.items()}
     town_codes, town_labels = coded["town_centre"]
     quarter_codes, quarter_labels = coded["quarter"]  # sorted, so consecutive codes are consecutive quarters
-    windows = [(quarter_codes >= k - 3) & (quarter_codes <= k) for k in range(3, len(quarter_labels))]
+    windows = [
+        (quarter_codes >= k - 3) & (quarter_codes <= k) & (quarter_codes >= 0)
+        for k in range(3, len(quarter_labels))
+    ]
     window_labels = [f"{quarter_labels[k - 3]}..{quarter_labels[k]}" for k in range(3, len(quarter_labels))]
     estimates: list[KpiEstimate] = []
+    changes: list[KpiChange] = []
+    in_subset = coded["overall"][0] >= 0
     for question, measure in questionnaire.measures:
         y = _outcome(records, question.id, set(measure.positive), set(measure.excluded_from_base))
+        changes.extend(
+            _quarter_changes(measure.id, design, y, quarters, in_subset, estimates, suppress_below, level)
+        )
 
         def add(breakdown: str, ests: list[ProportionEstimate], mid: str = measure.id) -> None:
             estimates.extend(_to_kpi(mid, breakdown, e, suppress_below) for e in ests)
@@ -373,7 +427,37 @@ def compute_kpis(
         len(records),
         suppress_below,
         tuple(sorted(set(quarters.tolist()))),
+        tuple(changes),
     )
+
+
+def _quarter_changes(
+    measure_id: str,
+    design: Design,
+    y: np.ndarray,
+    quarters: np.ndarray,
+    in_subset: np.ndarray,
+    estimates: list[KpiEstimate],
+    suppress_below: int,
+    level: float,
+) -> list[KpiChange]:
+    """Each quarter against the one before, where both are published (bases not suppressed)."""
+    has = ~np.isnan(y)
+    labels = sorted(set(quarters[in_subset].tolist()))
+    out = []
+    for base, current in itertools.pairwise(labels):
+        n_base = int(np.sum(in_subset & has & (quarters == base)))
+        n_current = int(np.sum(in_subset & has & (quarters == current)))
+        if min(n_base, n_current) < suppress_below:
+            continue
+        c = compare_waves(design, y, quarters, base, current, where=in_subset, level=level)
+        if not math.isfinite(c.p_value):
+            continue
+        out.append(
+            KpiChange(measure_id, base, current, c.difference, c.ci_low, c.ci_high, c.p_value,
+                      c.p_value < 1 - level)
+        )
+    return out
 
 
 def records_from_responses(responses: Iterable[Any], include: Callable[[Any], bool] | None = None):

@@ -42,6 +42,9 @@ def _question_entries(question: Question) -> Iterator[tuple[str, str, str]]:
     yield f"{question.id}.title", question.title, f"{kind}. The question, shown as the page heading"
     if question.hint:
         yield f"{question.id}.hint", question.hint, f"{kind}. Help text under the question"
+    if question.measure:
+        yield (f"{question.id}.measure", question.measure.label,
+               f"{kind}. The name of the statistic staff see: the share giving the answers that count")
     if question.short_label:
         yield (f"{question.id}.short_label", question.short_label,
                f"{kind}. A short name for the question on the 'Check your answers' page")

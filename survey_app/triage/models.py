@@ -14,7 +14,10 @@ from ..models import JSONType, UTCDateTime, utcnow
 from ..staff.models import User
 
 # What an audit record can say happened.
-ACTIONS = ("view_report", "change_status", "add_note", "export_referral", "view_audit_log")
+ACTIONS = (
+    "view_report", "change_status", "add_note", "export_referral", "view_audit_log",
+    "export_responses", "review_response", "upload_margins", "change_survey",
+)
 USER_AGENT_LENGTH = 255
 
 

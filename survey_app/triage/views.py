@@ -43,6 +43,10 @@ ACTION_NAMES = {
     "add_note": _l("Added a note"),
     "export_referral": _l("Exported a referral"),
     "view_audit_log": _l("Viewed the audit log"),
+    "export_responses": _l("Exported survey responses"),
+    "review_response": _l("Included or excluded a survey response"),
+    "upload_margins": _l("Uploaded population margins"),
+    "change_survey": _l("Opened or closed a survey"),
 }
 # The question whose answers are a report's "strand" in the counts, for each form.
 STRAND_QUESTIONS = {"hate_crime_report": "motivation", "domestic_abuse_report": "abuse_kinds"}

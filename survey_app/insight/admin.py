@@ -1,0 +1,215 @@
+"""Survey administration (role admin): open and close surveys, versions and response counts,
+poster short links with QR codes, and the population margins used for weighting."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import segno
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import QuestionnaireSetting, QuestionnaireVersion
+from ..models import Response as SurveyResponse
+from ..questionnaire import Questionnaire
+from ..registry import all_published, get_published
+from ..shortlinks import poster_places
+from ..staff.access import require_role
+from ..staff.auth import current_staff
+from ..survey import availability
+from ..triage.audit import record
+from . import views
+from .margins import MAX_BYTES, Problem, check_margins
+from .models import MarginsFile
+from .service import margins_in_use
+
+bp = Blueprint("surveys_admin", __name__, url_prefix="/staff")
+
+ADMIN = "admin"
+
+
+def _survey_or_404(questionnaire_id: str) -> Questionnaire:
+    published = get_published(questionnaire_id)
+    if published is None or published.questionnaire.is_report:
+        abort(404)
+    return published.questionnaire
+
+
+@bp.get("/surveys")
+@require_role(ADMIN)
+def surveys():
+    versions = db.session.execute(
+        sa.select(
+            QuestionnaireVersion.questionnaire_id,
+            QuestionnaireVersion.version,
+            QuestionnaireVersion.published_at,
+            sa.func.count(SurveyResponse.id),
+        )
+        .outerjoin(SurveyResponse, SurveyResponse.questionnaire_version_id == QuestionnaireVersion.id)
+        .group_by(QuestionnaireVersion.id)
+        .order_by(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version)
+    ).all()
+    settings = {s.questionnaire_id: s for s in db.session.scalars(sa.select(QuestionnaireSetting))}
+    items = []
+    for published in all_published().values():
+        q = published.questionnaire
+        items.append(
+            {
+                "questionnaire": q,
+                "open": True if q.is_report else availability.is_open(q),
+                "setting": settings.get(q.id),
+                "versions": [(v, at, n) for qid, v, at, n in versions if qid == q.id],
+                "links": [] if q.is_report else _links(q),
+            }
+        )
+    return render_template("insight/surveys.html", items=items, views=views)
+
+
+def _links(questionnaire: Questionnaire) -> list[dict[str, str]]:
+    links = [
+        {
+            "place": "",
+            "label": _("Anywhere"),
+            "url": url_for("short.survey", slug=questionnaire.slug, _external=True),
+        }
+    ]
+    for code, _label in poster_places(questionnaire):
+        links.append(
+            {
+                "place": code,
+                "label": views.choice_label(questionnaire, "town_centre", code),
+                "url": url_for("short.place", slug=questionnaire.slug, place=code, _external=True),
+            }
+        )
+    return links
+
+
+@bp.post("/surveys/<questionnaire_id>/state")
+@require_role(ADMIN)
+def change_state(questionnaire_id: str):
+    questionnaire = _survey_or_404(questionnaire_id)
+    wanted = request.form.get("state")
+    if wanted not in ("open", "closed"):
+        abort(400)
+    availability.set_open(questionnaire, wanted == "open", current_staff().id)
+    record("change_survey", None, questionnaire=questionnaire.id, state=wanted)
+    db.session.commit()
+    return redirect(url_for(".surveys") + f"#survey-{questionnaire.id}")
+
+
+@bp.get("/surveys/<questionnaire_id>/qr.svg")
+@require_role(ADMIN)
+def qr_code(questionnaire_id: str):
+    questionnaire = _survey_or_404(questionnaire_id)
+    place = request.args.get("place", "")
+    if place and place not in dict(poster_places(questionnaire)):
+        abort(404)
+    url = (
+        url_for("short.place", slug=questionnaire.slug, place=place, _external=True)
+        if place
+        else url_for("short.survey", slug=questionnaire.slug, _external=True)
+    )
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=8, border=4, title=url)
+    name = f"qr-{questionnaire.slug}{'-' + place if place else ''}.svg"
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# Margins ------------------------------------------------------------------------------------
+
+
+def _weighted_questionnaire() -> Questionnaire | None:
+    for published in all_published().values():
+        if published.questionnaire.measures:
+            return published.questionnaire
+    return None
+
+
+def problem_text(problem: Problem) -> str:
+    items = ", ".join(problem.items)
+    if problem.kind == "columns":
+        return _(
+            "The file needs the columns variable, category and population_count. Missing: %(items)s.",
+            items=items,
+        )
+    if problem.kind == "row":
+        return _("A line of the file cannot be read: %(detail)s.", detail=problem.detail)
+    if problem.kind == "unreadable":
+        return _("The file cannot be read as UTF-8 CSV text.")
+    if problem.kind == "missing_variable":
+        return _(
+            "The file has no figures for %(variable)s, which the estimates are weighted on.",
+            variable=problem.variable,
+        )
+    if problem.kind == "unknown_variable":
+        return _("%(variable)s is not a weighting variable of the survey.", variable=problem.variable)
+    if problem.kind == "unknown_category":
+        return _(
+            "%(variable)s has categories the survey does not use: %(items)s.",
+            variable=problem.variable,
+            items=items,
+        )
+    if problem.kind == "missing_category":
+        return _("%(variable)s has no figure for: %(items)s.", variable=problem.variable, items=items)
+    return _("The variables do not add up to the same population: %(items)s.", items=items)
+
+
+@bp.route("/margins", methods=["GET", "POST"])
+@require_role(ADMIN)
+def margins():
+    questionnaire = _weighted_questionnaire()
+    if questionnaire is None:
+        abort(404)
+    in_use = margins_in_use(questionnaire)
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.files.get("margins")
+        content = upload.read(MAX_BYTES + 1) if upload else b""
+        if not upload or not upload.filename or not content:
+            errors.append(_("Choose a CSV file of population margins"))
+        elif len(content) > MAX_BYTES:
+            errors.append(_("The file must be smaller than %(size)s KB", size=MAX_BYTES // 1000))
+        else:
+            checked = check_margins(content, questionnaire, in_use.margins.keys())
+            errors = [problem_text(p) for p in checked.problems]
+            if not errors:
+                text = content.decode("utf-8-sig")
+                db.session.execute(sa.update(MarginsFile).values(active=False))
+                db.session.add(
+                    MarginsFile(
+                        filename=upload.filename[:255],
+                        content=text,
+                        checksum=hashlib.sha256(content).hexdigest(),
+                        uploaded_by_id=current_staff().id,
+                        active=True,
+                    )
+                )
+                record("upload_margins", None, filename=upload.filename[:255])
+                db.session.commit()
+                return redirect(url_for(".margins", uploaded="1"))
+    uploads = db.session.scalars(sa.select(MarginsFile).order_by(MarginsFile.id.desc()).limit(20)).all()
+    return render_template(
+        "insight/margins.html",
+        questionnaire=questionnaire,
+        in_use=in_use,
+        errors=errors,
+        uploads=uploads,
+        views=views,
+        uploaded=request.args.get("uploaded") == "1",
+    ), (400 if errors else 200)
+
+
+@bp.post("/margins/default")
+@require_role(ADMIN)
+def margins_default():
+    db.session.execute(sa.update(MarginsFile).values(active=False))
+    record("upload_margins", None, filename="data/population_margins.csv")
+    db.session.commit()
+    return redirect(url_for(".margins"))

@@ -1,0 +1,194 @@
+"""Respondent-level data for analysts, with a codebook; tables as CSV and Excel. No Flask.
+
+The data holds survey responses only, never report content. Each row is one included response:
+its answers as codes and as labels, when and in which language it was given, the category it was
+weighted in for each weighting variable, each KPI outcome (1, 0, or blank when out of the base), the
+design weight (population over respondents) and the final raked weight. With the margins file that
+comes with it, ``python -m analysis estimate`` gives the same figures as the dashboard, standard
+errors included (the codebook prints the command).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..questionnaire import Questionnaire
+from .kpis import ResponseRecord, WeightingSummary, quarter_of
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def weighting_column(variable: str) -> str:
+    return f"weighting_{variable}"
+
+
+def outcome_column(measure_id: str) -> str:
+    return f"kpi_{measure_id}"
+
+
+@dataclass(frozen=True)
+class CodebookEntry:
+    column: str
+    description: str
+    codes: str = ""
+
+
+@dataclass(frozen=True)
+class Export:
+    data: pd.DataFrame
+    codebook: list[CodebookEntry]
+    margins: pd.DataFrame  # the targets the weights were raked to, unknown categories included
+    command: str  # how to reproduce an estimate with python -m analysis
+
+
+def _answer_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def build_export(
+    questionnaire: Questionnaire,
+    ids: Sequence[int],
+    records: Sequence[ResponseRecord],
+    weights: Sequence[float],
+    summary: WeightingSummary,
+    label: callable,
+) -> Export:
+    """``label(question, code)`` gives a code's label in the reader's language."""
+    n = len(records)
+    design_weight = summary.population_total / n if n else 0.0
+    questions = [q for q in questionnaire.questions if not q.is_notice]
+    weighting_questions = {q.weighting_variable: q.id for q in questions if q.weighting_variable}
+    rows = []
+    for rid, record, weight in zip(ids, records, weights, strict=True):
+        row: dict[str, object] = {
+            "response_id": rid,
+            "submitted_date": record.submitted_at.date().isoformat(),
+            "quarter": quarter_of(record.submitted_at),
+            "language": record.language,
+        }
+        for q in questions:
+            value = record.answers.get(q.id)
+            row[q.id] = _answer_text(value)
+            if q.choices:
+                values = value if isinstance(value, list) else ([value] if value else [])
+                row[f"{q.id}_label"] = ";".join(label(q, v) for v in values)
+        for var in summary.variables:
+            qid = weighting_questions[var]
+            known = {c for c, _ in summary.margins[var] if c != "unknown"}
+            answer = record.answers.get(qid)
+            row[weighting_column(var)] = answer if answer in known else "unknown"
+        for q, measure in questionnaire.measures:
+            answer = record.answers.get(q.id)
+            if not isinstance(answer, str) or not answer or answer in measure.excluded_from_base:
+                row[outcome_column(measure.id)] = ""
+            else:
+                row[outcome_column(measure.id)] = 1 if answer in measure.positive else 0
+        row["design_weight"] = design_weight
+        row["weight"] = weight
+        rows.append(row)
+    data = pd.DataFrame(rows)
+    for column in data.columns:
+        if data[column].dtype == object:
+            data[column] = data[column].map(neutralise)
+    margins = pd.DataFrame(
+        [
+            {"variable": weighting_column(var), "category": cat, "population_count": count}
+            for var, targets in summary.margins.items()
+            for cat, count in targets
+        ],
+        columns=["variable", "category", "population_count"],
+    )
+    codebook = _codebook(questionnaire, questions, summary, label)
+    first = questionnaire.measures[0][1].id if questionnaire.measures else "<measure>"
+    command = (
+        "python -m analysis estimate responses.csv --outcome "
+        f"{outcome_column(first)} --weight design_weight --margins margins_used.csv --vars "
+        + ",".join(weighting_column(v) for v in summary.variables)
+        + " --method logit --by town_centre"
+    )
+    return Export(data, codebook, margins, command)
+
+
+def _codebook(questionnaire, questions, summary: WeightingSummary, label) -> list[CodebookEntry]:
+    entries = [
+        CodebookEntry("response_id", "Number of the response in this service"),
+        CodebookEntry("submitted_date", "Date the response was submitted (UTC)"),
+        CodebookEntry("quarter", "Calendar quarter of submission, UK time (e.g. 2026Q3)"),
+        CodebookEntry("language", "Language the response was given in (Babel code, e.g. ur, zh_Hant)"),
+    ]
+    for q in questions:
+        codes = "; ".join(f"{c.value} = {label(q, c.value)}" for c in q.choices)
+        kind = "codes, several separated by ';'" if q.type == "multiple_choice" else "code"
+        entries.append(
+            CodebookEntry(q.id, f"{q.title} ({q.type}; {kind if q.choices else 'as entered'})", codes)
+        )
+        if q.choices:
+            entries.append(CodebookEntry(f"{q.id}_label", f"{q.id} as text"))
+    for var in summary.variables:
+        cats = "; ".join(c for c, _ in summary.margins[var])
+        entries.append(
+            CodebookEntry(
+                weighting_column(var),
+                f"Category used to weight on {var}: the answer, or 'unknown' when not given",
+                cats,
+            )
+        )
+    for _question, measure in questionnaire.measures:
+        excluded = ", ".join(measure.excluded_from_base) or "none"
+        entries.append(
+            CodebookEntry(
+                outcome_column(measure.id),
+                f"{measure.label}: 1 = {', '.join(measure.positive)}; 0 = any other answer; blank = not "
+                f"answered or out of the base ({excluded})",
+                "1; 0; blank",
+            )
+        )
+    entries.append(CodebookEntry("design_weight", "Starting weight: population aged 16+ / responses"))
+    entries.append(
+        CodebookEntry(
+            "weight",
+            "Final weight, raked to the margins in margins_used.csv on " + ", ".join(summary.variables),
+        )
+    )
+    return entries
+
+
+def codebook_frame(export: Export) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(e.column, e.description, e.codes) for e in export.codebook],
+        columns=["column", "description", "codes"],
+    )
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    out = io.StringIO()
+    frame.to_csv(out, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return out.getvalue().encode("utf-8-sig")  # a BOM, so Excel reads the UTF-8 text as UTF-8
+
+
+def to_excel(sheets: dict[str, pd.DataFrame]) -> bytes:
+    out = io.BytesIO()
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            sheet = writer.sheets[name[:31]]
+            for column in sheet.columns:
+                width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
+                sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
+    return out.getvalue()

@@ -1,0 +1,113 @@
+"""Checking a population margins file before it is used for weighting. Plain Python, no Flask.
+
+A margins file is long-format CSV: ``variable,category,population_count`` and, optionally,
+``source`` and ``notes`` for each row. To be usable for a questionnaire it must give every
+weighting variable the questionnaire declares a margin for today (no variable may go missing),
+use only the question's answer codes as categories, give each category a count, and agree on one
+population total across variables. Problems come back as data; the page words them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from analysis.raking import Margin, RakingError, margins_from_rows
+
+from ..questionnaire.model import DONT_KNOW, PREFER_NOT_TO_SAY, Questionnaire
+
+REQUIRED_COLUMNS = ("variable", "category", "population_count")
+TOTAL_TOLERANCE = 1e-6  # relative: totals must agree to a rounding error
+MAX_BYTES = 200_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # unreadable | columns | row | missing_variable | unknown_variable | unknown_category
+    #            | missing_category | totals
+    variable: str = ""
+    items: tuple[str, ...] = ()
+    detail: str = ""
+
+
+@dataclass
+class CheckedMargins:
+    margins: dict[str, Margin] = field(default_factory=dict)
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # variable -> distinct sources
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def weighting_questions(questionnaire: Questionnaire) -> dict[str, set[str]]:
+    """Weighting variable -> the answer codes its question offers (don't know / prefer not excluded)."""
+    out: dict[str, set[str]] = {}
+    for q in questionnaire.questions:
+        if q.weighting_variable:
+            out[q.weighting_variable] = {
+                c for c in q.choice_values if c not in (DONT_KNOW, PREFER_NOT_TO_SAY)
+            }
+    return out
+
+
+def check_margins(
+    content: bytes | str, questionnaire: Questionnaire, required_variables: Iterable[str]
+) -> CheckedMargins:
+    """Read and check a margins file for a questionnaire.
+
+    ``required_variables`` are the variables the margins in use today weight on: a new file may add
+    a variable the questionnaire declares, but may not drop one.
+    """
+    result = CheckedMargins()
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            result.problems.append(Problem("unreadable", detail="not UTF-8 text"))
+            return result
+    reader = csv.DictReader(io.StringIO(content))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        result.problems.append(Problem("unreadable", detail=str(exc)))
+        return result
+    missing_columns = tuple(c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or []))
+    if missing_columns:
+        result.problems.append(Problem("columns", items=missing_columns))
+        return result
+    try:
+        margins = margins_from_rows(rows)
+    except RakingError as exc:
+        result.problems.append(Problem("row", detail=str(exc).removeprefix("margins ")))
+        return result
+    declared = weighting_questions(questionnaire)
+    for var in required_variables:
+        if var not in margins:
+            result.problems.append(Problem("missing_variable", var))
+    for var, margin in margins.items():
+        if var not in declared:
+            result.problems.append(Problem("unknown_variable", var))
+            continue
+        cats = set(margin.categories)
+        unknown = tuple(sorted(cats - declared[var]))
+        absent = tuple(sorted(declared[var] - cats))
+        if unknown:
+            result.problems.append(Problem("unknown_category", var, unknown))
+        if absent:
+            result.problems.append(Problem("missing_category", var, absent))
+    totals = {v: m.total for v, m in margins.items() if v in declared}
+    if totals and max(totals.values()) - min(totals.values()) > TOTAL_TOLERANCE * max(totals.values()):
+        result.problems.append(
+            Problem("totals", items=tuple(f"{v}: {t:,.0f}" for v, t in sorted(totals.items())))
+        )
+    result.margins = margins
+    for row in rows:
+        source = (row.get("source") or "").strip()
+        var = (row.get("variable") or "").strip()
+        if source and source not in result.sources.get(var, ()):
+            result.sources[var] = (*result.sources.get(var, ()), source)
+    return result

@@ -1,0 +1,358 @@
+"""Staff insight pages (role analyst): the dashboard, charts, target panel, board pack, exports and
+response quality. Every figure comes from `analysis/` through `service` and `kpis`.
+
+Exports of respondent-level data and every include/exclude decision write an audit record.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import Response as SurveyResponse
+from ..models import utcnow
+from ..questionnaire import Questionnaire
+from ..registry import all_published, get_published
+from ..staff.access import require_role
+from ..staff.auth import current_staff
+from ..triage.audit import record
+from . import boardpack, charts, views
+from .exports import build_export, codebook_frame, to_csv, to_excel
+from .kpis import InsightError, weigh
+from .models import REASON_MAX_LENGTH, ResponseReview
+from .pdf import render_pdf
+from .service import ALL, LAST_FOUR, Filters, included_responses, insight, margins_in_use
+from .targets import Target, evaluate, load_targets
+
+bp = Blueprint("insight", __name__, url_prefix="/staff/insight")
+
+ANALYST = "analyst"
+QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+PER_PAGE = 50
+
+
+def _questionnaire_or_404(questionnaire_id: str) -> Questionnaire:
+    published = get_published(questionnaire_id)
+    if published is None or not published.questionnaire.measures:
+        abort(404)
+    return published.questionnaire
+
+
+def _filters(questionnaire: Questionnaire) -> Filters:
+    area = request.args.get("area", ALL)
+    period = request.args.get("period", ALL)
+    towns = {value for value, _label in views.area_options(questionnaire)}
+    if area not in towns:
+        area = ALL
+    if period not in (ALL, LAST_FOUR) and not QUARTER.match(period):
+        period = ALL
+    return Filters(area, period)
+
+
+def _measure(questionnaire: Questionnaire) -> str:
+    ids = [m.id for _q, m in questionnaire.measures]
+    chosen = request.args.get("measure", "")
+    return chosen if chosen in ids else ids[0]
+
+
+def _targets(questionnaire: Questionnaire) -> list[Target]:
+    try:
+        targets = load_targets(current_app.config["TARGETS_FILE"])
+    except InsightError as error:
+        current_app.logger.error("targets not shown: %s", error)
+        return []
+    measures = {m.id for _q, m in questionnaire.measures}
+    return [t for t in targets if t.questionnaire == questionnaire.id and t.measure in measures]
+
+
+def _today() -> dt.date:
+    return utcnow().date()
+
+
+@bp.get("")
+@require_role(ANALYST)
+def index():
+    for published in all_published().values():
+        if published.questionnaire.measures:
+            return redirect(url_for(".dashboard", questionnaire_id=published.questionnaire.id))
+    abort(404)
+
+
+@bp.get("/<questionnaire_id>")
+@require_role(ANALYST)
+def dashboard(questionnaire_id: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    filters = _filters(questionnaire)
+    measure = _measure(questionnaire)
+    data = insight(questionnaire, filters)
+    overall = insight(questionnaire)
+    panels = [evaluate(t, overall.results, _today()) for t in _targets(questionnaire)]
+    return render_template(
+        "insight/dashboard.html",
+        questionnaire=questionnaire,
+        data=data,
+        filters=filters,
+        measure=measure,
+        panels=panels,
+        views=views,
+        period_options=views.period_options(overall.results),
+        area_options=views.area_options(questionnaire),
+    )
+
+
+def _svg(body: str) -> Response:
+    response = Response(body, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def trend_points(questionnaire: Questionnaire, results, measure: str, upto: str | None = None):
+    return [
+        charts.Point(views.quarter_label(e.domain), e.estimate, e.ci_low, e.ci_high)
+        for e in results.find(measure, "quarter")
+        if upto is None or e.domain <= upto
+    ]
+
+
+def target_lines(panel_targets: list[Target], area: str, measure: str) -> list[charts.Line]:
+    lines = []
+    for t in panel_targets:
+        if t.area in (area or "all",) and t.measure == measure:
+            lines.append(charts.Line(t.baseline, _("Baseline %(value)s", value=views.percent(t.baseline))))
+            lines.append(charts.Line(t.target, _("Target %(value)s", value=views.percent(t.target))))
+    return lines
+
+
+@bp.get("/<questionnaire_id>/chart.svg")
+@require_role(ANALYST)
+def chart(questionnaire_id: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    filters = _filters(questionnaire)
+    measure = _measure(questionnaire)
+    upto = request.args.get("upto")
+    upto = upto if upto and QUARTER.match(upto) else None
+    data = insight(questionnaire, Filters(area=filters.area))
+    body = charts.trend_svg(
+        trend_points(questionnaire, data.trend, measure, upto),
+        y_label=_("Per cent"),
+        lines=target_lines(_targets(questionnaire), filters.area, measure),
+    )
+    return _svg(body)
+
+
+@bp.get("/<questionnaire_id>/weighting")
+@require_role(ANALYST)
+def weighting(questionnaire_id: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    return render_template(
+        "insight/weighting.html", questionnaire=questionnaire, data=insight(questionnaire), views=views
+    )
+
+
+# Board pack ---------------------------------------------------------------------------------
+
+
+def _quarter(questionnaire: Questionnaire) -> str:
+    quarters = insight(questionnaire).results.quarters
+    if not quarters:
+        abort(404)
+    chosen = request.args.get("quarter", "")
+    return chosen if chosen in quarters else quarters[-1]
+
+
+def _pack(questionnaire: Questionnaire) -> boardpack.BoardPack:
+    quarter = _quarter(questionnaire)
+    return boardpack.build(questionnaire, insight(questionnaire), quarter, _targets(questionnaire))
+
+
+@bp.get("/<questionnaire_id>/board-pack")
+@require_role(ANALYST)
+def board_pack(questionnaire_id: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    pack = _pack(questionnaire)
+    return render_template(
+        "insight/board_pack.html",
+        questionnaire=questionnaire,
+        pack=pack,
+        views=views,
+        charts_inline=None,
+        quarters=list(reversed(insight(questionnaire).results.quarters)),
+    )
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/<questionnaire_id>/board-pack.pdf")
+@require_role(ANALYST)
+def board_pack_pdf(questionnaire_id: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    pack = _pack(questionnaire)
+    inline = {
+        m.id: "data:image/svg+xml;base64," + base64.b64encode(pack.chart_svgs[m.id].encode()).decode()
+        for m in pack.measures
+    }
+    html = render_template(
+        "insight/board_pack.html",
+        questionnaire=questionnaire,
+        pack=pack,
+        views=views,
+        charts_inline=inline,
+        quarters=[],
+        for_pdf=True,
+    )
+    pdf = render_pdf(html, request.url_root, current_app.static_folder, url_for("static", filename=""))
+    return _download(pdf, "application/pdf", f"board-pack-{pack.quarter}.pdf")
+
+
+@bp.get("/<questionnaire_id>/board-pack.csv")
+@require_role(ANALYST)
+def board_pack_csv(questionnaire_id: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    pack = _pack(questionnaire)
+    return _download(to_csv(boardpack.combined_table(pack)), "text/csv", f"board-pack-{pack.quarter}.csv")
+
+
+@bp.get("/<questionnaire_id>/board-pack.xlsx")
+@require_role(ANALYST)
+def board_pack_xlsx(questionnaire_id: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    pack = _pack(questionnaire)
+    return _download(to_excel(boardpack.sheets(pack)), XLSX, f"board-pack-{pack.quarter}.xlsx")
+
+
+# Exports ------------------------------------------------------------------------------------
+
+
+def _export(questionnaire: Questionnaire):
+    rows = included_responses(questionnaire.id)
+    ids = [rid for rid, _r in rows]
+    records = [r for _rid, r in rows]
+    margins = margins_in_use(questionnaire)
+    if not records:
+        abort(404)
+    weights, summary = weigh(questionnaire, records, margins.margins)
+    return build_export(
+        questionnaire,
+        ids,
+        records,
+        list(weights),
+        summary,
+        lambda q, code: views.choice_label(questionnaire, q.id, code),
+    )
+
+
+@bp.get("/<questionnaire_id>/export")
+@require_role(ANALYST)
+def export_page(questionnaire_id: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    return render_template(
+        "insight/export.html", questionnaire=questionnaire, data=insight(questionnaire), views=views
+    )
+
+
+@bp.get("/<questionnaire_id>/export/<kind>")
+@require_role(ANALYST)
+def export_download(questionnaire_id: str, kind: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    if kind not in ("responses.csv", "responses.xlsx", "codebook.csv", "margins_used.csv"):
+        abort(404)
+    export = _export(questionnaire)
+    stamp = utcnow().strftime("%Y%m%d")
+    name = f"{questionnaire.id}-{stamp}-{kind}"
+    record("export_responses", None, questionnaire=questionnaire.id, file=kind, rows=len(export.data))
+    db.session.commit()
+    if kind == "responses.csv":
+        return _download(to_csv(export.data), "text/csv", name)
+    if kind == "codebook.csv":
+        return _download(to_csv(codebook_frame(export)), "text/csv", name)
+    if kind == "margins_used.csv":
+        return _download(to_csv(export.margins), "text/csv", name)
+    sheets = {"responses": export.data, "codebook": codebook_frame(export), "margins_used": export.margins}
+    return _download(to_excel(sheets), XLSX, name)
+
+
+# Response quality ---------------------------------------------------------------------------
+
+
+@bp.get("/<questionnaire_id>/quality")
+@require_role(ANALYST)
+def quality(questionnaire_id: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    show = request.args.get("show", "flagged")
+    query = sa.select(SurveyResponse).where(SurveyResponse.questionnaire_id == questionnaire.id)
+    if show == "excluded":
+        query = query.where(SurveyResponse.excluded.is_(True))
+    else:
+        show = "flagged"
+        query = query.where(SurveyResponse.quality_flags != sa.cast([], SurveyResponse.quality_flags.type))
+    responses = db.session.scalars(query.order_by(SurveyResponse.id.desc()).limit(PER_PAGE)).all()
+    latest: dict[int, ResponseReview] = {}
+    if responses:
+        for review in db.session.scalars(
+            sa.select(ResponseReview)
+            .where(ResponseReview.response_id.in_([r.id for r in responses]))
+            .order_by(ResponseReview.id)
+        ):
+            latest[review.response_id] = review
+    return render_template(
+        "insight/quality.html",
+        questionnaire=questionnaire,
+        responses=responses,
+        latest=latest,
+        show=show,
+        views=views,
+        data=insight(questionnaire),
+        reason_max=REASON_MAX_LENGTH,
+        errors={},
+        values={},
+    )
+
+
+@bp.post("/<questionnaire_id>/quality/<int:response_id>")
+@require_role(ANALYST)
+def review(questionnaire_id: str, response_id: int):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    response = db.session.get(SurveyResponse, response_id)
+    if response is None or response.questionnaire_id != questionnaire.id:
+        abort(404)
+    decision = request.form.get("decision", "")
+    reason = request.form.get("reason", "").strip()
+    errors = {}
+    if decision not in ("include", "exclude"):
+        errors["decision"] = _("Select include or exclude")
+    if not reason:
+        errors["reason"] = _("Enter the reason for your decision")
+    elif len(reason) > REASON_MAX_LENGTH:
+        errors["reason"] = _("The reason must be %(max)s characters or fewer", max=REASON_MAX_LENGTH)
+    if errors:
+        return render_template(
+            "insight/review_error.html",
+            questionnaire=questionnaire,
+            response=response,
+            errors=errors,
+            values={"decision": decision, "reason": reason},
+            reason_max=REASON_MAX_LENGTH,
+            views=views,
+        ), 400
+    user = current_staff()
+    response.excluded = decision == "exclude"
+    db.session.add(ResponseReview(response_id=response.id, decision=decision, reason=reason, user_id=user.id))
+    record("review_response", None, response_id=response.id, decision=decision)
+    db.session.commit()
+    return redirect(
+        url_for(".quality", questionnaire_id=questionnaire.id, show=request.args.get("show", "flagged"))
+        + f"#response-{response.id}"
+    )

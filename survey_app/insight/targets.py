@@ -1,0 +1,186 @@
+"""Confidence targets (config/targets.yaml) and the target panel's verdict. Plain Python, no Flask.
+
+For a target (area, measure, baseline, target, dates) and the KPI results, the panel gives the
+latest estimate with its interval; whether it differs significantly from the baseline (two-sided t
+test against the fixed baseline on the estimate's design df); whether the target is met (the
+one-sided test of ``analysis.change.above_target`` rejects "at or below the target"), not yet shown
+to be met (before the target date), or missed (after it); and how many responses a quarter would be
+needed to detect the remaining gap between the latest estimate and the target with 80% power
+(``analysis.planning.sample_size``, one-sided, inflated by the estimate's design effect).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from scipy import stats
+
+from analysis.change import TargetTest, above_target
+from analysis.planning import PlanningError, SampleSize, sample_size
+
+from .kpis import InsightError, KpiEstimate, KpiResults
+
+PERIODS = ("quarter", "rolling_four_quarters")
+STATUSES = ("met", "not_yet", "missed", "no_data")
+ALPHA = 0.05
+POWER = 0.8
+_FIELDS = {
+    "name",
+    "questionnaire",
+    "area",
+    "measure",
+    "baseline",
+    "baseline_date",
+    "target",
+    "target_date",
+    "period",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    questionnaire: str
+    area: str  # a town centre code, or "all"
+    measure: str
+    baseline: float
+    baseline_date: dt.date
+    target: float
+    target_date: dt.date
+    period: str = "quarter"
+
+
+@dataclass(frozen=True)
+class BaselineChange:
+    difference: float
+    t: float
+    p_value: float  # two-sided
+    significant: bool
+
+
+@dataclass(frozen=True)
+class TargetPanel:
+    target: Target
+    status: str
+    period: str | None = None  # the quarter or window the latest estimate covers
+    latest: KpiEstimate | None = None
+    change: BaselineChange | None = None
+    target_test: TargetTest | None = None
+    plan: SampleSize | None = None
+    more_per_quarter: int | None = None  # beyond the latest period's base; 0 when enough already
+
+
+def _date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InsightError(f"{where}: {value!r} is not a date (write YYYY-MM-DD)") from None
+
+
+def _proportion(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise InsightError(f"{where}: {value!r} must be a proportion between 0 and 1 (e.g. 0.56)")
+    return float(value)
+
+
+def parse_targets(data: Any, source: str = "targets") -> list[Target]:
+    if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
+        raise InsightError(f"{source}: expected a 'targets:' list")
+    targets = []
+    for i, item in enumerate(data["targets"], start=1):
+        where = f"{source}: target {i}"
+        if not isinstance(item, dict):
+            raise InsightError(f"{where}: expected a mapping")
+        unknown = sorted(set(item) - _FIELDS)
+        missing = sorted(_FIELDS - {"period"} - set(item))
+        if unknown or missing:
+            raise InsightError(f"{where}: unknown fields {unknown}, missing fields {missing}")
+        period = str(item.get("period", "quarter"))
+        if period not in PERIODS:
+            raise InsightError(f"{where}: period must be one of {', '.join(PERIODS)}")
+        targets.append(
+            Target(
+                name=str(item["name"]),
+                questionnaire=str(item["questionnaire"]),
+                area=str(item["area"]),
+                measure=str(item["measure"]),
+                baseline=_proportion(item["baseline"], f"{where}: baseline"),
+                baseline_date=_date(item["baseline_date"], f"{where}: baseline_date"),
+                target=_proportion(item["target"], f"{where}: target"),
+                target_date=_date(item["target_date"], f"{where}: target_date"),
+                period=period,
+            )
+        )
+    return targets
+
+
+def load_targets(path: str | Path) -> list[Target]:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InsightError(f"cannot read targets file {path}: {exc}") from exc
+    return parse_targets(data, str(path))
+
+
+def latest_estimate(
+    target: Target, results: KpiResults, upto: str | None = None
+) -> tuple[str, KpiEstimate] | None:
+    """The newest period (ending no later than quarter ``upto``) with a published estimate."""
+    if target.period == "quarter":
+        breakdown = "quarter" if target.area == "all" else "town_centre_quarter"
+    else:
+        breakdown = "rolling_four_quarters" if target.area == "all" else "town_centre_rolling_four_quarters"
+    candidates = []
+    for est in results.find(target.measure, breakdown):
+        if est.suppressed or est.estimate is None:
+            continue
+        if target.area == "all":
+            candidates.append((est.domain, est))
+        else:
+            area, _, period = est.domain.replace("|", ":").partition(":")
+            if area == target.area:
+                candidates.append((period, est))
+    if upto is not None:
+        candidates = [(p, e) for p, e in candidates if p.rpartition("..")[2] <= upto]
+    return max(candidates, key=lambda item: item[0]) if candidates else None
+
+
+def _baseline_change(est: KpiEstimate, baseline: float) -> BaselineChange | None:
+    if est.se is None or not est.se > 0 or not est.df:
+        return None
+    t = (est.estimate - baseline) / est.se
+    p = float(2 * stats.t.sf(abs(t), est.df))
+    return BaselineChange(est.estimate - baseline, t, p, p < ALPHA)
+
+
+def _plan(est: KpiEstimate, target: float) -> SampleSize | None:
+    deff = est.deff if est.deff and math.isfinite(est.deff) and est.deff > 0 else 1.0
+    try:
+        return sample_size(est.estimate, target, power=POWER, alpha=ALPHA, one_sided=True, deff=deff)
+    except PlanningError:
+        return None  # estimate exactly on the target, or 0 or 1
+
+
+def evaluate(target: Target, results: KpiResults, today: dt.date, upto: str | None = None) -> TargetPanel:
+    """The panel as of ``today``, from the latest period up to quarter ``upto`` (default: any)."""
+    found = latest_estimate(target, results, upto)
+    if found is None:
+        return TargetPanel(target, "no_data")
+    period, est = found
+    test = above_target(est, target.target, alpha=ALPHA)
+    if test.above:
+        status = "met"
+    elif today > target.target_date:
+        status = "missed"
+    else:
+        status = "not_yet"
+    plan = None if test.above else _plan(est, target.target)
+    more = max(0, plan.n_per_wave - (est.n or 0)) if plan else None
+    return TargetPanel(target, status, period, est, _baseline_change(est, target.baseline), test, plan, more)
