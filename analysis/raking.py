@@ -62,7 +62,7 @@ def margins_from_rows(rows: list[dict[str, str]]) -> dict[str, Margin]:
 
 def read_margins(path: str | Path) -> dict[str, Margin]:
     """Read a long-format margins CSV (``variable,category,population_count``)."""
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:  # a spreadsheet may add a BOM
         reader = csv.DictReader(fh)
         missing = {"variable", "category", "population_count"} - set(reader.fieldnames or [])
         if missing:

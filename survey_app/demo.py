@@ -97,7 +97,8 @@ def make_demo_responses(published: Published, count: int, seed: int = 2021,
                 submitted_at=submitted,
                 source="demo",
                 answers_hash=quality.answers_hash(answers),
-                quality_flags=quality.flags_for(answers, started, submitted, []),
+                quality_flags=(flags := quality.flags_for(answers, started, submitted, [])),
+                flagged=bool(flags),
             )
         )
     return responses

@@ -113,6 +113,8 @@ class Response(db.Model):
     client_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     answers_hash: Mapped[str | None] = mapped_column(sa.String(64))
     quality_flags: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=sa.text("'[]'"))
+    # Any flag at all: kept as a column of its own so the review list is one indexed query.
+    flagged: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
     excluded: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
 
     questionnaire_snapshot: Mapped[QuestionnaireVersion] = relationship()

@@ -399,7 +399,8 @@ def compute_kpis(
         )
 
         def add(breakdown: str, ests: list[ProportionEstimate], mid: str = measure.id) -> None:
-            estimates.extend(_to_kpi(mid, breakdown, e, suppress_below) for e in ests)
+            # A domain nobody in it answered (e.g. another town when filtered to one) is left out.
+            estimates.extend(_to_kpi(mid, breakdown, e, suppress_below) for e in ests if e.n > 0)
 
         for breakdown in BREAKDOWNS:
             if breakdown == "rolling_four_quarters":

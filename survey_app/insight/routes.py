@@ -297,7 +297,7 @@ def quality(questionnaire_id: str):
         query = query.where(SurveyResponse.excluded.is_(True))
     else:
         show = "flagged"
-        query = query.where(SurveyResponse.quality_flags != sa.cast([], SurveyResponse.quality_flags.type))
+        query = query.where(SurveyResponse.flagged.is_(True))
     responses = db.session.scalars(query.order_by(SurveyResponse.id.desc()).limit(PER_PAGE)).all()
     latest: dict[int, ResponseReview] = {}
     if responses:

@@ -139,7 +139,7 @@ def flagged_unreviewed(questionnaire_id: str) -> int:
         db.session.scalar(
             sa.select(sa.func.count(Response.id)).where(
                 Response.questionnaire_id == questionnaire_id,
-                Response.quality_flags != sa.cast([], Response.quality_flags.type),
+                Response.flagged.is_(True),
                 Response.id.not_in(reviewed),
             )
         )

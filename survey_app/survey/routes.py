@@ -89,7 +89,8 @@ def start(slug: str):
         "survey/start.html",
         questionnaire=questionnaire,
         in_progress=in_progress,
-        is_open=in_progress or availability.is_open(questionnaire),
+        # Someone who started before the survey closed may still finish.
+        is_open=bool(row and row.submission is None) or availability.is_open(questionnaire),
     )
 
 

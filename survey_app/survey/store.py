@@ -147,6 +147,10 @@ def _new_submission(row: SurveySession, published: Published, snapshot: Question
         facts = {q.id: answers[q.id] for q in questionnaire.questions if q.reportable and q.id in answers}
         return Report(reference=new_report_reference(), facts=facts, centre=row.centre, **common)
     submitted_at = utcnow()
+    flags = quality.flags_for(
+        answers, row.started_at, submitted_at, _earlier_from(client, questionnaire.id),
+        current_app.config["QUALITY_RULES"],
+    )
     return Response(
         reference=new_reference(),
         started_at=row.started_at,
@@ -154,10 +158,8 @@ def _new_submission(row: SurveySession, published: Published, snapshot: Question
         channel=row.channel,
         client_hash=client,
         answers_hash=quality.answers_hash(answers),
-        quality_flags=quality.flags_for(
-            answers, row.started_at, submitted_at, _earlier_from(client, questionnaire.id),
-            current_app.config["QUALITY_RULES"],
-        ),
+        quality_flags=flags,
+        flagged=bool(flags),
         **common,
     )
 

@@ -22,8 +22,10 @@ def upgrade():
         batch_op.add_column(sa.Column("client_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("answers_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("quality_flags", JSON, nullable=False, server_default=sa.text("'[]'")))
+        batch_op.add_column(sa.Column("flagged", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("excluded", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.create_index("ix_response_client_hash", ["client_hash"])
+        batch_op.create_index("ix_response_flagged", ["flagged"])
         batch_op.create_index("ix_response_excluded", ["excluded"])
     with op.batch_alter_table("survey_session") as batch_op:
         batch_op.add_column(sa.Column("channel", sa.String(length=64), nullable=True))
@@ -77,6 +79,7 @@ def downgrade():
         batch_op.drop_column("channel")
     with op.batch_alter_table("response") as batch_op:
         batch_op.drop_index("ix_response_excluded")
+        batch_op.drop_index("ix_response_flagged")
         batch_op.drop_index("ix_response_client_hash")
-        for column in ("excluded", "quality_flags", "answers_hash", "client_hash", "channel"):
+        for column in ("excluded", "flagged", "quality_flags", "answers_hash", "client_hash", "channel"):
             batch_op.drop_column(column)
