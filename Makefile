@@ -10,16 +10,16 @@ PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install assets catalogs translations database browser lint format clean
+.PHONY: help run test system install assets catalogs translations database browser lint format clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: install assets catalogs database ## Set everything up and serve on http://127.0.0.1:5000 (SQLite, demo data)
+run: system install assets catalogs database ## Set everything up and serve on http://127.0.0.1:5000 (SQLite, demo data)
 	@echo "Serving Safer Trafford Surveys on http://$(HOST):$(PORT)/"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install assets catalogs browser ## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
+test: system install assets catalogs browser ## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -63,6 +63,13 @@ database: install ## Migrate the database, check the questionnaires and load the
 	$(FLASK) db upgrade
 	$(FLASK) questionnaires check
 	$(FLASK) seed-demo
+
+system: ## Install the system libraries the PDF board pack needs (Pango, HarfBuzz), once
+	@if ! ldconfig -p | grep -q libpango-1.0 || ! ldconfig -p | grep -q libharfbuzz-subset; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+			libharfbuzz-subset0 >/dev/null; \
+	fi
 
 browser: ## Install Debian's Chromium and fonts for the browser tests (once)
 	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; then \

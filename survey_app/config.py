@@ -139,6 +139,9 @@ def load_config() -> dict[str, Any]:
             repeat_limit=_env_int("QUALITY_REPEAT_LIMIT", 3),
         ),
         "SURVEY_SUBMIT_RATE_LIMIT": os.environ.get("SURVEY_SUBMIT_RATE_LIMIT", "").strip() or "20 per hour",
+        # Above this many responses, the insight pages show the previous figures while newer ones
+        # are computed in the background (about 4 s at 100,000; see benchmarks/insight_bench.py).
+        "INSIGHT_BACKGROUND_ABOVE": _env_int("INSIGHT_BACKGROUND_ABOVE", 20_000),
         # Confidence targets per area and measure (config/targets.yaml by default).
         "TARGETS_FILE": os.environ.get("TARGETS_FILE", "").strip()
         or str(PROJECT_ROOT / "config" / "targets.yaml"),

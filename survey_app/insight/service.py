@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
 from analysis.raking import Margin
 
@@ -27,6 +28,8 @@ from ..staff.models import User
 from .kpis import DEFAULT_MARGINS_PATH, KpiResults, ResponseRecord, compute_kpis, quarter_of
 from .margins import check_margins, weighting_questions
 from .models import MarginsFile, ResponseReview
+
+log = logging.getLogger(__name__)
 
 CACHE_SIZE = 32
 ALL = ""
@@ -69,14 +72,15 @@ class Insight:
     n_flagged: int  # flagged and never reviewed
     computed_at: dt.datetime
     version: tuple
+    stale: bool = False  # newer responses are being added in the background
 
 
 _lock = threading.Lock()
 
 
-def _cache() -> OrderedDict[tuple, Insight]:
+def _cache(app: Flask) -> OrderedDict[tuple, Insight]:
     """This app's cache (each app has its own, so two databases never share figures)."""
-    return current_app.extensions.setdefault("insight_cache", OrderedDict())
+    return app.extensions.setdefault("insight_cache", OrderedDict())
 
 
 def _shipped_margins(questionnaire: Questionnaire) -> MarginsInUse:
@@ -151,16 +155,9 @@ def last_four_quarters(quarters: tuple[str, ...]) -> frozenset[str]:
     return frozenset(sorted(quarters)[-4:])
 
 
-def insight(
-    questionnaire: Questionnaire, filters: Filters = Filters(), *, now: dt.datetime | None = None
+def _compute(
+    questionnaire: Questionnaire, filters: Filters, version: tuple, now: dt.datetime | None
 ) -> Insight:
-    version = data_version(questionnaire.id)
-    key = (version, filters)
-    cache = _cache()
-    with _lock:
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
     margins = margins_in_use(questionnaire)
     records = [record for _id, record in included_responses(questionnaire.id)]
     quarters = tuple(sorted({quarter_of(r.submitted_at) for r in records}))
@@ -174,7 +171,7 @@ def insight(
     else:
         trend = results
     total, _max_id, excluded = version[1], version[2], version[3]
-    result = Insight(
+    return Insight(
         questionnaire,
         filters,
         results,
@@ -186,8 +183,59 @@ def insight(
         computed_at=now or dt.datetime.now(dt.UTC),
         version=version,
     )
+
+
+def _store(app: Flask, key: tuple, result: Insight) -> None:
+    cache = _cache(app)
     with _lock:
-        cache[key] = result
+        held = cache.get(key)
+        if held is None or held.computed_at <= result.computed_at:
+            cache[key] = result
+        cache.move_to_end(key)
         while len(cache) > CACHE_SIZE:
             cache.popitem(last=False)
+
+
+def _refresh_in_background(app: Flask, questionnaire: Questionnaire, filters: Filters, key: tuple) -> None:
+    refreshing = app.extensions.setdefault("insight_refreshing", set())
+    with _lock:
+        if key in refreshing:
+            return
+        refreshing.add(key)
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                _store(app, key, _compute(questionnaire, filters, data_version(questionnaire.id), None))
+        except Exception:  # a failed refresh leaves the older figures; the next page tries again
+            log.exception("refreshing the insight figures failed")
+        finally:
+            with _lock:
+                refreshing.discard(key)
+
+    threading.Thread(target=run, name="insight-refresh", daemon=True).start()
+
+
+def insight(
+    questionnaire: Questionnaire, filters: Filters = Filters(), *, now: dt.datetime | None = None
+) -> Insight:
+    """The figures for these filters, as of the latest data.
+
+    Small surveys are recomputed in the request whenever the data changed. Above
+    INSIGHT_BACKGROUND_ABOVE included responses, a page gets the previous figures at once, marked
+    stale, while a background thread brings them up to date.
+    """
+    app = current_app._get_current_object()
+    version = data_version(questionnaire.id)
+    key = (questionnaire.id, filters)
+    with _lock:
+        held = _cache(app).get(key)
+    if held is not None and held.version == version:
+        return held
+    included = version[1] - version[3]
+    if held is not None and included > app.config["INSIGHT_BACKGROUND_ABOVE"]:
+        _refresh_in_background(app, questionnaire, filters, key)
+        return replace(held, stale=True)
+    result = _compute(questionnaire, filters, version, now)
+    _store(app, key, result)
     return result

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import format_decimal, format_number, format_percent
+from babel.lists import format_list
+from flask_babel import format_decimal, format_number, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -171,4 +172,6 @@ def period_label(period: str | None) -> str:
 
 
 def variable_names(variables: tuple[str, ...]) -> str:
-    return ", ".join(str(BREAKDOWN_NAMES.get(v, v)).lower() for v in variables)
+    """The weighting variables as a list in the reader's language ("age band, sex and ward")."""
+    names = [str(BREAKDOWN_NAMES.get(v, v)).lower() for v in variables]
+    return format_list(names, locale=get_locale() or "en") if names else ""
