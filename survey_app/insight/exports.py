@@ -18,16 +18,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..questionnaire import Questionnaire
+from ..spreadsheets import neutralise
 from .kpis import ResponseRecord, WeightingSummary, quarter_of
-
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def weighting_column(variable: str) -> str:
@@ -105,7 +97,7 @@ def build_export(
     data = pd.DataFrame(rows)
     for column in data.columns:
         if data[column].dtype == object:
-            data[column] = data[column].map(neutralise)
+            data[column] = data[column].map(lambda v: neutralise(v) if isinstance(v, str) else v)
     margins = pd.DataFrame(
         [
             {"variable": weighting_column(var), "category": cat, "population_count": count}

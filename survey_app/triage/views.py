@@ -22,6 +22,7 @@ from ..i18n import qtext
 from ..questionnaire import Questionnaire
 from ..registry import all_published, get_published
 from ..reports.models import STATUSES, Report
+from ..spreadsheets import neutralise
 from ..survey.presenters import answer_lines, short_label
 from .models import ACTIONS
 
@@ -50,8 +51,6 @@ ACTION_NAMES = {
 }
 # The question whose answers are a report's "strand" in the counts, for each form.
 STRAND_QUESTIONS = {"hate_crime_report": "motivation", "domestic_abuse_report": "abuse_kinds"}
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 if set(STATUS_NAMES) != set(STATUSES) or set(ACTION_NAMES) != set(ACTIONS):
     raise RuntimeError("every status and audit action needs a name here")
@@ -231,11 +230,6 @@ def answer_rows(questionnaire_id: str, values: Mapping[str, Any]) -> list[Answer
         if key not in seen:
             rows.append(AnswerRow(key, key, [str(value)]))
     return rows
-
-
-def neutralise(cell: str) -> str:
-    """A cell that a spreadsheet would run as a formula, made plain text with a leading quote."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def referral_csv(report: Report, generated_at: dt.datetime) -> str:
