@@ -8,7 +8,7 @@ import io
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -24,6 +24,7 @@ from ..triage.audit import record
 from . import views
 from .margins import MAX_BYTES, Problem, check_margins
 from .models import MarginsFile
+from .routes import svg_response
 from .service import margins_in_use
 
 bp = Blueprint("surveys_admin", __name__, url_prefix="/staff")
@@ -115,11 +116,7 @@ def qr_code(questionnaire_id: str):
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=8, border=4, title=url)
     name = f"qr-{questionnaire.slug}{'-' + place if place else ''}.svg"
-    response = Response(out.getvalue(), mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    if request.args.get("download"):
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return svg_response(out.getvalue(), name if request.args.get("download") else None)
 
 
 # Margins ------------------------------------------------------------------------------------

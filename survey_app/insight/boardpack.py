@@ -8,13 +8,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from ..extensions import db
 from ..questionnaire import Questionnaire
 from ..reports.models import Report
 from ..triage import views as triage_views
-from . import charts, views
+from . import views
 from .kpis import LOCAL_TIME, KpiChange, KpiEstimate, MeasureInfo
 from .service import Insight
 from .targets import Target, TargetPanel, evaluate
@@ -38,7 +37,6 @@ class BoardPack:
     measures: tuple[MeasureInfo, ...]
     lines: list[KpiLine]
     panels: list[TargetPanel]
-    chart_svgs: dict[str, str]
     reports: triage_views.Counts
     generated_at: dt.datetime
 
@@ -70,7 +68,6 @@ def _report_counts(quarter: str) -> triage_views.Counts:
 def build(questionnaire: Questionnaire, data: Insight, quarter: str, targets: list[Target]) -> BoardPack:
     results = data.results
     lines = []
-    charts_by_measure = {}
     for measure in results.measures:
         windows = [e for e in results.find(measure.id, "rolling_four_quarters") if e.domain.endswith(quarter)]
         lines.append(
@@ -83,17 +80,6 @@ def build(questionnaire: Questionnaire, data: Insight, quarter: str, targets: li
                 windows[0] if windows else None,
             )
         )
-        points = [
-            charts.Point(views.quarter_label(e.domain), e.estimate, e.ci_low, e.ci_high)
-            for e in results.find(measure.id, "quarter")
-            if e.domain <= quarter
-        ]
-        lines_for_chart = [
-            charts.Line(t.target, _("Target %(value)s", value=views.percent(t.target)))
-            for t in targets
-            if t.measure == measure.id and t.area == "all"
-        ]
-        charts_by_measure[measure.id] = charts.trend_svg(points, y_label=_("Per cent"), lines=lines_for_chart)
     quarter_end = quarter_bounds(quarter)[1].date() - dt.timedelta(days=1)
     panels = [evaluate(t, results, quarter_end, upto=quarter) for t in targets]
     return BoardPack(
@@ -103,7 +89,6 @@ def build(questionnaire: Questionnaire, data: Insight, quarter: str, targets: li
         results.measures,
         lines,
         panels,
-        charts_by_measure,
         _report_counts(quarter),
         dt.datetime.now(dt.UTC),
     )

@@ -22,7 +22,7 @@ from ..registry import all_published, get_published
 from ..staff.access import require_role
 from ..staff.auth import current_staff
 from ..triage.audit import record
-from . import boardpack, charts, views
+from . import boardpack, views
 from .exports import build_export, codebook_frame, to_csv, to_excel
 from .kpis import InsightError, weigh
 from .models import REASON_MAX_LENGTH, ResponseReview
@@ -106,27 +106,13 @@ def dashboard(questionnaire_id: str):
     )
 
 
-def _svg(body: str) -> Response:
+def svg_response(body: str | bytes, filename: str | None = None) -> Response:
+    """An SVG picture, with a policy of its own that runs nothing; `filename` makes it a download."""
     response = Response(body, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def trend_points(questionnaire: Questionnaire, results, measure: str, upto: str | None = None):
-    return [
-        charts.Point(views.quarter_label(e.domain), e.estimate, e.ci_low, e.ci_high)
-        for e in results.find(measure, "quarter")
-        if upto is None or e.domain <= upto
-    ]
-
-
-def target_lines(panel_targets: list[Target], area: str, measure: str) -> list[charts.Line]:
-    lines = []
-    for t in panel_targets:
-        if t.area in (area or "all",) and t.measure == measure:
-            lines.append(charts.Line(t.baseline, _("Baseline %(value)s", value=views.percent(t.baseline))))
-            lines.append(charts.Line(t.target, _("Target %(value)s", value=views.percent(t.target))))
-    return lines
 
 
 @bp.get("/<questionnaire_id>/chart.svg")
@@ -138,12 +124,7 @@ def chart(questionnaire_id: str):
     upto = request.args.get("upto")
     upto = upto if upto and QUARTER.match(upto) else None
     data = insight(questionnaire, Filters(area=filters.area))
-    body = charts.trend_svg(
-        trend_points(questionnaire, data.trend, measure, upto),
-        y_label=_("Per cent"),
-        lines=target_lines(_targets(questionnaire), filters.area, measure),
-    )
-    return _svg(body)
+    return svg_response(views.trend_chart(data.trend, measure, _targets(questionnaire), filters.area, upto))
 
 
 @bp.get("/<questionnaire_id>/weighting")
@@ -200,10 +181,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def board_pack_pdf(questionnaire_id: str):
     questionnaire = _questionnaire_or_404(questionnaire_id)
     pack = _pack(questionnaire)
-    inline = {
-        m.id: "data:image/svg+xml;base64," + base64.b64encode(pack.chart_svgs[m.id].encode()).decode()
-        for m in pack.measures
-    }
+    targets = _targets(questionnaire)
+    inline = {}
+    for m in pack.measures:
+        svg = views.trend_chart(pack.insight.results, m.id, targets, upto=pack.quarter)
+        inline[m.id] = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     html = render_template(
         "insight/board_pack.html",
         questionnaire=questionnaire,

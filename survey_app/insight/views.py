@@ -14,9 +14,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..i18n import language_name, qtext
 from ..questionnaire import Questionnaire
+from . import charts
 from .kpis import NOT_ANSWERED, KpiChange, KpiEstimate, KpiResults
 from .service import ALL, LAST_FOUR, Filters
-from .targets import TargetPanel
+from .targets import Target, TargetPanel
 
 # The breakdown tables under each measure, in order.
 TABLE_BREAKDOWNS = ("town_centre", "ward", "age_band", "sex", "ethnic_group", "language")
@@ -175,3 +176,19 @@ def variable_names(variables: tuple[str, ...]) -> str:
     """The weighting variables as a list in the reader's language ("age band, sex and ward")."""
     names = [str(BREAKDOWN_NAMES.get(v, v)).lower() for v in variables]
     return format_list(names, locale=get_locale() or "en") if names else ""
+
+
+def trend_chart(results: KpiResults, measure_id: str, targets: list[Target], area: str = ALL,
+                upto: str | None = None) -> str:
+    """The measure by quarter (up to quarter `upto`) as SVG, with the area's baseline and target."""
+    points = [
+        charts.Point(quarter_label(e.domain), e.estimate, e.ci_low, e.ci_high)
+        for e in results.find(measure_id, "quarter")
+        if upto is None or e.domain <= upto
+    ]
+    lines = []
+    for t in targets:
+        if t.area == (area or "all") and t.measure == measure_id:
+            lines.append(charts.Line(t.baseline, _("Baseline %(value)s", value=percent(t.baseline))))
+            lines.append(charts.Line(t.target, _("Target %(value)s", value=percent(t.target))))
+    return charts.trend_svg(points, y_label=_("Per cent"), lines=lines)
