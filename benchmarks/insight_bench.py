@@ -72,8 +72,6 @@ def main() -> int:
         load = median_time(lambda: included_responses(questionnaire.id))
         records = [r for _i, r in included_responses(questionnaire.id)]
         cold = median_time(lambda: compute_kpis(questionnaire, records, margins))
-        quarters = sorted({r.submitted_at.strftime("%Y") for r in records})
-        del quarters
         filters = Filters("altrincham", LAST_FOUR)
         last_four = frozenset(insight(questionnaire).results.quarters[-4:])
         filtered = median_time(

@@ -25,7 +25,7 @@ from . import views
 from .margins import MAX_BYTES, Problem, check_margins
 from .models import MarginsFile
 from .routes import svg_response
-from .service import margins_in_use
+from .service import first_measured_questionnaire, margins_in_use
 
 bp = Blueprint("surveys_admin", __name__, url_prefix="/staff")
 
@@ -122,13 +122,6 @@ def qr_code(questionnaire_id: str):
 # Margins ------------------------------------------------------------------------------------
 
 
-def _weighted_questionnaire() -> Questionnaire | None:
-    for published in all_published().values():
-        if published.questionnaire.measures:
-            return published.questionnaire
-    return None
-
-
 def problem_text(problem: Problem) -> str:
     items = ", ".join(problem.items)
     if problem.kind == "columns":
@@ -161,7 +154,7 @@ def problem_text(problem: Problem) -> str:
 @bp.route("/margins", methods=["GET", "POST"])
 @require_role(ADMIN)
 def margins():
-    questionnaire = _weighted_questionnaire()
+    questionnaire = first_measured_questionnaire()
     if questionnaire is None:
         abort(404)
     in_use = margins_in_use(questionnaire)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from ..questionnaire import Questionnaire
+from ..questionnaire import Question, Questionnaire
 from ..spreadsheets import neutralise
 from .kpis import ResponseRecord, WeightingSummary, quarter_of
 
@@ -59,7 +59,7 @@ def build_export(
     records: Sequence[ResponseRecord],
     weights: Sequence[float],
     summary: WeightingSummary,
-    label: callable,
+    label: Callable[[Question, str], str],
 ) -> Export:
     """``label(question, code)`` gives a code's label in the reader's language."""
     n = len(records)

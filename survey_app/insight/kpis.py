@@ -284,12 +284,6 @@ def weigh(
     return design.weights, summary
 
 
-def weighting_category(record: ResponseRecord, question_id: str, margin: Margin) -> str:
-    """The category a record is raked in: its answer, or ``unknown``."""
-    answer = record.answers.get(question_id)
-    return answer if answer in set(margin.categories) else UNKNOWN
-
-
 def _check_fit(weights: np.ndarray, data: Mapping[str, np.ndarray], targets: Mapping[str, Margin]) -> None:
     """Refuse weights that do not meet the margins.
 

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Response as SurveyResponse
 from ..models import utcnow
 from ..questionnaire import Questionnaire
-from ..registry import all_published, get_published
+from ..registry import get_published
 from ..staff.access import require_role
 from ..staff.auth import current_staff
 from ..triage.audit import record
@@ -27,7 +27,15 @@ from .exports import build_export, codebook_frame, to_csv, to_excel
 from .kpis import InsightError, weigh
 from .models import REASON_MAX_LENGTH, ResponseReview
 from .pdf import render_pdf
-from .service import ALL, LAST_FOUR, Filters, included_responses, insight, margins_in_use
+from .service import (
+    ALL,
+    LAST_FOUR,
+    Filters,
+    first_measured_questionnaire,
+    included_responses,
+    insight,
+    margins_in_use,
+)
 from .targets import Target, evaluate, load_targets
 
 bp = Blueprint("insight", __name__, url_prefix="/staff/insight")
@@ -78,10 +86,10 @@ def _today() -> dt.date:
 @bp.get("")
 @require_role(ANALYST)
 def index():
-    for published in all_published().values():
-        if published.questionnaire.measures:
-            return redirect(url_for(".dashboard", questionnaire_id=published.questionnaire.id))
-    abort(404)
+    questionnaire = first_measured_questionnaire()
+    if questionnaire is None:
+        abort(404)
+    return redirect(url_for(".dashboard", questionnaire_id=questionnaire.id))
 
 
 @bp.get("/<questionnaire_id>")

@@ -24,9 +24,10 @@ from analysis.raking import Margin
 from ..extensions import db
 from ..models import Response
 from ..questionnaire import Questionnaire
+from ..registry import all_published
 from ..staff.models import User
 from .kpis import DEFAULT_MARGINS_PATH, KpiResults, ResponseRecord, compute_kpis, quarter_of
-from .margins import check_margins, weighting_questions
+from .margins import CheckedMargins, check_margins, weighting_questions
 from .models import MarginsFile, ResponseReview
 
 log = logging.getLogger(__name__)
@@ -83,15 +84,29 @@ def _cache(app: Flask) -> OrderedDict[tuple, Insight]:
     return app.extensions.setdefault("insight_cache", OrderedDict())
 
 
+def _weighting_margins(checked: CheckedMargins, questionnaire: Questionnaire) -> dict[str, Margin]:
+    """The margins of the questionnaire's weighting variables (a file may hold others)."""
+    variables = weighting_questions(questionnaire)
+    return {v: m for v, m in checked.margins.items() if v in variables}
+
+
 def _shipped_margins(questionnaire: Questionnaire) -> MarginsInUse:
     content = Path(DEFAULT_MARGINS_PATH).read_bytes()
     checked = check_margins(content, questionnaire, ())
     return MarginsInUse(
-        {v: m for v, m in checked.margins.items() if v in weighting_questions(questionnaire)},
+        _weighting_margins(checked, questionnaire),
         checked.sources,
         "data/population_margins.csv",
         hashlib.sha256(content).hexdigest(),
     )
+
+
+def first_measured_questionnaire() -> Questionnaire | None:
+    """The first questionnaire that declares KPI measures: the one the insight pages open on."""
+    for published in all_published().values():
+        if published.questionnaire.measures:
+            return published.questionnaire
+    return None
 
 
 def margins_in_use(questionnaire: Questionnaire) -> MarginsInUse:
@@ -106,7 +121,7 @@ def margins_in_use(questionnaire: Questionnaire) -> MarginsInUse:
         return _shipped_margins(questionnaire)
     user: User | None = upload.uploaded_by
     return MarginsInUse(
-        {v: m for v, m in checked.margins.items() if v in weighting_questions(questionnaire)},
+        _weighting_margins(checked, questionnaire),
         checked.sources,
         upload.filename,
         upload.checksum,
