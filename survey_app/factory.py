@@ -16,9 +16,10 @@ from .config import load_config
 from .database import init_database
 from .encryption import init_encryption
 from .errors import init_errors
-from .extensions import csrf, db, limiter, migrate
+from .extensions import csrf, db, migrate
 from .i18n import init_i18n
 from .insight import init_insight
+from .rate_limits import init_rate_limits
 from .registry import init_registry
 from .reports import models as report_models  # noqa: F401
 from .security import init_security
@@ -44,7 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_database(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_rate_limits(app)
     init_i18n(app)
     init_registry(app)
     init_centres(app)

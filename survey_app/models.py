@@ -88,6 +88,10 @@ class SurveySession(db.Model):
     def submission(self) -> Response | Report | None:
         return self.response or self.report
 
+    @property
+    def submitted(self) -> bool:
+        return self.response_id is not None or self.report_id is not None
+
 
 class Response(db.Model):
     """One submitted survey."""

@@ -51,5 +51,8 @@ def init_security(app: Flask) -> None:
         # long as the session, not for a fixed hour.
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=True,
+        # The cookie is sent again only when the session changes; a survey renews it as it
+        # renews the answers on the server (survey/routes.py).
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     app.after_request(_set_headers)

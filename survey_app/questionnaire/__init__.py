@@ -7,8 +7,10 @@ statistics and by the translation extractor) on its own.
 from .answers import AnswerError, Parsed, normalise_postcode, parse_answer, raw_from_value
 from .loader import QuestionnaireError, load_directory, load_questionnaire
 from .model import (
+    CHOICE_TYPES,
     DONT_KNOW,
     END,
+    NOTICE,
     PREFER_NOT_TO_SAY,
     Choice,
     Condition,
@@ -19,8 +21,10 @@ from .model import (
 from .routing import first_unanswered, next_question, path, previous_question, relevant_answers
 
 __all__ = [
+    "CHOICE_TYPES",
     "DONT_KNOW",
     "END",
+    "NOTICE",
     "PREFER_NOT_TO_SAY",
     "AnswerError",
     "Choice",

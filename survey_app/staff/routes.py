@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import limiter
+from .. import rate_limits
 from .access import public, require_role, safe_next
 from .auth import NOTICE_KEY, authenticate, current_staff, purge_idle_sessions, sign_in, sign_out
 from .models import ROLES
@@ -56,7 +56,7 @@ def home():
 
 @bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
 @public
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@rate_limits.limit(_sign_in_limit)
 def sign_in_page():
     next_target = safe_next(request.args.get("next"))
     if request.method == "GET" and current_staff() is not None:

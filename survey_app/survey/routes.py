@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..extensions import limiter
+from .. import rate_limits
 from ..i18n import current_language
 from ..insight.quality import client_hash
 from ..kiosk import current_centre
 from ..questionnaire import (
+    CHOICE_TYPES,
+    NOTICE,
     Question,
     Questionnaire,
     first_unanswered,
@@ -23,11 +28,14 @@ from ..registry import Published, published_at
 from ..shortlinks import CHANNEL_KEY
 from . import availability, store
 from .messages import error_message
+from .page_cache import render_cached
 from .presenters import answer_lines, character_count_texts, error_summary, question_view, short_label
 
 bp = Blueprint("survey", __name__, url_prefix="/surveys")
 
 _SESSION_KEY = "surveys"
+# Pages whose answer, if any, is one of a fixed list: the only ones kept drawn (page_cache.py).
+_FIXED_ANSWER_TYPES = CHOICE_TYPES | {NOTICE}
 
 
 def _published(slug: str) -> Published:
@@ -47,14 +55,32 @@ def _remember_token(questionnaire_id: str, token: str) -> None:
     session[_SESSION_KEY] = {**session.get(_SESSION_KEY, {}), questionnaire_id: token}
 
 
-def _current(published: Published) -> store.SurveySession | WerkzeugResponse:
-    """The respondent's survey in progress, or the page to send them to instead."""
+def _keep_cookie_alive() -> None:
+    """Renew the browser's cookie whenever the survey is renewed on the server.
+
+    The cookie is not sent again with every page (that cost each page a signature), so it is
+    renewed here: it lasts as long as the answers it leads to.
+    """
+    session.modified = True
+
+
+Row = TypeVar("Row", store.SurveySession, store.Progress)
+
+
+def _current(
+    published: Published, load: Callable[[str, Questionnaire], Row | None]
+) -> Row | WerkzeugResponse:
+    """The respondent's survey in progress, or the page to send them to instead.
+
+    `load` is store.read_progress for a page that shows it or saves an answer, store.load_session
+    for one that turns it into a response.
+    """
     questionnaire = published.questionnaire
     token = _token(questionnaire.id)
     if token is None:
         return redirect(url_for(".start", slug=questionnaire.slug))
     try:
-        row = store.load_session(token, questionnaire)
+        row = load(token, questionnaire)
     except store.Expired:
         return redirect(url_for(".timed_out", slug=questionnaire.slug))
     if row is None:
@@ -62,13 +88,13 @@ def _current(published: Published) -> store.SurveySession | WerkzeugResponse:
     return row
 
 
-def _saved_session(questionnaire: Questionnaire) -> store.SurveySession | None:
+def _saved_session(questionnaire: Questionnaire) -> store.Progress | None:
     """This browser's survey in progress, or None when there is none or it timed out."""
     token = _token(questionnaire.id)
     if token is None:
         return None
     try:
-        return store.load_session(token, questionnaire)
+        return store.read_progress(token, questionnaire)
     except store.Expired:
         return None
 
@@ -84,13 +110,13 @@ def start(slug: str):
     published = _published(slug)
     questionnaire = published.questionnaire
     row = _saved_session(questionnaire)
-    in_progress = bool(row and row.submission is None and row.answers)
+    in_progress = bool(row and not row.submitted and row.answers)
     return render_template(
         "survey/start.html",
         questionnaire=questionnaire,
         in_progress=in_progress,
         # Someone who started before the survey closed may still finish.
-        is_open=bool(row and row.submission is None) or availability.is_open(questionnaire),
+        is_open=bool(row and not row.submitted) or availability.is_open(questionnaire),
     )
 
 
@@ -99,7 +125,7 @@ def begin(slug: str):
     published = _published(slug)
     questionnaire = published.questionnaire
     row = _saved_session(questionnaire)
-    if row is None or row.submission is not None:
+    if row is None or row.submitted:
         if not availability.is_open(questionnaire):
             return redirect(url_for(".start", slug=questionnaire.slug))
         # Clearing out surveys left idle here keeps the table small without a scheduler.
@@ -121,10 +147,10 @@ def question(slug: str, question_id: str):
     current = questionnaire.question(question_id)
     if current is None:
         abort(404)
-    row = _current(published)
+    row = _current(published, store.read_progress)
     if isinstance(row, WerkzeugResponse):
         return row
-    if row.submission is not None:
+    if row.submitted:
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
 
     answers = row.answers
@@ -142,20 +168,22 @@ def question(slug: str, question_id: str):
     if request.method == "POST":
         parsed = parse_answer(current, request.form.to_dict(flat=False))
         if parsed.error is None:
-            store.save_answer(row, current.id, parsed.value, current_language())
+            saved = store.save_answer(row, current.id, parsed.value, current_language())
+            _keep_cookie_alive()
             if changing:
                 # A changed answer may open questions not yet asked: ask them,
                 # still in "change" mode, then return to the check page.
-                pending = first_unanswered(questionnaire, row.answers)
+                pending = first_unanswered(questionnaire, saved)
                 if pending is None:
                     return redirect(_question_url(questionnaire, None))
                 return redirect(_question_url(questionnaire, pending, change="1"))
-            target = next_question(questionnaire, row.answers, current.id)
+            target = next_question(questionnaire, saved, current.id)
             return redirect(_question_url(questionnaire, target))
         raw = parsed.raw
         error_pairs = [(parsed.error, error_message(questionnaire, current, parsed.error))]
     else:
-        store.touch(row)
+        if store.touch(row):
+            _keep_cookie_alive()
         raw = raw_from_value(current, answers.get(current.id))
 
     if changing:
@@ -167,20 +195,29 @@ def question(slug: str, question_id: str):
             if previous
             else url_for(".start", slug=questionnaire.slug)
         )
-    return render_template(
-        "survey/question.html",
-        questionnaire=questionnaire,
-        question=question_view(questionnaire, current),
-        raw=raw,
-        error=error_pairs[0][1] if error_pairs else None,
-        error_field=error_pairs[0][0].field if error_pairs else None,
-        errors=error_summary(error_pairs),
-        back_url=back_url,
-        changing=changing,
-        character_count=(
-            character_count_texts(current.settings["max_length"]) if current.type == "free_text" else {}
-        ),
-    )
+
+    def draw(**extra: object) -> str:
+        return render_template(
+            "survey/question.html",
+            questionnaire=questionnaire,
+            question=question_view(questionnaire, current),
+            raw=raw,
+            error=error_pairs[0][1] if error_pairs else None,
+            error_field=error_pairs[0][0].field if error_pairs else None,
+            errors=error_summary(error_pairs),
+            back_url=back_url,
+            changing=changing,
+            character_count=(
+                character_count_texts(current.settings["max_length"]) if current.type == "free_text" else {}
+            ),
+            **extra,
+        )
+
+    if error_pairs or current.type not in _FIXED_ANSWER_TYPES:
+        return draw()
+    chosen = tuple(sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in raw.items()))
+    key = (questionnaire.id, questionnaire.version, current.id, changing, back_url, chosen)
+    return render_cached(key, draw)
 
 
 def _submit_limit() -> str:
@@ -193,14 +230,14 @@ def _not_a_survey() -> bool:
 
 
 @bp.route("/<slug>/check-answers", methods=["GET", "POST"])
-@limiter.limit(_submit_limit, methods=["POST"], exempt_when=_not_a_survey)
+@rate_limits.limit(_submit_limit, exempt_when=_not_a_survey)
 def check_answers(slug: str):
     published = _published(slug)
     questionnaire = published.questionnaire
-    row = _current(published)
+    row = _current(published, store.load_session if request.method == "POST" else store.read_progress)
     if isinstance(row, WerkzeugResponse):
         return row
-    if row.submission is not None:
+    if row.submitted:
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
     pending = first_unanswered(questionnaire, row.answers)
     if pending is not None:
@@ -215,7 +252,8 @@ def check_answers(slug: str):
         store.submit(row, published, client)
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
 
-    store.touch(row)
+    if store.touch(row):
+        _keep_cookie_alive()
     route = path(questionnaire, row.answers)
     rows = [
         {
@@ -239,7 +277,7 @@ def check_answers(slug: str):
 def confirmation(slug: str):
     published = _published(slug)
     questionnaire = published.questionnaire
-    row = _current(published)
+    row = _current(published, store.load_session)
     if isinstance(row, WerkzeugResponse):
         return row
     if row.submission is None:
