@@ -10,7 +10,7 @@ PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test system install assets catalogs translations database browser lint format clean
+.PHONY: help run test bench system install assets catalogs translations database browser loadtools lint format clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -75,6 +75,14 @@ browser: ## Install Debian's Chromium and fonts for the browser tests (once)
 	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; then \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	fi
+
+bench: install catalogs loadtools ## Load benchmark under gunicorn on SQLite and PostgreSQL, with a printed report
+	$(BIN)/python benchmarks/load_bench.py
+
+loadtools: ## Install wrk, the load generator the benchmarks drive (once)
+	@if ! command -v wrk >/dev/null; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; \
 	fi
 
 lint: install ## Check the code style

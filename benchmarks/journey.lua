@@ -1,0 +1,225 @@
+-- Virtual residents for wrk: each wrk thread (run with as many threads as connections) is one
+-- resident who completes the survey through the real pages, again and again:
+--   GET the start page, POST "Start now", then for each question GET the page and POST an answer
+--   (chosen at random from the page's own radios, with the page's CSRF token), GET and POST the
+--   check answers page, GET the confirmation and keep its reference.
+-- A redirect is followed as a browser does. Every response's time is kept by page kind; done()
+-- writes everything as JSON to $JOURNEY_OUT for benchmarks/load_bench.py to report.
+--
+-- A 503 (the service's "try again" page) is tried again after a quarter of a second, as a
+-- resident would; any other unexpected status is counted as an error and the resident starts
+-- again.
+
+local ffi = require("ffi")
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_nsec; } journey_timespec;
+  int clock_gettime(int clock, journey_timespec *ts);
+]]
+local CLOCK_MONOTONIC = 1
+local now_ts = ffi.new("journey_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(CLOCK_MONOTONIC, now_ts)
+  return tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1e6
+end
+
+local start_path = os.getenv("JOURNEY_START") or "/surveys/community_confidence"
+-- "journeys" (the default): complete the survey again and again. "pages": answer every question
+-- once, then keep reading the question pages again in order (as Back and Change do): the
+-- question page route alone, on real surveys in progress.
+local mode = os.getenv("JOURNEY_MODE") or "journeys"
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("resident", counter)
+  table.insert(threads, thread)
+end
+
+-- Per resident (one connection per thread)
+local cookie = nil
+local pending = nil       -- {method, path, body, kind}
+local sent_at = 0
+local retry_after = 0
+local visited = {}        -- question pages seen on this journey, for "pages" mode
+local reading = 0         -- in "pages" mode, the index of the page being read again
+-- Response times in ms, one list per page kind (wrk copies only flat tables between threads).
+local KINDS = { "start", "begin", "question_get", "question_post", "check_get", "check_post", "confirmation" }
+for _, kind in ipairs(KINDS) do _G["latency_" .. kind] = {} end
+errors = {}               -- status -> count
+references = {}
+retries = 0
+completed = 0
+
+function init(args)
+  math.randomseed(resident * 7919 + os.time())
+  pending = { "GET", start_path, nil, "start" }
+end
+
+local function form_headers()
+  local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
+  if cookie then headers["Cookie"] = cookie end
+  return headers
+end
+
+local function get_headers()
+  if cookie then return { ["Cookie"] = cookie } end
+  return {}
+end
+
+-- After a "try again" page a resident waits a little before trying again.
+function delay()
+  local wait = retry_after
+  retry_after = 0
+  return wait
+end
+
+function request()
+  sent_at = now_ms()
+  local method, path, body = pending[1], pending[2], pending[3]
+  if method == "POST" then
+    return wrk.format("POST", path, form_headers(), body)
+  end
+  return wrk.format("GET", path, get_headers(), nil)
+end
+
+local function kind_of(path, method)
+  if path:find("/confirmation", 1, true) then return "confirmation" end
+  if path:find("/check%-answers") then return method == "POST" and "check_post" or "check_get" end
+  if path:find("/questions/", 1, true) then return method == "POST" and "question_post" or "question_get" end
+  if path:find("/start", 1, true) then return "begin" end
+  return "start"
+end
+
+local function keep(kind, ms)
+  local list = _G["latency_" .. kind]
+  list[#list + 1] = ms
+end
+
+local function urlencode(text)
+  return (text:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+local function restart()
+  cookie = nil
+  visited = {}
+  reading = 0
+  pending = { "GET", start_path, nil, "start" }
+end
+
+local function read_next_page()
+  reading = reading % #visited + 1
+  pending = { "GET", visited[reading], nil }
+end
+
+local function answer_form(body, path)
+  -- The page's form posts to its action, or (like a browser) to the page itself without one.
+  local form = body:match('<form method="post"([^>]*)>')
+  if not form then return nil end
+  local action = form:match('action="([^"]+)"') or path
+  local token = body:match('name="csrf_token" value="([^"]+)"')
+  if not token then return nil end
+  local fields = { "csrf_token=" .. urlencode(token) }
+  local choices, name = {}, nil
+  for input in body:gmatch("<input[^>]*>") do
+    local kind = input:match('type="(%a+)"')
+    if kind == "radio" or kind == "checkbox" then
+      local field = input:match('name="([^"]+)"')
+      if name == nil then name = field end
+      if field == name then choices[#choices + 1] = input:match('value="([^"]*)"') end
+    end
+  end
+  if name then
+    fields[#fields + 1] = urlencode(name) .. "=" .. urlencode(choices[math.random(#choices)])
+  end
+  return { "POST", action:gsub("&amp;", "&"), table.concat(fields, "&") }
+end
+
+function response(status, headers, body)
+  local method, path = pending[1], pending[2]
+  local kind = kind_of(path, method)
+  keep(kind, now_ms() - sent_at)
+
+  local set_cookie = headers["Set-Cookie"]
+  if set_cookie then cookie = set_cookie:match("^([^;]+)") end
+
+  if status == 503 then
+    retries = retries + 1
+    retry_after = 250
+    return
+  end
+  if status == 302 or status == 303 then
+    local location = headers["Location"]:gsub("^https?://[^/]+", "")
+    pending = { "GET", location, nil }
+    return
+  end
+  if status ~= 200 then
+    errors[tostring(status)] = (errors[tostring(status)] or 0) + 1
+    restart()
+    return
+  end
+  if kind == "confirmation" then
+    local reference = body:match('id="reference"[^>]*>([^<]+)<')
+    if reference then
+      completed = completed + 1
+      references[#references + 1] = reference
+    else
+      errors["no reference"] = (errors["no reference"] or 0) + 1
+    end
+    restart()
+    return
+  end
+  if mode == "pages" and (kind == "check_get" or reading > 0) and #visited > 0 then
+    read_next_page()
+    return
+  end
+  if kind == "question_get" then visited[#visited + 1] = path end
+  local form = answer_form(body, path)
+  if not form then
+    errors["no form"] = (errors["no form"] or 0) + 1
+    restart()
+    return
+  end
+  pending = form
+end
+
+local function json_string(text)
+  return '"' .. tostring(text):gsub('[%c"\\]', function(c) return string.format("\\u%04x", string.byte(c)) end) .. '"'
+end
+
+local function json_numbers(list)
+  local parts = {}
+  for i = 1, #list do parts[i] = string.format("%.3f", list[i]) end
+  return "[" .. table.concat(parts, ",") .. "]"
+end
+
+function done(summary, latency, requests)
+  local out = assert(io.open(os.getenv("JOURNEY_OUT") or "journey.json", "w"))
+  out:write('{"duration_us":', summary.duration, ',"requests":', summary.requests,
+    ',"socket_errors":{"connect":', summary.errors.connect, ',"read":', summary.errors.read,
+    ',"write":', summary.errors.write, ',"timeout":', summary.errors.timeout,
+    ',"status":', summary.errors.status, '},"residents":[')
+  for i, thread in ipairs(threads) do
+    if i > 1 then out:write(",") end
+    out:write('{"completed":', thread:get("completed"), ',"retries":', thread:get("retries"), ',"errors":{')
+    local first = true
+    for status, count in pairs(thread:get("errors")) do
+      if not first then out:write(",") end
+      first = false
+      out:write(json_string(status), ":", count)
+    end
+    out:write('},"references":[')
+    for j, reference in ipairs(thread:get("references")) do
+      if j > 1 then out:write(",") end
+      out:write(json_string(reference))
+    end
+    out:write('],"latencies_ms":{')
+    for k, kind in ipairs(KINDS) do
+      if k > 1 then out:write(",") end
+      out:write(json_string(kind), ":", json_numbers(thread:get("latency_" .. kind)))
+    end
+    out:write("}}")
+  end
+  out:write("]}\n")
+  out:close()
+end

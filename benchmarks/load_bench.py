@@ -1,0 +1,364 @@
+"""Load benchmark: virtual residents complete the survey through the real pages under gunicorn.
+
+    python benchmarks/load_bench.py [--databases sqlite,postgresql] [--clients 32] [--duration 10]
+                                    [--runs 3] [--output benchmarks/results/load_bench.json]
+
+For each database it starts the app with the production settings (gunicorn.conf.py) on loopback
+and runs wrk with benchmarks/journey.lua, one wrk thread per virtual resident:
+
+- journeys: each resident completes the whole community confidence survey again and again (start,
+  every question page GET and POST with its CSRF token, check answers, submit, confirmation);
+- question pages: each resident answers once, then reads its question pages again and again;
+- ceiling: a bare Flask page (benchmarks/bare_app.py) on the same gunicorn settings.
+
+Each is run `--runs` times and the median run (by requests per second) is reported. Afterwards the
+responses stored are counted and every reference a resident was shown is looked up: stored must
+equal completed, exactly, with no reference missing or stored twice. The report is printed and
+written as JSON; the exit status is 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+JOURNEY_SCRIPT = ROOT / "benchmarks" / "journey.lua"
+SURVEY = "/surveys/community_confidence"
+DEFAULT_POSTGRESQL = "postgresql://postgres@127.0.0.1:5432/test"
+
+# The targets of the issue that asked for this benchmark (2 cores, 32 clients).
+TARGET_QUESTION_RPS = 1000
+TARGET_P99_MS = 50
+
+
+@dataclass
+class Run:
+    """One wrk run, as journey.lua wrote it."""
+
+    seconds: float
+    requests: int
+    completed: int
+    retries: int
+    errors: dict[str, int]
+    socket_errors: dict[str, int]
+    references: list[str]
+    latencies: dict[str, list[float]]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def percentiles(self, kinds: list[str] | None = None) -> dict[str, float]:
+        chosen = [vs for kind, vs in self.latencies.items() if kinds is None or kind in kinds]
+        values = sorted(v for vs in chosen for v in vs)
+        if not values:
+            return {}
+        return {name: values[min(len(values) - 1, int(len(values) * q))]
+                for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))}
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@dataclass
+class DatabaseResult:
+    name: str
+    ceiling: list[float] = field(default_factory=list)
+    pages: list[Run] = field(default_factory=list)
+    journeys: list[Run] = field(default_factory=list)
+    stored: int = 0
+    shown: int = 0
+    missing: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_environment(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "APP_ENV": "production",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "REPORT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        # wrk talks plain HTTP on loopback; in production TLS ends at the proxy in front.
+        "SESSION_COOKIE_SECURE": "false",
+        # Every virtual resident comes from 127.0.0.1; real residents each have their own address.
+        "SURVEY_SUBMIT_RATE_LIMIT": "1000000 per hour",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn stopped: see {log}\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - our own loopback
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer {url} within {seconds} s: see {log}")
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], workdir: Path, health: str) -> Iterator[Server]:
+    port = free_port()
+    log = workdir / f"gunicorn-{port}.log"
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), app],
+        env={**env, "BIND": f"127.0.0.1:{port}"},
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + health, process, log)
+        yield Server(url, process, log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wrk(url: str, clients: int, duration: int, workdir: Path, mode: str | None = None) -> Run | float:
+    """One wrk run: a journey.lua Run, or (without a mode) the plain requests per second."""
+    command = ["wrk", f"-t{clients}", f"-c{clients}", f"-d{duration}s", "--timeout", "10s"]
+    env = dict(os.environ)
+    if mode is None:
+        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+        return float(output.split("Requests/sec:")[1].split()[0])
+    out = workdir / f"journey-{uuid.uuid4().hex[:8]}.json"
+    env.update(JOURNEY_OUT=str(out), JOURNEY_MODE=mode, JOURNEY_START=SURVEY)
+    subprocess.run([*command, "-s", str(JOURNEY_SCRIPT), url + "/"], capture_output=True, text=True,
+                   check=True, env=env)
+    return read_run(json.loads(out.read_text()))
+
+
+def read_run(data: dict[str, Any]) -> Run:
+    latencies: dict[str, list[float]] = {}
+    errors: dict[str, int] = {}
+    references: list[str] = []
+    for resident in data["residents"]:
+        references += resident["references"]
+        for kind, values in resident["latencies_ms"].items():
+            latencies.setdefault(kind, []).extend(values)
+        for status, count in resident["errors"].items():
+            errors[status] = errors.get(status, 0) + count
+    return Run(
+        seconds=data["duration_us"] / 1e6,
+        requests=data["requests"],
+        completed=sum(r["completed"] for r in data["residents"]),
+        retries=sum(r["retries"] for r in data["residents"]),
+        errors=errors,
+        socket_errors={k: v for k, v in data["socket_errors"].items() if k != "status" and v},
+        references=references,
+        latencies={kind: values for kind, values in latencies.items() if values},
+    )
+
+
+def median_run(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda run: run.rps)[len(runs) // 2]
+
+
+@contextmanager
+def database(kind: str, workdir: Path) -> Iterator[str]:
+    """A new, empty database of this kind, dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
+        return
+    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRESQL
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+
+
+def count_stored(database_url: str, references: list[str]) -> tuple[int, list[str], list[str]]:
+    """Responses stored, and the references shown to residents that are missing or stored twice."""
+    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT reference FROM response")).scalars().all()
+    engine.dispose()
+    stored: dict[str, int] = {}
+    for reference in rows:
+        stored[reference] = stored.get(reference, 0) + 1
+    missing = [r for r in references if r not in stored]
+    duplicated = [r for r, n in stored.items() if n > 1]
+    return len(rows), missing, duplicated
+
+
+def bench_database(kind: str, clients: int, duration: int, runs: int, workdir: Path) -> DatabaseResult:
+    result = DatabaseResult(kind)
+    with database(kind, workdir) as url:
+        env = app_environment(url)
+        migrate(env)
+        with gunicorn("benchmarks.bare_app:app", env, workdir, "/") as bare:
+            wrk(bare.url + "/", clients, 2, workdir)  # warm up
+            result.ceiling = [float(wrk(bare.url + "/", clients, duration, workdir)) for _ in range(runs)]
+        with gunicorn("wsgi:app", env, workdir, "/healthz") as app:
+            warm_up = wrk(app.url, clients, 3, workdir, mode="journeys")
+            result.pages = [wrk(app.url, clients, duration, workdir, mode="pages") for _ in range(runs)]
+            result.journeys = [wrk(app.url, clients, duration, workdir, mode="journeys") for _ in range(runs)]
+        shown = [r for run in [warm_up, *result.journeys] for r in run.references]
+        result.shown = len(shown)
+        result.stored, result.missing, result.duplicated = count_stored(url, shown)
+    return result
+
+
+def summary(result: DatabaseResult) -> dict[str, Any]:
+    pages, journeys = median_run(result.pages), median_run(result.journeys)
+    ceiling = statistics.median(result.ceiling)
+    errors = sum(sum(run.errors.values()) + sum(run.socket_errors.values())
+                 for run in [*result.pages, *result.journeys])
+    return {
+        "database": result.name,
+        "ceiling_rps": round(ceiling, 1),
+        "ceiling_runs": [round(v, 1) for v in result.ceiling],
+        "question_pages": {
+            "rps": round(pages.rps, 1),
+            "ratio_to_ceiling": round(pages.rps / ceiling, 3),
+            "latency_ms": {k: round(v, 1) for k, v in pages.percentiles(["question_get"]).items()},
+            "runs_rps": [round(run.rps, 1) for run in result.pages],
+        },
+        "journeys": {
+            "rps": round(journeys.rps, 1),
+            "ratio_to_ceiling": round(journeys.rps / ceiling, 3),
+            "journeys_per_second": round(journeys.completed / journeys.seconds, 2),
+            "latency_ms": {k: round(v, 1) for k, v in journeys.percentiles().items()},
+            "latency_ms_by_page": {
+                kind: {k: round(v, 1) for k, v in journeys.percentiles([kind]).items()}
+                for kind in ("start", "begin", "question_get", "question_post", "check_get",
+                             "check_post", "confirmation")
+                if kind in journeys.latencies
+            },
+            "runs_rps": [round(run.rps, 1) for run in result.journeys],
+        },
+        "errors": errors,
+        "error_detail": [run.errors | run.socket_errors for run in [*result.pages, *result.journeys]
+                         if run.errors or run.socket_errors],
+        "retries_after_503": sum(run.retries for run in [*result.pages, *result.journeys]),
+        "completed_journeys": result.shown,
+        "stored_responses": result.stored,
+        "missing_references": result.missing[:20],
+        "duplicated_references": result.duplicated[:20],
+    }
+
+
+def targets(figures: dict[str, Any]) -> list[tuple[str, bool]]:
+    pages = figures["question_pages"]
+    return [
+        (f"question pages >= {TARGET_QUESTION_RPS} req/s", pages["rps"] >= TARGET_QUESTION_RPS),
+        (f"question pages p99 < {TARGET_P99_MS} ms", pages["latency_ms"].get("p99", 1e9) < TARGET_P99_MS),
+        ("zero errors", figures["errors"] == 0),
+        ("stored responses == completed journeys, none missing or twice",
+         figures["stored_responses"] == figures["completed_journeys"]
+         and not figures["missing_references"] and not figures["duplicated_references"]),
+    ]
+
+
+def _latency(lat: dict[str, float]) -> str:
+    return " / ".join(f"{name} {lat.get(name, 0):.1f}" for name in ("p50", "p95", "p99")) + " ms"
+
+
+def print_report(results: list[dict[str, Any]], settings: dict[str, Any]) -> bool:
+    print(f"\nLoad benchmark: {settings['cpus']} CPUs, gunicorn {settings['workers']} sync workers, "
+          f"{settings['clients']} clients, {settings['runs']} runs of {settings['duration']} s"
+          " (median run)\n")
+    ok = True
+    for figures in results:
+        pages, journeys = figures["question_pages"], figures["journeys"]
+        print(f"== {figures['database']} ==")
+        print(f"  bare Flask page (ceiling)   {figures['ceiling_rps']:8.0f} req/s")
+        print(f"  question pages              {pages['rps']:8.0f} req/s  "
+              f"{pages['ratio_to_ceiling']:.2f} of ceiling  {_latency(pages['latency_ms'])}")
+        print(f"  whole journeys              {journeys['rps']:8.0f} req/s  "
+              f"{journeys['ratio_to_ceiling']:.2f} of ceiling  "
+              f"{journeys['journeys_per_second']:.1f} journeys/s  {_latency(journeys['latency_ms'])}")
+        for kind, lat in journeys["latency_ms_by_page"].items():
+            print(f"    {kind:24s}  {_latency(lat)}")
+        print(f"  errors {figures['errors']}, retries after 503: {figures['retries_after_503']}")
+        print(f"  completed journeys {figures['completed_journeys']}, "
+              f"stored responses {figures['stored_responses']}, "
+              f"missing {len(figures['missing_references'])}, "
+              f"stored twice {len(figures['duplicated_references'])}")
+        for name, held in targets(figures):
+            ok &= held
+            print(f"  [{'ok' if held else 'MISSED'}] {name}")
+        print()
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "load_bench.json")
+    args = parser.parse_args(argv)
+
+    workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
+    settings = {"cpus": os.cpu_count(), "workers": workers, "clients": args.clients,
+                "duration": args.duration, "runs": args.runs}
+    results = []
+    with tempfile.TemporaryDirectory(prefix="load-bench-") as tmp:
+        for kind in args.databases.split(","):
+            print(f"measuring on {kind} ...", flush=True)
+            results.append(summary(bench_database(kind, args.clients, args.duration, args.runs, Path(tmp))))
+    ok = print_report(results, settings)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps({"settings": settings, "results": results, "targets_held": ok},
+                                      indent=2) + "\n")
+    print(f"written to {args.output}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
