@@ -27,6 +27,10 @@ local start_path = os.getenv("JOURNEY_START") or "/surveys/community_confidence"
 -- once, then keep reading the question pages again in order (as Back and Change do): the
 -- question page route alone, on real surveys in progress.
 local mode = os.getenv("JOURNEY_MODE") or "journeys"
+-- After this many seconds a resident starts no new survey: it finishes the one it is on, then
+-- only asks /healthz until wrk stops (run wrk a few seconds longer). So every survey submitted
+-- is one whose confirmation was seen, and stored responses can be compared exactly.
+local active_ms = tonumber(os.getenv("JOURNEY_SECONDS") or "1e9") * 1000
 local threads = {}
 local counter = 0
 
@@ -41,6 +45,8 @@ local cookie = nil
 local pending = nil       -- {method, path, body, kind}
 local sent_at = 0
 local retry_after = 0
+local started_ms = 0
+local idle = false
 local visited = {}        -- question pages seen on this journey, for "pages" mode
 local reading = 0         -- in "pages" mode, the index of the page being read again
 -- Response times in ms, one list per page kind (wrk copies only flat tables between threads).
@@ -50,10 +56,13 @@ errors = {}               -- status -> count
 references = {}
 retries = 0
 completed = 0
+in_window = 0             -- requests sent during the active seconds
+lost_answers = 0          -- times a resident was sent back to a question it had answered
 
 function init(args)
   math.randomseed(resident * 7919 + os.time())
   pending = { "GET", start_path, nil, "start" }
+  started_ms = now_ms()
 end
 
 local function form_headers()
@@ -105,6 +114,10 @@ local function restart()
   visited = {}
   reading = 0
   pending = { "GET", start_path, nil, "start" }
+  if now_ms() - started_ms > active_ms then
+    idle = true
+    pending = { "GET", "/healthz", nil }
+  end
 end
 
 local function read_next_page()
@@ -136,9 +149,11 @@ local function answer_form(body, path)
 end
 
 function response(status, headers, body)
+  if idle then return end
   local method, path = pending[1], pending[2]
   local kind = kind_of(path, method)
   keep(kind, now_ms() - sent_at)
+  if sent_at - started_ms <= active_ms then in_window = in_window + 1 end
 
   local set_cookie = headers["Set-Cookie"]
   if set_cookie then cookie = set_cookie:match("^([^;]+)") end
@@ -150,6 +165,12 @@ function response(status, headers, body)
   end
   if status == 302 or status == 303 then
     local location = headers["Location"]:gsub("^https?://[^/]+", "")
+    -- Check answers sends a resident back only to a question without a saved answer; a
+    -- survey timed out or forgotten sends them to the start. Neither may happen mid-journey.
+    if (kind == "check_get" and location:find("/questions/", 1, true))
+        or location:find("/timed%-out") or location == start_path then
+      lost_answers = lost_answers + 1
+    end
     pending = { "GET", location, nil }
     return
   end
@@ -201,7 +222,8 @@ function done(summary, latency, requests)
     ',"status":', summary.errors.status, '},"residents":[')
   for i, thread in ipairs(threads) do
     if i > 1 then out:write(",") end
-    out:write('{"completed":', thread:get("completed"), ',"retries":', thread:get("retries"), ',"errors":{')
+    out:write('{"completed":', thread:get("completed"), ',"retries":', thread:get("retries"),
+      ',"in_window":', thread:get("in_window"), ',"lost_answers":', thread:get("lost_answers"), ',"errors":{')
     local first = true
     for status, count in pairs(thread:get("errors")) do
       if not first then out:write(",") end

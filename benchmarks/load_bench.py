@@ -32,7 +32,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +60,7 @@ class Run:
     requests: int
     completed: int
     retries: int
+    lost_answers: int
     errors: dict[str, int]
     socket_errors: dict[str, int]
     references: list[str]
@@ -67,6 +68,7 @@ class Run:
 
     @property
     def rps(self) -> float:
+        """Requests sent in the active seconds, per second (the drain after them is not counted)."""
         return self.requests / self.seconds
 
     def percentiles(self, kinds: list[str] | None = None) -> dict[str, float]:
@@ -155,21 +157,36 @@ def gunicorn(app: str, env: dict[str, str], workdir: Path, health: str) -> Itera
             process.kill()
 
 
-def wrk(url: str, clients: int, duration: int, workdir: Path, mode: str | None = None) -> Run | float:
-    """One wrk run: a journey.lua Run, or (without a mode) the plain requests per second."""
-    command = ["wrk", f"-t{clients}", f"-c{clients}", f"-d{duration}s", "--timeout", "10s"]
-    env = dict(os.environ)
-    if mode is None:
-        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-        return float(output.split("Requests/sec:")[1].split()[0])
+# Seconds wrk runs on after the active ones, for residents to finish the survey they are on.
+DRAIN_SECONDS = 4
+
+
+def wrk_ceiling(url: str, clients: int, duration: int) -> float:
+    """Plain requests per second for one page."""
+    command = ["wrk", f"-t{clients}", f"-c{clients}", f"-d{duration}s", "--timeout", "10s", url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return float(output.split("Requests/sec:")[1].split()[0])
+
+
+def wrk(url: str, clients: int, duration: int, workdir: Path, mode: str,
+        fault: Callable[[], None] | None = None, fault_at: float = 0) -> Run:
+    """One run of journey.lua: `duration` active seconds, then a drain; `fault` is called at `fault_at`."""
     out = workdir / f"journey-{uuid.uuid4().hex[:8]}.json"
-    env.update(JOURNEY_OUT=str(out), JOURNEY_MODE=mode, JOURNEY_START=SURVEY)
-    subprocess.run([*command, "-s", str(JOURNEY_SCRIPT), url + "/"], capture_output=True, text=True,
-                   check=True, env=env)
-    return read_run(json.loads(out.read_text()))
+    env = {**os.environ, "JOURNEY_OUT": str(out), "JOURNEY_MODE": mode, "JOURNEY_START": SURVEY,
+           "JOURNEY_SECONDS": str(duration)}
+    command = ["wrk", f"-t{clients}", f"-c{clients}", f"-d{duration + DRAIN_SECONDS}s", "--timeout", "10s",
+               "-s", str(JOURNEY_SCRIPT), url + "/"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if fault is not None:
+        time.sleep(fault_at)
+        fault()
+    output, _ = process.communicate()
+    if process.returncode != 0 or not out.exists():
+        raise SystemExit(f"wrk failed:\n{output}")
+    return read_run(json.loads(out.read_text()), duration)
 
 
-def read_run(data: dict[str, Any]) -> Run:
+def read_run(data: dict[str, Any], active_seconds: float) -> Run:
     latencies: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     references: list[str] = []
@@ -180,10 +197,11 @@ def read_run(data: dict[str, Any]) -> Run:
         for status, count in resident["errors"].items():
             errors[status] = errors.get(status, 0) + count
     return Run(
-        seconds=data["duration_us"] / 1e6,
-        requests=data["requests"],
+        seconds=active_seconds,
+        requests=sum(r["in_window"] for r in data["residents"]),
         completed=sum(r["completed"] for r in data["residents"]),
         retries=sum(r["retries"] for r in data["residents"]),
+        lost_answers=sum(r["lost_answers"] for r in data["residents"]),
         errors=errors,
         socket_errors={k: v for k, v in data["socket_errors"].items() if k != "status" and v},
         references=references,
@@ -240,8 +258,8 @@ def bench_database(kind: str, clients: int, duration: int, runs: int, workdir: P
         env = app_environment(url)
         migrate(env)
         with gunicorn("benchmarks.bare_app:app", env, workdir, "/") as bare:
-            wrk(bare.url + "/", clients, 2, workdir)  # warm up
-            result.ceiling = [float(wrk(bare.url + "/", clients, duration, workdir)) for _ in range(runs)]
+            wrk_ceiling(bare.url + "/", clients, 2)  # warm up
+            result.ceiling = [wrk_ceiling(bare.url + "/", clients, duration) for _ in range(runs)]
         with gunicorn("wsgi:app", env, workdir, "/healthz") as app:
             warm_up = wrk(app.url, clients, 3, workdir, mode="journeys")
             result.pages = [wrk(app.url, clients, duration, workdir, mode="pages") for _ in range(runs)]
@@ -284,6 +302,7 @@ def summary(result: DatabaseResult) -> dict[str, Any]:
         "error_detail": [run.errors | run.socket_errors for run in [*result.pages, *result.journeys]
                          if run.errors or run.socket_errors],
         "retries_after_503": sum(run.retries for run in [*result.pages, *result.journeys]),
+        "lost_answers": sum(run.lost_answers for run in [*result.pages, *result.journeys]),
         "completed_journeys": result.shown,
         "stored_responses": result.stored,
         "missing_references": result.missing[:20],
@@ -297,6 +316,7 @@ def targets(figures: dict[str, Any]) -> list[tuple[str, bool]]:
         (f"question pages >= {TARGET_QUESTION_RPS} req/s", pages["rps"] >= TARGET_QUESTION_RPS),
         (f"question pages p99 < {TARGET_P99_MS} ms", pages["latency_ms"].get("p99", 1e9) < TARGET_P99_MS),
         ("zero errors", figures["errors"] == 0),
+        ("no answers lost mid-journey", figures["lost_answers"] == 0),
         ("stored responses == completed journeys, none missing or twice",
          figures["stored_responses"] == figures["completed_journeys"]
          and not figures["missing_references"] and not figures["duplicated_references"]),
@@ -323,7 +343,8 @@ def print_report(results: list[dict[str, Any]], settings: dict[str, Any]) -> boo
               f"{journeys['journeys_per_second']:.1f} journeys/s  {_latency(journeys['latency_ms'])}")
         for kind, lat in journeys["latency_ms_by_page"].items():
             print(f"    {kind:24s}  {_latency(lat)}")
-        print(f"  errors {figures['errors']}, retries after 503: {figures['retries_after_503']}")
+        print(f"  errors {figures['errors']}, retries after 503: {figures['retries_after_503']}, "
+              f"answers lost: {figures['lost_answers']}")
         print(f"  completed journeys {figures['completed_journeys']}, "
               f"stored responses {figures['stored_responses']}, "
               f"missing {len(figures['missing_references'])}, "
