@@ -10,7 +10,7 @@ PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench system install assets catalogs translations database browser loadtools lint format clean
+.PHONY: help run test bench bench-faults system install assets catalogs translations database browser loadtools lint format clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ browser: ## Install Debian's Chromium and fonts for the browser tests (once)
 
 bench: install catalogs loadtools ## Load benchmark under gunicorn on SQLite and PostgreSQL, with a printed report
 	$(BIN)/python benchmarks/load_bench.py
+
+bench-faults: install catalogs loadtools ## Kill a worker and restart PostgreSQL under load: nothing may be lost
+	$(BIN)/python benchmarks/fault_bench.py
 
 loadtools: ## Install wrk, the load generator the benchmarks drive (once)
 	@if ! command -v wrk >/dev/null; then \

@@ -159,6 +159,9 @@ function response(status, headers, body)
   if set_cookie then cookie = set_cookie:match("^([^;]+)") end
 
   if status == 503 then
+    if not body:find("try again", 1, true) then
+      errors["503 without a try again page"] = (errors["503 without a try again page"] or 0) + 1
+    end
     retries = retries + 1
     retry_after = 250
     return

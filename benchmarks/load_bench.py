@@ -97,6 +97,17 @@ class DatabaseResult:
     shown: int = 0
     missing: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
+    log_problems: list[str] = field(default_factory=list)
+
+
+# Lines in the app's log that must never appear: an error no one handled, or SQLite refusing a
+# writer (which a resident would see as an error page).
+LOG_PROBLEMS = ("unhandled error", "Traceback", "database is locked")
+
+
+def log_problems(log: Path) -> list[str]:
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return [line for line in text.splitlines() if any(problem in line for problem in LOG_PROBLEMS)]
 
 
 def free_port() -> int:
@@ -264,6 +275,8 @@ def bench_database(kind: str, clients: int, duration: int, runs: int, workdir: P
             warm_up = wrk(app.url, clients, 3, workdir, mode="journeys")
             result.pages = [wrk(app.url, clients, duration, workdir, mode="pages") for _ in range(runs)]
             result.journeys = [wrk(app.url, clients, duration, workdir, mode="journeys") for _ in range(runs)]
+            log = app.log
+        result.log_problems = log_problems(log)
         shown = [r for run in [warm_up, *result.journeys] for r in run.references]
         result.shown = len(shown)
         result.stored, result.missing, result.duplicated = count_stored(url, shown)
@@ -305,6 +318,7 @@ def summary(result: DatabaseResult) -> dict[str, Any]:
         "lost_answers": sum(run.lost_answers for run in [*result.pages, *result.journeys]),
         "completed_journeys": result.shown,
         "stored_responses": result.stored,
+        "log_problems": result.log_problems[:20],
         "missing_references": result.missing[:20],
         "duplicated_references": result.duplicated[:20],
     }
@@ -317,6 +331,7 @@ def targets(figures: dict[str, Any]) -> list[tuple[str, bool]]:
         (f"question pages p99 < {TARGET_P99_MS} ms", pages["latency_ms"].get("p99", 1e9) < TARGET_P99_MS),
         ("zero errors", figures["errors"] == 0),
         ("no answers lost mid-journey", figures["lost_answers"] == 0),
+        ("no unhandled error or 'database is locked' in the app's log", not figures["log_problems"]),
         ("stored responses == completed journeys, none missing or twice",
          figures["stored_responses"] == figures["completed_journeys"]
          and not figures["missing_references"] and not figures["duplicated_references"]),
