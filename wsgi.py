@@ -1,13 +1,16 @@
 """The WSGI entry point: `gunicorn wsgi:app`, and `flask --app wsgi ...`."""
 
-import logging
+import os
 import sys
 
 from survey_app import create_app
 from survey_app.config import ConfigurationError
+from survey_app.logs import configure_logging
 from survey_app.questionnaire import QuestionnaireError
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+# JSON lines in production (for the log collector), plain text on a developer's screen.
+_default_format = "json" if os.environ.get("APP_ENV", "").strip().lower() == "production" else "text"
+configure_logging(json_lines=os.environ.get("LOG_FORMAT", _default_format).strip().lower() == "json")
 
 try:
     app = create_app()

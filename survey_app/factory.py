@@ -19,6 +19,7 @@ from .errors import init_errors
 from .extensions import csrf, db, migrate
 from .i18n import init_i18n
 from .insight import init_insight
+from .logs import init_logs
 from .rate_limits import init_rate_limits
 from .registry import init_registry
 from .reports import models as report_models  # noqa: F401
@@ -41,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     init_security(app)
+    init_logs(app)
     init_encryption(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
