@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import request
+from flask import current_app, request
 from flask_wtf.csrf import generate_csrf
 
 from ..i18n import current_language
@@ -57,21 +57,26 @@ class PageCache:
         return len(self._pages)
 
 
-_pages = PageCache()
+def _pages() -> PageCache:
+    """This app's pages: one store per app, since its settings (a kiosk's timings) are drawn in."""
+    return current_app.extensions.setdefault("page_cache", PageCache())
 
 
 def render_cached(key: tuple[Hashable, ...], draw: Callable[..., str]) -> str:
     """The page for `key`, drawn by `draw(csrf_token=...)` the first time.
 
     `key` must name everything the page shows that does not follow from the language, the
-    address and the kiosk, which are added here.
+    address and the kiosk (with its timings), which are added here.
     """
-    from ..kiosk import current_centre
+    from ..kiosk import current_centre, kiosk_settings
 
     centre = current_centre()
-    full_key = (current_language(), request.path, centre.id if centre else None, *key)
-    page = _pages.get(full_key)
+    # A kiosk's page carries its timings, which are settings: they are part of what it shows.
+    kiosk = (centre.id, *kiosk_settings().values()) if centre else None
+    full_key = (current_language(), request.path, kiosk, *key)
+    pages = _pages()
+    page = pages.get(full_key)
     if page is None:
         page = draw(csrf_token=lambda: _TOKEN_MARKER)
-        _pages.put(full_key, page)
+        pages.put(full_key, page)
     return page.replace(_TOKEN_MARKER, generate_csrf())
