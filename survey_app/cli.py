@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .backups import backup_cli
 from .extensions import db
 from .models import QuestionnaireVersion
 from .questionnaire import QuestionnaireError, load_questionnaire
@@ -120,3 +121,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_expired_command)
+    app.cli.add_command(backup_cli)
