@@ -11,12 +11,15 @@ from .extensions import db
 
 
 def engine_options(url: str) -> dict[str, Any]:
+    # A database error names its statement; its values (a resident's answers, an email address
+    # typed at sign-in) must not follow it into the logs.
+    private = {"hide_parameters": True}
     if url.startswith("sqlite"):
         # Each request opens and closes quickly; a busy timeout makes a second
         # writer wait for the first instead of failing with "database is locked".
-        return {"connect_args": {"timeout": 15}}
+        return {**private, "connect_args": {"timeout": 15}}
     # pre_ping replaces connections that died while the server restarted.
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+    return {**private, "pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
