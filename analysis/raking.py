@@ -63,11 +63,17 @@ def margins_from_rows(rows: list[dict[str, str]]) -> dict[str, Margin]:
 def read_margins(path: str | Path) -> dict[str, Margin]:
     """Read a long-format margins CSV (``variable,category,population_count``)."""
     with open(path, newline="", encoding="utf-8-sig") as fh:  # a spreadsheet may add a BOM
-        reader = csv.DictReader(fh)
-        missing = {"variable", "category", "population_count"} - set(reader.fieldnames or [])
-        if missing:
-            raise RakingError(f"margins file lacks column(s): {', '.join(sorted(missing))}")
-        return margins_from_rows(list(reader))
+        try:
+            reader = csv.DictReader(fh)
+            missing = {"variable", "category", "population_count"} - set(reader.fieldnames or [])
+            if missing:
+                raise RakingError(f"margins file lacks column(s): {', '.join(sorted(missing))}")
+            rows = list(reader)
+        except UnicodeDecodeError as exc:
+            raise RakingError(f"cannot read margins file {path} as UTF-8 text ({exc.reason})") from exc
+        except csv.Error as exc:
+            raise RakingError(f"cannot read margins file {path} as CSV ({exc})") from exc
+        return margins_from_rows(rows)
 
 
 @dataclass(frozen=True)

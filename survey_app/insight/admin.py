@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import unicodedata
 
 import segno
 import sqlalchemy as sa
@@ -148,7 +149,20 @@ def problem_text(problem: Problem) -> str:
         )
     if problem.kind == "missing_category":
         return _("%(variable)s has no figure for: %(items)s.", variable=problem.variable, items=items)
+    if problem.kind == "zero_count":
+        return _(
+            "%(variable)s has a population of 0 for: %(items)s. Every group needs a figure above 0.",
+            variable=problem.variable,
+            items=items,
+        )
     return _("The variables do not add up to the same population: %(items)s.", items=items)
+
+
+def _shown_filename(filename: str) -> str:
+    """The uploaded file's name as pages show it: control characters (which PostgreSQL may refuse,
+    and which no file chooser sends) removed, at most 255 characters."""
+    shown = "".join(char for char in filename if unicodedata.category(char) != "Cc").strip()
+    return shown[:255] or "margins.csv"
 
 
 @bp.route("/margins", methods=["GET", "POST"])
@@ -172,16 +186,17 @@ def margins():
             if not errors:
                 text = content.decode("utf-8-sig")
                 db.session.execute(sa.update(MarginsFile).values(active=False))
+                filename = _shown_filename(upload.filename)
                 db.session.add(
                     MarginsFile(
-                        filename=upload.filename[:255],
+                        filename=filename,
                         content=text,
                         checksum=hashlib.sha256(content).hexdigest(),
                         uploaded_by_id=current_staff().id,
                         active=True,
                     )
                 )
-                record("upload_margins", None, filename=upload.filename[:255])
+                record("upload_margins", None, filename=filename)
                 db.session.commit()
                 return redirect(url_for(".margins", uploaded="1"))
     uploads = db.session.scalars(sa.select(MarginsFile).order_by(MarginsFile.id.desc()).limit(20)).all()

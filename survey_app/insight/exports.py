@@ -96,7 +96,8 @@ def build_export(
         rows.append(row)
     data = pd.DataFrame(rows)
     for column in data.columns:
-        if data[column].dtype == object:
+        # pandas 3 gives text columns its own string dtype, no longer object.
+        if pd.api.types.is_string_dtype(data[column].dtype):
             data[column] = data[column].map(lambda v: neutralise(v) if isinstance(v, str) else v)
     margins = pd.DataFrame(
         [

@@ -26,7 +26,7 @@ MAX_BYTES = 200_000
 @dataclass(frozen=True)
 class Problem:
     kind: str  # unreadable | columns | row | missing_variable | unknown_variable | unknown_category
-    #            | missing_category | totals
+    #            | missing_category | zero_count | totals
     variable: str = ""
     items: tuple[str, ...] = ()
     detail: str = ""
@@ -69,6 +69,9 @@ def check_margins(
         except UnicodeDecodeError:
             result.problems.append(Problem("unreadable", detail="not UTF-8 text"))
             return result
+    if "\x00" in content:  # not text, whatever the encoding says; PostgreSQL cannot store it either
+        result.problems.append(Problem("unreadable", detail="a NUL character"))
+        return result
     reader = csv.DictReader(io.StringIO(content))
     try:
         rows = list(reader)
@@ -99,6 +102,10 @@ def check_margins(
             result.problems.append(Problem("unknown_category", var, unknown))
         if absent:
             result.problems.append(Problem("missing_category", var, absent))
+        # Respondents in a group of no one cannot be weighted: every estimate would fail.
+        empty = tuple(c for c, n in zip(margin.categories, margin.counts, strict=True) if n == 0)
+        if empty:
+            result.problems.append(Problem("zero_count", var, empty))
     totals = {v: m.total for v, m in margins.items() if v in declared}
     if totals and max(totals.values()) - min(totals.values()) > TOTAL_TOLERANCE * max(totals.values()):
         result.problems.append(

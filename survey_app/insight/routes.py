@@ -43,6 +43,8 @@ bp = Blueprint("insight", __name__, url_prefix="/staff/insight")
 ANALYST = "analyst"
 QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 PER_PAGE = 50
+# The largest id an integer column holds on PostgreSQL: a larger one in an address names nothing.
+LARGEST_ID = 2**31 - 1
 
 
 def _questionnaire_or_404(questionnaire_id: str) -> Questionnaire:
@@ -311,7 +313,7 @@ def quality(questionnaire_id: str):
     )
 
 
-@bp.post("/<questionnaire_id>/quality/<int:response_id>")
+@bp.post(f"/<questionnaire_id>/quality/<int(max={LARGEST_ID}):response_id>")
 @require_role(ANALYST)
 def review(questionnaire_id: str, response_id: int):
     questionnaire = _questionnaire_or_404(questionnaire_id)
@@ -319,7 +321,8 @@ def review(questionnaire_id: str, response_id: int):
     if response is None or response.questionnaire_id != questionnaire.id:
         abort(404)
     decision = request.form.get("decision", "")
-    reason = request.form.get("reason", "").strip()
+    # U+0000 is never typed, and PostgreSQL cannot store it: it is dropped.
+    reason = request.form.get("reason", "").replace("\x00", "").strip()
     errors = {}
     if decision not in ("include", "exclude"):
         errors["decision"] = _("Select include or exclude")

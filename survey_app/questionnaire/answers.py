@@ -96,7 +96,8 @@ def _parse_multiple(question: Question, form: Form) -> Parsed:
 
 
 def _parse_free_text(question: Question, form: Form) -> Parsed:
-    text = _text(form, question.id).replace("\r\n", "\n")
+    # No keyboard types U+0000, and PostgreSQL cannot store it in a response: it is dropped.
+    text = _text(form, question.id).replace("\r\n", "\n").replace("\x00", "")
     raw = {"value": text}
     if not text:
         return _missing(question)

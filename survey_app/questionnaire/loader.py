@@ -93,6 +93,21 @@ def _read_yaml(path: Path, name: str) -> Any:
         line = f"line {mark.line + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or str(error)
         raise QuestionnaireError(name, f"{line}not valid YAML ({problem})") from None
+    except RecursionError:
+        raise QuestionnaireError(name, "not valid YAML (lists or mappings are nested too deeply)") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        # PyYAML's constructors fail this way on a value they know by its form or tag but cannot
+        # make: a date like 2001-13-45, "!!int" with no number, "!!bool maybe", a 5,000-digit number.
+        raise QuestionnaireError(name, f"not valid YAML ({_constructor_problem(error)})") from None
+
+
+def _constructor_problem(error: Exception) -> str:
+    text = str(error)
+    if isinstance(error, ValueError) and "digits" in text:
+        return "a number has too many digits"
+    if isinstance(error, ValueError):
+        return text
+    return "a value cannot be read as the type it looks like or is tagged with"
 
 
 def _schema_error(name: str, data: Any, error: jsonschema.ValidationError) -> QuestionnaireError:
