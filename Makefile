@@ -83,9 +83,9 @@ bench: install catalogs loadtools ## Load benchmark under gunicorn on SQLite and
 bench-faults: install catalogs loadtools ## Kill a worker and restart PostgreSQL under load: nothing may be lost
 	$(BIN)/python benchmarks/fault_bench.py
 
-loadtools: ## Install wrk, the load generator the benchmarks drive (once)
-	@if ! command -v wrk >/dev/null; then \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; \
+loadtools: ## Install wrk (the load generator) and nginx (the proxy in front of several instances), once
+	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk nginx >/dev/null; \
 	fi
 
 lint: install ## Check the code style

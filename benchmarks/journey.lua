@@ -3,8 +3,10 @@
 --   GET the start page, POST "Start now", then for each question GET the page and POST an answer
 --   (chosen at random from the page's own radios, with the page's CSRF token), GET and POST the
 --   check answers page, GET the confirmation and keep its reference.
--- A redirect is followed as a browser does. Every response's time is kept by page kind; done()
--- writes everything as JSON to $JOURNEY_OUT for benchmarks/load_bench.py to report.
+-- A redirect is followed as a browser does. Each resident writes what happened to it, one line an
+-- event, to $JOURNEY_OUT-<resident>.tsv; done() writes wrk's own totals to $JOURNEY_OUT.
+-- (Results are not gathered with thread:get: wrk's copy of a table between threads crashes it
+-- on large or nested tables.)
 --
 -- A 503 (the service's "try again" page) is tried again after a quarter of a second, as a
 -- resident would; any other unexpected status is counted as an error and the resident starts
@@ -49,18 +51,17 @@ local started_ms = 0
 local idle = false
 local visited = {}        -- question pages seen on this journey, for "pages" mode
 local reading = 0         -- in "pages" mode, the index of the page being read again
--- Response times in ms, one list per page kind (wrk copies only flat tables between threads).
-local KINDS = { "start", "begin", "question_get", "question_post", "check_get", "check_post", "confirmation" }
-for _, kind in ipairs(KINDS) do _G["latency_" .. kind] = {} end
-errors = {}               -- status -> count
-references = {}
-retries = 0
-completed = 0
-in_window = 0             -- requests sent during the active seconds
-lost_answers = 0          -- times a resident was sent back to a question it had answered
+local out = nil           -- this resident's event file
+
+-- One line an event, tab separated:  L kind ms in_window | C reference | E status | R | X
+local function event(...)
+  out:write(table.concat({ ... }, "\t"), "\n")
+end
 
 function init(args)
   math.randomseed(resident * 7919 + os.time())
+  out = assert(io.open((os.getenv("JOURNEY_OUT") or "journey.json") .. "-" .. resident .. ".tsv", "w"))
+  out:setvbuf("full", 65536)  -- written out when wrk exits
   pending = { "GET", start_path, nil, "start" }
   started_ms = now_ms()
 end
@@ -98,11 +99,6 @@ local function kind_of(path, method)
   if path:find("/questions/", 1, true) then return method == "POST" and "question_post" or "question_get" end
   if path:find("/start", 1, true) then return "begin" end
   return "start"
-end
-
-local function keep(kind, ms)
-  local list = _G["latency_" .. kind]
-  list[#list + 1] = ms
 end
 
 local function urlencode(text)
@@ -152,17 +148,16 @@ function response(status, headers, body)
   if idle then return end
   local method, path = pending[1], pending[2]
   local kind = kind_of(path, method)
-  keep(kind, now_ms() - sent_at)
-  if sent_at - started_ms <= active_ms then in_window = in_window + 1 end
+  event("L", kind, string.format("%.3f", now_ms() - sent_at), sent_at - started_ms <= active_ms and 1 or 0)
 
   local set_cookie = headers["Set-Cookie"]
   if set_cookie then cookie = set_cookie:match("^([^;]+)") end
 
   if status == 503 then
     if not body:find("try again", 1, true) then
-      errors["503 without a try again page"] = (errors["503 without a try again page"] or 0) + 1
+      event("E", "503 without a try again page")
     end
-    retries = retries + 1
+    event("R")
     retry_after = 250
     return
   end
@@ -172,23 +167,22 @@ function response(status, headers, body)
     -- survey timed out or forgotten sends them to the start. Neither may happen mid-journey.
     if (kind == "check_get" and location:find("/questions/", 1, true))
         or location:find("/timed%-out") or location == start_path then
-      lost_answers = lost_answers + 1
+      event("X")
     end
     pending = { "GET", location, nil }
     return
   end
   if status ~= 200 then
-    errors[tostring(status)] = (errors[tostring(status)] or 0) + 1
+    event("E", tostring(status))
     restart()
     return
   end
   if kind == "confirmation" then
     local reference = body:match('id="reference"[^>]*>([^<]+)<')
     if reference then
-      completed = completed + 1
-      references[#references + 1] = reference
+      event("C", reference)
     else
-      errors["no reference"] = (errors["no reference"] or 0) + 1
+      event("E", "no reference")
     end
     restart()
     return
@@ -200,51 +194,18 @@ function response(status, headers, body)
   if kind == "question_get" then visited[#visited + 1] = path end
   local form = answer_form(body, path)
   if not form then
-    errors["no form"] = (errors["no form"] or 0) + 1
+    event("E", "no form")
     restart()
     return
   end
   pending = form
 end
 
-local function json_string(text)
-  return '"' .. tostring(text):gsub('[%c"\\]', function(c) return string.format("\\u%04x", string.byte(c)) end) .. '"'
-end
-
-local function json_numbers(list)
-  local parts = {}
-  for i = 1, #list do parts[i] = string.format("%.3f", list[i]) end
-  return "[" .. table.concat(parts, ",") .. "]"
-end
-
 function done(summary, latency, requests)
-  local out = assert(io.open(os.getenv("JOURNEY_OUT") or "journey.json", "w"))
-  out:write('{"duration_us":', summary.duration, ',"requests":', summary.requests,
-    ',"socket_errors":{"connect":', summary.errors.connect, ',"read":', summary.errors.read,
-    ',"write":', summary.errors.write, ',"timeout":', summary.errors.timeout,
-    ',"status":', summary.errors.status, '},"residents":[')
-  for i, thread in ipairs(threads) do
-    if i > 1 then out:write(",") end
-    out:write('{"completed":', thread:get("completed"), ',"retries":', thread:get("retries"),
-      ',"in_window":', thread:get("in_window"), ',"lost_answers":', thread:get("lost_answers"), ',"errors":{')
-    local first = true
-    for status, count in pairs(thread:get("errors")) do
-      if not first then out:write(",") end
-      first = false
-      out:write(json_string(status), ":", count)
-    end
-    out:write('},"references":[')
-    for j, reference in ipairs(thread:get("references")) do
-      if j > 1 then out:write(",") end
-      out:write(json_string(reference))
-    end
-    out:write('],"latencies_ms":{')
-    for k, kind in ipairs(KINDS) do
-      if k > 1 then out:write(",") end
-      out:write(json_string(kind), ":", json_numbers(thread:get("latency_" .. kind)))
-    end
-    out:write("}}")
-  end
-  out:write("]}\n")
-  out:close()
+  local file = assert(io.open(os.getenv("JOURNEY_OUT") or "journey.json", "w"))
+  file:write('{"duration_us":', summary.duration, ',"requests":', summary.requests,
+    ',"residents":', #threads, ',"socket_errors":{"connect":', summary.errors.connect,
+    ',"read":', summary.errors.read, ',"write":', summary.errors.write,
+    ',"timeout":', summary.errors.timeout, ',"status":', summary.errors.status, '}}\n')
+  file:close()
 end

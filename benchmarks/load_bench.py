@@ -254,30 +254,32 @@ def wrk(url: str, clients: int, duration: int, workdir: Path, mode: str,
     output, _ = process.communicate()
     if process.returncode != 0 or not out.exists():
         raise SystemExit(f"wrk failed (exit {process.returncode}):\n{output}")
-    return read_run(json.loads(out.read_text()), duration)
+    summary = json.loads(out.read_text())
+    events = [Path(f"{out}-{resident}.tsv") for resident in range(1, summary["residents"] + 1)]
+    return read_run(summary, events, duration)
 
 
-def read_run(data: dict[str, Any], active_seconds: float) -> Run:
-    latencies: dict[str, list[float]] = {}
-    errors: dict[str, int] = {}
-    references: list[str] = []
-    for resident in data["residents"]:
-        references += resident["references"]
-        for kind, values in resident["latencies_ms"].items():
-            latencies.setdefault(kind, []).extend(values)
-        for status, count in resident["errors"].items():
-            errors[status] = errors.get(status, 0) + count
-    return Run(
-        seconds=active_seconds,
-        requests=sum(r["in_window"] for r in data["residents"]),
-        completed=sum(r["completed"] for r in data["residents"]),
-        retries=sum(r["retries"] for r in data["residents"]),
-        lost_answers=sum(r["lost_answers"] for r in data["residents"]),
-        errors=errors,
-        socket_errors={k: v for k, v in data["socket_errors"].items() if k != "status" and v},
-        references=references,
-        latencies={kind: values for kind, values in latencies.items() if values},
-    )
+def read_run(summary: dict[str, Any], event_files: list[Path], active_seconds: float) -> Run:
+    """A run from wrk's totals and each resident's events (journey.lua writes both)."""
+    run = Run(seconds=active_seconds, requests=0, completed=0, retries=0, lost_answers=0, errors={},
+              socket_errors={k: v for k, v in summary["socket_errors"].items() if k != "status" and v},
+              references=[], latencies={})
+    for path in event_files:
+        for line in path.read_text().splitlines():
+            kind, *fields = line.split("\t")
+            if kind == "L":
+                run.latencies.setdefault(fields[0], []).append(float(fields[1]))
+                run.requests += fields[2] == "1"
+            elif kind == "C":
+                run.completed += 1
+                run.references.append(fields[0])
+            elif kind == "E":
+                run.errors[fields[0]] = run.errors.get(fields[0], 0) + 1
+            elif kind == "R":
+                run.retries += 1
+            elif kind == "X":
+                run.lost_answers += 1
+    return run
 
 
 def median_run(runs: list[Run]) -> Run:
@@ -293,7 +295,7 @@ def database(kind: str, workdir: Path) -> Iterator[str]:
     base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRESQL
     name = f"bench_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1),
-                             isolation_level="AUTOCOMMIT")
+                             isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
