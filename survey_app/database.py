@@ -18,8 +18,10 @@ def engine_options(url: str) -> dict[str, Any]:
         # Each request opens and closes quickly; a busy timeout makes a second
         # writer wait for the first instead of failing with "database is locked".
         return {**private, "connect_args": {"timeout": 15}}
-    # pre_ping replaces connections that died while the server restarted.
-    return {**private, "pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+    # No ping before each use: it cost every page a round trip. A connection that died while the
+    # server restarted fails its next statement instead; SQLAlchemy then discards every pooled
+    # connection opened before the failure, and that one request gets the "try again" page (503).
+    return {**private, "pool_size": 5, "max_overflow": 5}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

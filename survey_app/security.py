@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from .sessions import CookieSessions
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
@@ -20,21 +22,32 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Sent with every response unless the view set its own.
+_DEFAULT_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+)
+_HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+# Pages may hold a respondent's answers: never keep them in a cache where the next person on a
+# shared device could find them.
+_PAGE_HEADERS = (("Vary", "Cookie"),)
+
+
 def _set_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+    # One look at the headers already set, rather than one search per header on every response.
+    present = {name.lower() for name, _value in headers.items()}
+    wanted = list(_DEFAULT_HEADERS)
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted.append(_HSTS)
     if not request.path.startswith("/static/"):
-        # Pages may hold a respondent's answers: never keep them in a cache
-        # where the next person on a shared device could find them.
         headers["Cache-Control"] = "no-store"
-        headers.setdefault("Vary", "Cookie")
+        wanted.extend(_PAGE_HEADERS)
+    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
     return response
 
 
@@ -55,4 +68,5 @@ def init_security(app: Flask) -> None:
         # renews the answers on the server (survey/routes.py).
         SESSION_REFRESH_EACH_REQUEST=False,
     )
+    app.session_interface = CookieSessions()
     app.after_request(_set_headers)

@@ -62,19 +62,27 @@ def relevant_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -
     return {q.id: answers[q.id] for q in path(questionnaire, answers) if q.id in answers}
 
 
-def first_unanswered(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> Question | None:
-    """The first question on the path not yet answered, or None when complete."""
-    for question in path(questionnaire, answers):
+def first_unanswered(
+    questionnaire: Questionnaire, answers: Mapping[str, Any], route: list[Question] | None = None
+) -> Question | None:
+    """The first question on the path not yet answered, or None when complete.
+
+    `route`, when given, is path(questionnaire, answers), already worked out.
+    """
+    for question in path(questionnaire, answers) if route is None else route:
         if question.id not in answers:
             return question
     return None
 
 
 def previous_question(
-    questionnaire: Questionnaire, answers: Mapping[str, Any], question_id: str
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any],
+    question_id: str,
+    route: list[Question] | None = None,
 ) -> Question | None:
     """The question before `question_id` on the path (for the back link)."""
-    route = path(questionnaire, answers)
+    route = path(questionnaire, answers) if route is None else route
     ids = [q.id for q in route]
     if question_id not in ids:
         return route[-1] if route else None

@@ -154,8 +154,9 @@ def question(slug: str, question_id: str):
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
 
     answers = row.answers
-    on_path = [q.id for q in path(questionnaire, answers)]
-    pending = first_unanswered(questionnaire, answers)
+    route = path(questionnaire, answers)
+    on_path = [q.id for q in route]
+    pending = first_unanswered(questionnaire, answers, route)
     reachable = current.id in on_path and (
         pending is None or on_path.index(current.id) <= on_path.index(pending.id)
     )
@@ -189,7 +190,7 @@ def question(slug: str, question_id: str):
     if changing:
         back_url = url_for(".check_answers", slug=questionnaire.slug)
     else:
-        previous = previous_question(questionnaire, answers, current.id)
+        previous = previous_question(questionnaire, answers, current.id, route)
         back_url = (
             _question_url(questionnaire, previous)
             if previous

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from cryptography.fernet import MultiFernet
 from flask import current_app
 
+from ..encryption import decrypt_json, key_ring
 from ..extensions import db
 from ..insight import quality
 from ..models import QuestionnaireVersion, Response, SurveySession, utcnow
@@ -88,11 +91,13 @@ class Progress:
 
 
 # The statements of the question pages' hot path, built once, on the table rather than the
-# mapped class so that SQLAlchemy compiles and runs them without ORM bookkeeping.
+# mapped class so that SQLAlchemy compiles and runs them without ORM bookkeeping. Each is one
+# statement, atomic on its own, so each runs as its own transaction (_one_statement below).
 _table = SurveySession.__table__
 _READ_PROGRESS = sa.select(
     _table.c.token_hash,
-    _table.c.answers,
+    # As stored (encrypted): _opened() decrypts it.
+    sa.type_coerce(_table.c.answers, sa.Text).label("sealed"),
     _table.c.centre,
     _table.c.updated_at,
     (_table.c.response_id.is_not(None) | _table.c.report_id.is_not(None)).label("submitted"),
@@ -107,6 +112,24 @@ _SAVE_ANSWERS = (
 _TOUCH = (
     _table.update().where(_table.c.token_hash == sa.bindparam("key")).values(updated_at=sa.bindparam("now"))
 )
+
+
+def _one_statement() -> sa.Connection:
+    """A connection on which a statement is its own transaction (commit() after a write).
+
+    A page that reads or saves one row needs no transaction around it. On PostgreSQL this sends
+    one statement where a session sent BEGIN, the statement and ROLLBACK or COMMIT, which cost a
+    question page more than drawing it did. SQLite's driver already runs a lone SELECT outside
+    a transaction and begins one for a write, so its connections are used as they are.
+    """
+    engines = current_app.extensions.setdefault("autocommit_engine", {})
+    engine = engines.get(db.engine)
+    if engine is None:
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        engines[db.engine] = engine
+    return engine.connect()
 
 
 def _expired(updated_at: dt.datetime, centre: str | None) -> bool:
@@ -124,13 +147,33 @@ def _forget(token_hash: str) -> None:
 
 def read_progress(token: str, questionnaire: Questionnaire) -> Progress | None:
     """The survey in progress for `token`, to show, or None. Raises Expired if it timed out."""
-    found = db.session.execute(_READ_PROGRESS, {"key": hash_token(token)}).one_or_none()
+    with _one_statement() as connection:
+        found = connection.execute(_READ_PROGRESS, {"key": hash_token(token)}).one_or_none()
     if found is None or found.questionnaire_id != questionnaire.id:
         return None
     if _expired(found.updated_at, found.centre):
         _forget(found.token_hash)
         raise Expired
-    return Progress(found.token_hash, found.answers, found.centre, found.updated_at, bool(found.submitted))
+    answers = _opened(found.sealed, questionnaire)
+    return Progress(found.token_hash, answers, found.centre, found.updated_at, bool(found.submitted))
+
+
+def _opened(sealed: str, questionnaire: Questionnaire) -> dict[str, Any]:
+    """The answers in progress, decrypted.
+
+    Every page of a survey decrypts the same answers until the next one is saved, so a survey's
+    are kept decrypted for a while, by their ciphertext (a saved answer makes a new one). A
+    report's never are: what someone reports stays encrypted except while a page uses it.
+    """
+    if questionnaire.is_report:
+        return decrypt_json(sealed)
+    return dict(_decrypted_survey_answers(sealed, key_ring()))
+
+
+@functools.lru_cache(maxsize=2048)
+def _decrypted_survey_answers(sealed: str, _keys: MultiFernet) -> dict[str, Any]:
+    # The key ring is part of the key: another app (or rotated keys) decrypts afresh.
+    return decrypt_json(sealed)
 
 
 def load_session(token: str, questionnaire: Questionnaire) -> SurveySession | None:
@@ -147,10 +190,11 @@ def load_session(token: str, questionnaire: Questionnaire) -> SurveySession | No
 def save_answer(row: Progress, question_id: str, value: Any, language: str) -> dict[str, Any]:
     """Save one answer, in one UPDATE. Returns the answers now saved."""
     answers = {**row.answers, question_id: value}
-    db.session.execute(
-        _SAVE_ANSWERS, {"key": row.token_hash, "answers": answers, "language": language, "now": utcnow()}
-    )
-    db.session.commit()
+    with _one_statement() as connection:
+        connection.execute(
+            _SAVE_ANSWERS, {"key": row.token_hash, "answers": answers, "language": language, "now": utcnow()}
+        )
+        connection.commit()
     return answers
 
 
@@ -159,8 +203,9 @@ def touch(row: SurveySession | Progress) -> bool:
     now = utcnow()
     if now - row.updated_at <= dt.timedelta(minutes=1):
         return False
-    db.session.execute(_TOUCH, {"key": row.token_hash, "now": now})
-    db.session.commit()
+    with _one_statement() as connection:
+        connection.execute(_TOUCH, {"key": row.token_hash, "now": now})
+        connection.commit()
     return True
 
 

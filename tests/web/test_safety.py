@@ -24,6 +24,28 @@ def test_every_page_sends_a_strict_policy_and_no_store(client):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_each_protective_header_is_sent_once_and_hsts_only_over_https(client):
+    plain = client.get(START)
+    secure = client.get(START, base_url="https://localhost")
+    assert "Strict-Transport-Security" not in plain.headers
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    for response in (plain, secure):
+        names = [name.lower() for name, _value in response.headers.items()]
+        assert len(names) == len(set(names) - {"set-cookie"}) + names.count("set-cookie")
+        assert response.headers["Vary"] == "Cookie"
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_page_that_sets_its_own_header_keeps_it(app):
+    @app.get("/test-own-header")
+    def own_header():
+        return "ok", 200, {"Referrer-Policy": "same-origin"}
+
+    response = app.test_client().get("/test-own-header")
+    assert response.headers.getlist("Referrer-Policy") == ["same-origin"]
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
 def test_pages_have_no_inline_script(client):
     visitor = Visitor(client)
     page = begin(visitor)
