@@ -488,7 +488,8 @@ def _copy_sqlite(path: Path, copy: Path) -> None:
 
 
 def _sqlite_engine(path: Path) -> sa.Engine:
-    return sa.create_engine(f"sqlite:///{path}", poolclass=NullPool)
+    # Like the app's engine: an error names its statement, never the answers in its values.
+    return sa.create_engine(f"sqlite:///{path}", poolclass=NullPool, hide_parameters=True)
 
 
 def _quick_check(path: Path) -> str:

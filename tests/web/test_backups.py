@@ -590,3 +590,15 @@ def test_backup_commands_as_a_person_runs_them(databases, tmp_path):
     assert failed.returncode == 1
     assert "Error: " in failed.stderr and "is incomplete" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_the_engine_that_checks_a_copy_keeps_values_out_of_its_errors(tmp_path):
+    from survey_app import backups
+
+    engine = backups._sqlite_engine(tmp_path / "copy.sqlite3")
+    with engine.connect() as connection:
+        connection.execute(sa.text("CREATE TABLE t (x TEXT UNIQUE)"))
+        connection.execute(sa.text("INSERT INTO t VALUES (:x)"), {"x": "Zebedee-secret"})
+        with pytest.raises(sa.exc.IntegrityError) as raised:
+            connection.execute(sa.text("INSERT INTO t VALUES (:x)"), {"x": "Zebedee-secret"})
+    assert "Zebedee-secret" not in str(raised.value)
