@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from .extensions import db
+
+_ONE_STATEMENT = "one_statement_engine"
 
 
 def engine_options(url: str) -> dict[str, Any]:
@@ -37,9 +39,25 @@ def init_database(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url))
     db.init_app(app)
-    if url.startswith("sqlite"):
-        with app.app_context():
+    with app.app_context():
+        if url.startswith("sqlite"):
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+            # SQLite's driver already runs a lone SELECT outside a transaction and begins one
+            # for a write: its connections serve one_statement() as they are.
+            app.extensions[_ONE_STATEMENT] = db.engine
+        else:
+            # The same pool, each statement committed as it runs.
+            app.extensions[_ONE_STATEMENT] = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def one_statement() -> sa.Connection:
+    """A connection on which a statement is its own transaction (commit() after a write).
+
+    A page that reads or saves one row needs no transaction around it. On PostgreSQL this sends
+    one statement where a session sent BEGIN, the statement and ROLLBACK or COMMIT, which cost a
+    question page more than drawing it did.
+    """
+    return current_app.extensions[_ONE_STATEMENT].connect()
 
 
 def database_is_up() -> bool:

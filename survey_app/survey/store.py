@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from cryptography.fernet import MultiFernet
 from flask import current_app
 
+from ..database import one_statement
 from ..encryption import decrypt_json, key_ring
 from ..extensions import db
 from ..insight import quality
@@ -92,7 +93,7 @@ class Progress:
 
 # The statements of the question pages' hot path, built once, on the table rather than the
 # mapped class so that SQLAlchemy compiles and runs them without ORM bookkeeping. Each is one
-# statement, atomic on its own, so each runs as its own transaction (_one_statement below).
+# statement, atomic on its own, so each runs as its own transaction (database.one_statement).
 _table = SurveySession.__table__
 _READ_PROGRESS = sa.select(
     _table.c.token_hash,
@@ -114,24 +115,6 @@ _TOUCH = (
 )
 
 
-def _one_statement() -> sa.Connection:
-    """A connection on which a statement is its own transaction (commit() after a write).
-
-    A page that reads or saves one row needs no transaction around it. On PostgreSQL this sends
-    one statement where a session sent BEGIN, the statement and ROLLBACK or COMMIT, which cost a
-    question page more than drawing it did. SQLite's driver already runs a lone SELECT outside
-    a transaction and begins one for a write, so its connections are used as they are.
-    """
-    engines = current_app.extensions.setdefault("autocommit_engine", {})
-    engine = engines.get(db.engine)
-    if engine is None:
-        engine = db.engine
-        if engine.dialect.name != "sqlite":
-            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        engines[db.engine] = engine
-    return engine.connect()
-
-
 def _expired(updated_at: dt.datetime, centre: str | None) -> bool:
     limit = idle_limit()
     if centre:
@@ -147,7 +130,7 @@ def _forget(token_hash: str) -> None:
 
 def read_progress(token: str, questionnaire: Questionnaire) -> Progress | None:
     """The survey in progress for `token`, to show, or None. Raises Expired if it timed out."""
-    with _one_statement() as connection:
+    with one_statement() as connection:
         found = connection.execute(_READ_PROGRESS, {"key": hash_token(token)}).one_or_none()
     if found is None or found.questionnaire_id != questionnaire.id:
         return None
@@ -190,7 +173,7 @@ def load_session(token: str, questionnaire: Questionnaire) -> SurveySession | No
 def save_answer(row: Progress, question_id: str, value: Any, language: str) -> dict[str, Any]:
     """Save one answer, in one UPDATE. Returns the answers now saved."""
     answers = {**row.answers, question_id: value}
-    with _one_statement() as connection:
+    with one_statement() as connection:
         connection.execute(
             _SAVE_ANSWERS, {"key": row.token_hash, "answers": answers, "language": language, "now": utcnow()}
         )
@@ -203,7 +186,7 @@ def touch(row: SurveySession | Progress) -> bool:
     now = utcnow()
     if now - row.updated_at <= dt.timedelta(minutes=1):
         return False
-    with _one_statement() as connection:
+    with one_statement() as connection:
         connection.execute(_TOUCH, {"key": row.token_hash, "now": now})
         connection.commit()
     return True
