@@ -27,7 +27,6 @@ def post_fork(server, worker):
     # A connection pool must never be shared across a fork: each worker opens its own.
     app = server.app.wsgi()
     if "sqlalchemy" in getattr(app, "extensions", {}):
-        from survey_app.extensions import db
+        from survey_app.database import dispose_engines
 
-        with app.app_context():
-            db.engine.dispose(close=False)
+        dispose_engines(app, close=False)

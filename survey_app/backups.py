@@ -57,6 +57,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.pool import NullPool
 
+from .database import dispose_engines
 from .encryption import EncryptedJSON, key_ring
 from .extensions import db
 
@@ -775,7 +776,7 @@ def verify_command(file: Path, quick: bool) -> None:
 def _refuse_if_in_use(url: sa.URL, yes: bool) -> None:
     with db.engine.connect() as connection:
         counts = table_counts(connection)
-    db.engine.dispose()
+    dispose_engines(current_app)
     if any(counts.values()) and not yes:
         raise BackupError(
             f"the database at {_where(url)} already holds data ({_counts_text(counts)}). Restoring replaces "
@@ -847,7 +848,7 @@ def _check_restored(header: Header, summary: dict[str, Any], url: sa.URL) -> Non
         counts = table_counts(connection)
         revision = _revision(connection)
         readable = _readable(connection)
-    db.engine.dispose()
+    dispose_engines(current_app)
     expected = summary.get("tables", {})
     different = [f"{name}: {count:,} in the backup, {counts.get(name, 0):,} now"
                  for name, count in expected.items() if counts.get(name) != count]

@@ -18,6 +18,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from survey_app import create_app
+from survey_app.database import dispose_engines
 from survey_app.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +91,7 @@ def _empty_tables(app: Flask) -> None:
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
-        db.engine.dispose()
+    dispose_engines(app)
 
 
 @pytest.fixture(params=_backends())

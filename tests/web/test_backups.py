@@ -25,6 +25,7 @@ from flask_migrate import upgrade
 
 from survey_app import backups, create_app
 from survey_app.config import normalise_database_url
+from survey_app.database import dispose_engines
 from survey_app.demo import seed_demo
 from survey_app.encryption import EncryptionError
 from survey_app.extensions import db
@@ -97,7 +98,7 @@ class Databases:
         for app in self.apps:
             with app.app_context():
                 db.session.remove()
-                db.engine.dispose()
+            dispose_engines(app)
         if self._admin is not None:
             with self._admin.connect() as connection:
                 for name in self.created:

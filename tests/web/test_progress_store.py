@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from survey_app.database import dispose_engines
+from survey_app.extensions import db
 from survey_app.survey import store
 from tests.pages import Visitor
 from tests.web.test_journey import begin, question_id
@@ -39,3 +41,16 @@ def test_a_report_page_never_keeps_the_answers_decrypted(client):
         assert visitor.get(page.url).status == 200
     after = store._decrypted_survey_answers.cache_info()
     assert (after.hits, after.misses, after.currsize) == (before.hits, before.misses, before.currsize)
+
+
+def test_letting_go_of_connections_empties_every_pool_the_pages_use(app, client):
+    # After a fork, or before a database is restored, no pooled connection may be left: the
+    # pages' one-statement connections (a pool of their own on PostgreSQL) included.
+    visitor = Visitor(client)
+    page = begin(visitor)
+    assert visitor.get(page.url).status == 200
+    with app.app_context():
+        engines = {id(engine): engine for engine in (db.engine, app.extensions["one_statement_engine"])}
+        assert sum(engine.pool.checkedin() for engine in engines.values()) >= 1
+    dispose_engines(app)
+    assert [engine.pool.checkedin() for engine in engines.values()] == [0] * len(engines)
