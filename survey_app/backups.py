@@ -57,7 +57,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.pool import NullPool
 
-from .database import dispose_engines
+from .database import dispose_engines, keep_sqlite_file_private
 from .encryption import EncryptedJSON, key_ring
 from .extensions import db
 
@@ -800,6 +800,7 @@ def _restore_sqlite(path: Path, stream: IO[bytes], header: Header, key: BackupKe
         # must never be replayed onto a different database.
         source = sqlite3.connect(copy)
         try:
+            keep_sqlite_file_private(f"sqlite:///{path}")
             target = sqlite3.connect(path, timeout=30)
             try:
                 source.backup(target)

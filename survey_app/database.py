@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,12 +38,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def keep_sqlite_file_private(url: str | sa.URL) -> None:
+    """Create a new SQLite database file readable and writable by its owner alone.
+
+    It holds residents' answers and reports. SQLite gives its -wal and -shm files the database
+    file's permissions; left to itself it would create the file readable by every local user.
+    An existing file is left as it is: its permissions are the operator's choice.
+    """
+    database = sa.make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    # If it exists already, or cannot be made here, SQLite reports the latter on first use.
+    with contextlib.suppress(OSError):
+        os.close(os.open(Path(database), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def init_database(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url))
     db.init_app(app)
     with app.app_context():
         if url.startswith("sqlite"):
+            # The engine's URL, with a relative path resolved as Flask-SQLAlchemy resolves it.
+            keep_sqlite_file_private(db.engine.url)
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
             # SQLite's driver already runs a lone SELECT outside a transaction and begins one
             # for a write: its connections serve one_statement() as they are.

@@ -225,6 +225,10 @@ def test_restore_into_an_empty_database_gives_the_same_rows_and_the_same_reports
     assert all_rows(target) == source.rows
     assert {"response", "report", "report_note", "staff_user", "survey_session"} <= set(source.rows)
     assert len(source.rows["response"]) == 151 and len(source.rows["staff_user"]) == 2
+    if source.kind == "sqlite":
+        # The restored answers are no more readable by other local users than the backup was.
+        restored = Path(sa.make_url(databases.apps[-1].config["SQLALCHEMY_DATABASE_URI"]).database)
+        assert restored.stat().st_mode & 0o077 == 0
 
     # The service on the restored copy, with the same report keys, shows what the reporter wrote.
     client = target.test_client()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import stat
+
 import sqlalchemy as sa
 
+from survey_app.database import dispose_engines
 from survey_app.models import Response
 from tests.conftest import make_app
 from tests.pages import Visitor
@@ -193,3 +196,13 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(database
     direct.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"},
                              environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert seen["remote"] == "10.0.0.2"
+
+
+def test_a_new_sqlite_database_and_its_journal_are_readable_by_their_owner_alone(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'surveys.sqlite3'}")
+    visitor = Visitor(app.test_client())
+    begin(visitor)
+    files = sorted(tmp_path.glob("surveys.sqlite3*"))
+    assert {"surveys.sqlite3", "surveys.sqlite3-wal"} <= {f.name for f in files}
+    assert {f.name: stat.S_IMODE(f.stat().st_mode) & 0o077 for f in files} == {f.name: 0 for f in files}
+    dispose_engines(app)
