@@ -53,12 +53,19 @@ def _candidates(tag: str) -> list[str]:
     return [*candidates, locale.language]
 
 
+# Phones send the same few short Accept-Language headers on every page, and working out what one
+# means cost a page about a quarter of its time, so the answers are kept: for a bounded number of
+# headers, and only short ones, so that long made-up headers cannot fill a worker's memory.
+_KEPT_HEADER_LENGTH = 200
+
+
 def _match_accept_language(languages: tuple[str, ...]) -> str | None:
-    return _best_for(request.headers.get("Accept-Language", ""), languages)
+    header = request.headers.get("Accept-Language", "")
+    if len(header) > _KEPT_HEADER_LENGTH:
+        return _best_for.__wrapped__(header, languages)
+    return _best_for(header, languages)
 
 
-# Phones send the same few Accept-Language headers on every page, and working out what one
-# means cost a page about a quarter of its time, so the answers are kept (a bounded number).
 @lru_cache(maxsize=1024)
 def _best_for(accept_language: str, languages: tuple[str, ...]) -> str | None:
     """The best language we have for a browser's Accept-Language, in its order of preference."""

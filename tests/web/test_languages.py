@@ -38,6 +38,21 @@ def test_first_visit_follows_accept_language(client, header, lang):
     assert f'<html lang="{lang}"' in response.get_data(as_text=True)
 
 
+def test_a_browser_preference_is_worked_out_once_and_a_long_one_is_never_kept(client):
+    from survey_app.i18n import _best_for
+
+    _best_for.cache_clear()
+    for _ in range(3):
+        assert '<html lang="pl"' in client.get("/", headers={"Accept-Language": "pl-PL,pl;q=0.9"}).text
+    assert (_best_for.cache_info().misses, _best_for.cache_info().hits) == (1, 2)
+
+    # Made-up headers cannot fill a worker's memory; a long one is still understood.
+    long_header = ",".join(f"x{n:04d};q=0.{n % 9 + 1}" for n in range(30)) + ",ur;q=0.05"
+    assert len(long_header) > 200
+    assert '<html lang="ur"' in client.get("/", headers={"Accept-Language": long_header}).text
+    assert _best_for.cache_info().currsize == 1
+
+
 def test_chosen_language_is_remembered_over_the_browser_preference(client):
     Visitor(client).get("/?lang=pl")
     later = client.get(START, headers={"Accept-Language": "es"})
