@@ -57,7 +57,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.pool import NullPool
 
-from .database import dispose_engines, keep_sqlite_file_private
+from .database import dispose_engines, sqlite_file
 from .encryption import EncryptedJSON, key_ring
 from .extensions import db
 
@@ -419,9 +419,10 @@ def _where(url: sa.URL) -> str:
 
 
 def _sqlite_path(url: sa.URL) -> Path:
-    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+    path = sqlite_file(url)
+    if path is None:
         raise BackupError("DATABASE_URL names no SQLite file (an in-memory database cannot be backed up).")
-    return Path(url.database).resolve()
+    return path.resolve()
 
 
 def _libpq(url: sa.URL) -> tuple[str, dict[str, str]]:
@@ -800,7 +801,6 @@ def _restore_sqlite(path: Path, stream: IO[bytes], header: Header, key: BackupKe
         # must never be replayed onto a different database.
         source = sqlite3.connect(copy)
         try:
-            keep_sqlite_file_private(f"sqlite:///{path}")
             target = sqlite3.connect(path, timeout=30)
             try:
                 source.backup(target)

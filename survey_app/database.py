@@ -38,19 +38,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def keep_sqlite_file_private(url: str | sa.URL) -> None:
+def sqlite_file(url: sa.URL) -> Path | None:
+    """The file a SQLite URL names, or None for an in-memory or URI-style database."""
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        return None
+    return Path(url.database)
+
+
+def keep_sqlite_file_private(url: sa.URL) -> None:
     """Create a new SQLite database file readable and writable by its owner alone.
 
     It holds residents' answers and reports. SQLite gives its -wal and -shm files the database
     file's permissions; left to itself it would create the file readable by every local user.
     An existing file is left as it is: its permissions are the operator's choice.
     """
-    database = sa.make_url(url).database
-    if not database or database == ":memory:" or database.startswith("file:"):
+    path = sqlite_file(url)
+    if path is None:
         return
     # If it exists already, or cannot be made here, SQLite reports the latter on first use.
     with contextlib.suppress(OSError):
-        os.close(os.open(Path(database), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def init_database(app: Flask) -> None:
