@@ -96,6 +96,7 @@ def seed_demo_command(count: int, accounts: bool) -> None:
         else:
             state = "published"
         click.echo(f"{questionnaire.id} version {questionnaire.version}: {state}")
+    db.session.commit()
     if accounts:
         if current_app.config["APP_ENV"] == "production":
             raise click.ClickException("demo staff accounts are for development only (APP_ENV=production)")
@@ -112,6 +113,7 @@ def purge_expired_command() -> None:
     from .triage.retention import purge_closed_reports
 
     removed = purge_expired()
+    db.session.commit()
     click.echo(f"deleted {removed} idle survey session(s)")
     click.echo(f"purged {purge_closed_reports()} report(s) closed more than "
                f"{current_app.config['REPORT_RETENTION_DAYS']} days ago")

@@ -78,6 +78,9 @@ class SurveySession(db.Model):
     channel: Mapped[str | None] = mapped_column(sa.String(64))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # How many times the answers were saved: an answer is saved only onto the revision it was read
+    # from, so two saved at the same moment never overwrite each other (survey/store.py).
+    revision: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("response.id", ondelete="SET NULL"))
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id", ondelete="SET NULL"))
 

@@ -1,4 +1,14 @@
-"""Saving a respondent's answers as they go, and turning them into one response."""
+"""Saving a respondent's answers as they go, and turning them into one response.
+
+A survey or report in progress has one shape here, `InProgress`, read in one statement and
+never tracked by the ORM. The functions that change it come in two kinds, and neither commits
+work it did not do:
+- the question pages' writes (`save_answer`, `touch`, `forget`) each run one statement on a
+  connection of their own (database.one_statement), atomic by itself, and leave the caller's
+  transaction alone;
+- the writes that belong with others in one transaction (`start`, `submit`, `purge_expired`)
+  work in the caller's session, and the caller commits.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +16,8 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,11 +30,14 @@ from ..extensions import db
 from ..insight import quality
 from ..models import QuestionnaireVersion, Response, SurveySession, utcnow
 from ..questionnaire import Questionnaire, first_unanswered, relevant_answers
-from ..registry import Published
+from ..registry import Published, all_published
 from ..reports.models import Report
 
 # No 0/O, 1/I/L or U: a reference read aloud over the phone must not be misheard.
 _REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+# Two pages saving answers to one survey at the same moment (two tabs, a double tap) each retry
+# on the other's answers; more than this many collisions in a row means something else is wrong.
+_SAVE_ATTEMPTS = 20
 
 
 def hash_token(token: str) -> str:
@@ -41,104 +55,152 @@ def new_report_reference() -> str:
     return f"R-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 
-def idle_limit() -> dt.timedelta:
-    return dt.timedelta(minutes=current_app.config["SURVEY_IDLE_MINUTES"])
-
-
-def purge_expired(now: dt.datetime | None = None) -> int:
-    """Delete every survey in progress left idle past the limit. Returns how many."""
-    cutoff = (now or utcnow()) - idle_limit()
-    result = db.session.execute(sa.delete(SurveySession).where(SurveySession.updated_at < cutoff))
-    db.session.commit()
-    return result.rowcount or 0
-
-
-def start_session(questionnaire: Questionnaire, language: str, centre: str | None = None,
-                  channel: str | None = None) -> str:
-    """Begin a survey (on a centre's kiosk, if `centre`; from a poster's short link, if `channel`).
-
-    Returns the token the browser keeps.
-    """
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        SurveySession(
-            token_hash=hash_token(token),
-            questionnaire_id=questionnaire.id,
-            questionnaire_version=questionnaire.version,
-            language=language,
-            answers={},
-            centre=centre,
-            channel=channel,
-        )
-    )
-    db.session.commit()
-    return token
-
-
 class Expired(Exception):
     """The survey's answers were deleted after it was left idle."""
 
 
+class SaveConflict(RuntimeError):
+    """An answer could not be saved after many concurrent changes to the same survey."""
+
+
 @dataclass(frozen=True)
-class Progress:
-    """A survey in progress as a page shows it: read without the ORM's bookkeeping, which cost a
-    question page a third of its time. Pages that change the answers load a SurveySession."""
+class InProgress:
+    """A survey or report in progress, as every page reads it.
+
+    `revision` counts the saves: an answer is saved only onto the revision it was read from, so
+    two answers saved at the same moment never overwrite each other (save_answer).
+    """
 
     token_hash: str
+    questionnaire_id: str
     answers: dict[str, Any]
+    language: str
     centre: str | None
+    channel: str | None
+    started_at: dt.datetime
     updated_at: dt.datetime
-    submitted: bool
+    revision: int
+    response_id: int | None
+    report_id: int | None
+
+    @property
+    def submitted(self) -> bool:
+        return self.response_id is not None or self.report_id is not None
 
 
-# The statements of the question pages' hot path, built once, on the table rather than the
-# mapped class so that SQLAlchemy compiles and runs them without ORM bookkeeping. Each is one
-# statement, atomic on its own, so each runs as its own transaction (database.one_statement).
+# The statements of the question pages, built once, on the table rather than the mapped class so
+# that SQLAlchemy compiles and runs them without ORM bookkeeping.
 _table = SurveySession.__table__
-_READ_PROGRESS = sa.select(
+_READ = sa.select(
     _table.c.token_hash,
+    _table.c.questionnaire_id,
     # As stored (encrypted): _opened() decrypts it.
     sa.type_coerce(_table.c.answers, sa.Text).label("sealed"),
+    _table.c.language,
     _table.c.centre,
+    _table.c.channel,
+    _table.c.started_at,
     _table.c.updated_at,
-    (_table.c.response_id.is_not(None) | _table.c.report_id.is_not(None)).label("submitted"),
-    _table.c.questionnaire_id,
+    _table.c.revision,
+    _table.c.response_id,
+    _table.c.report_id,
 ).where(_table.c.token_hash == sa.bindparam("key"))
 _SAVE_ANSWERS = (
     _table.update()
-    .where(_table.c.token_hash == sa.bindparam("key"))
-    .values(answers=sa.bindparam("answers"), language=sa.bindparam("language"),
-            updated_at=sa.bindparam("now"))
+    .where(
+        _table.c.token_hash == sa.bindparam("key"),
+        _table.c.revision == sa.bindparam("read_revision"),
+        _table.c.response_id.is_(None),
+        _table.c.report_id.is_(None),
+    )
+    .values(
+        answers=sa.bindparam("answers"),
+        language=sa.bindparam("language"),
+        updated_at=sa.bindparam("now"),
+        revision=sa.bindparam("new_revision"),
+    )
 )
 _TOUCH = (
     _table.update().where(_table.c.token_hash == sa.bindparam("key")).values(updated_at=sa.bindparam("now"))
 )
+_FORGET = _table.delete().where(_table.c.token_hash.in_(sa.bindparam("keys", expanding=True)))
 
 
-def _expired(updated_at: dt.datetime, centre: str | None) -> bool:
-    limit = idle_limit()
+def idle_limit(questionnaire: Questionnaire | None = None, centre: str | None = None) -> dt.timedelta:
+    """How long answers in progress are kept untouched: a report and a kiosk forget sooner."""
+    config = current_app.config
+    minutes = config["SURVEY_IDLE_MINUTES"]
+    if questionnaire is not None and questionnaire.is_report:
+        minutes = min(minutes, config["REPORT_IDLE_MINUTES"])
     if centre:
         # A shared kiosk forgets much sooner than someone's own phone.
-        limit = min(limit, dt.timedelta(minutes=current_app.config["KIOSK_IDLE_MINUTES"]))
-    return updated_at < utcnow() - limit
+        minutes = min(minutes, config["KIOSK_IDLE_MINUTES"])
+    return dt.timedelta(minutes=minutes)
 
 
-def _forget(token_hash: str) -> None:
-    db.session.execute(sa.delete(SurveySession).where(SurveySession.token_hash == token_hash))
-    db.session.commit()
+def _report_ids() -> list[str]:
+    return [p.questionnaire.id for p in all_published().values() if p.questionnaire.is_report]
 
 
-def read_progress(token: str, questionnaire: Questionnaire) -> Progress | None:
-    """The survey in progress for `token`, to show, or None. Raises Expired if it timed out."""
+def purge_expired(now: dt.datetime | None = None) -> int:
+    """Delete everything in progress left idle past its limit, in the caller's transaction.
+
+    Returns how many. The caller commits.
+    """
+    now = now or utcnow()
+    config = current_app.config
+    idle = sa.or_(
+        _table.c.updated_at < now - dt.timedelta(minutes=config["SURVEY_IDLE_MINUTES"]),
+        sa.and_(_table.c.questionnaire_id.in_(_report_ids()),
+                _table.c.updated_at < now - dt.timedelta(minutes=config["REPORT_IDLE_MINUTES"])),
+        sa.and_(_table.c.centre.is_not(None),
+                _table.c.updated_at < now - dt.timedelta(minutes=config["KIOSK_IDLE_MINUTES"])),
+    )
+    result = db.session.execute(_table.delete().where(idle))
+    return result.rowcount or 0
+
+
+def start(questionnaire: Questionnaire, language: str, centre: str | None = None,
+          channel: str | None = None) -> str:
+    """Begin a survey (on a centre's kiosk, if `centre`; from a poster's short link, if `channel`).
+
+    Returns the token the browser keeps. The caller commits.
+    """
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.execute(_table.insert().values(
+        token_hash=hash_token(token),
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        language=language,
+        answers={},
+        centre=centre,
+        channel=channel,
+        started_at=now,
+        updated_at=now,
+        revision=0,
+    ))
+    return token
+
+
+def load(token: str, questionnaire: Questionnaire) -> InProgress | None:
+    """The survey in progress for `token`, or None. Raises Expired (and forgets it) if it timed out."""
+    progress = _read(hash_token(token), questionnaire)
+    if progress is None:
+        return None
+    if progress.updated_at < utcnow() - idle_limit(questionnaire, progress.centre):
+        forget([progress.token_hash])
+        raise Expired
+    return progress
+
+
+def _read(token_hash: str, questionnaire: Questionnaire) -> InProgress | None:
     with one_statement() as connection:
-        found = connection.execute(_READ_PROGRESS, {"key": hash_token(token)}).one_or_none()
+        found = connection.execute(_READ, {"key": token_hash}).one_or_none()
     if found is None or found.questionnaire_id != questionnaire.id:
         return None
-    if _expired(found.updated_at, found.centre):
-        _forget(found.token_hash)
-        raise Expired
-    answers = _opened(found.sealed, questionnaire)
-    return Progress(found.token_hash, answers, found.centre, found.updated_at, bool(found.submitted))
+    fields = found._asdict()
+    return InProgress(answers=_opened(fields.pop("sealed"), questionnaire), **fields)
 
 
 def _opened(sealed: str, questionnaire: Questionnaire) -> dict[str, Any]:
@@ -159,41 +221,59 @@ def _decrypted_survey_answers(sealed: str, _keys: MultiFernet) -> dict[str, Any]
     return decrypt_json(sealed)
 
 
-def load_session(token: str, questionnaire: Questionnaire) -> SurveySession | None:
-    """The survey in progress for `token`, to change, or None. Raises Expired if it timed out."""
-    row = db.session.get(SurveySession, hash_token(token))
-    if row is None or row.questionnaire_id != questionnaire.id:
-        return None
-    if _expired(row.updated_at, row.centre):
-        _forget(row.token_hash)
-        raise Expired
-    return row
+def save_answer(progress: InProgress, questionnaire: Questionnaire, question_id: str, value: Any,
+                language: str) -> InProgress:
+    """Save one answer onto the answers as they are now, and return them.
+
+    The answer is written only onto the revision it was read from. If another page saved an
+    answer in between, this one is saved again onto that page's answers, so neither is lost.
+    Raises Expired if the survey was deleted meanwhile (exit, reset, timed out), and SaveConflict
+    after too many collisions in a row.
+    """
+    current = progress
+    for _attempt in range(_SAVE_ATTEMPTS):
+        answers = {**current.answers, question_id: value}
+        now = utcnow()
+        with one_statement() as connection:
+            saved = connection.execute(_SAVE_ANSWERS, {
+                "key": current.token_hash, "read_revision": current.revision,
+                "new_revision": current.revision + 1, "answers": answers,
+                "language": language, "now": now,
+            }).rowcount
+            connection.commit()
+        if saved == 1:
+            return replace(current, answers=answers, language=language, updated_at=now,
+                           revision=current.revision + 1)
+        fresh = _read(current.token_hash, questionnaire)
+        if fresh is None or fresh.submitted:
+            raise Expired
+        current = fresh
+    raise SaveConflict(f"an answer could not be saved after {_SAVE_ATTEMPTS} concurrent changes")
 
 
-def save_answer(row: Progress, question_id: str, value: Any, language: str) -> dict[str, Any]:
-    """Save one answer, in one UPDATE. Returns the answers now saved."""
-    answers = {**row.answers, question_id: value}
-    with one_statement() as connection:
-        connection.execute(
-            _SAVE_ANSWERS, {"key": row.token_hash, "answers": answers, "language": language, "now": utcnow()}
-        )
-        connection.commit()
-    return answers
-
-
-def touch(row: SurveySession | Progress) -> bool:
+def touch(progress: InProgress) -> bool:
     """Keep a survey alive while the respondent is reading its pages. True if it was renewed."""
     now = utcnow()
-    if now - row.updated_at <= dt.timedelta(minutes=1):
+    if now - progress.updated_at <= dt.timedelta(minutes=1):
         return False
     with one_statement() as connection:
-        connection.execute(_TOUCH, {"key": row.token_hash, "now": now})
+        connection.execute(_TOUCH, {"key": progress.token_hash, "now": now})
         connection.commit()
     return True
 
 
+def forget(token_hashes: Iterable[str]) -> None:
+    """Delete these surveys or reports in progress at once (quick exit, kiosk reset, a final page)."""
+    keys = list(token_hashes)
+    if not keys:
+        return
+    with one_statement() as connection:
+        connection.execute(_FORGET, {"keys": keys})
+        connection.commit()
+
+
 def snapshot_for(published: Published) -> QuestionnaireVersion:
-    """The stored copy of this questionnaire version, created on first use."""
+    """The stored copy of this questionnaire version, created on first use. The caller commits."""
     questionnaire = published.questionnaire
     query = sa.select(QuestionnaireVersion).filter_by(
         questionnaire_id=questionnaire.id, version=questionnaire.version
@@ -210,39 +290,37 @@ def snapshot_for(published: Published) -> QuestionnaireVersion:
                 definition=published.definition,
             )
             db.session.add(snapshot)
-        db.session.commit()
         return snapshot
     except sa.exc.IntegrityError:
         # Another worker published it at the same moment.
-        db.session.rollback()
         return db.session.scalars(query).one()
 
 
-def _new_submission(row: SurveySession, published: Published, snapshot: QuestionnaireVersion,
-                    client: str | None) -> Response | Report:
+def _new_submission(progress: InProgress, published: Published, snapshot: QuestionnaireVersion,
+                    client: str | None, language: str) -> Response | Report:
     questionnaire = published.questionnaire
-    answers = relevant_answers(questionnaire, row.answers)
+    answers = relevant_answers(questionnaire, progress.answers)
     common = {
         "questionnaire_version_id": snapshot.id,
         "questionnaire_id": questionnaire.id,
         "questionnaire_version": questionnaire.version,
-        "language": row.language,
+        "language": language,
         "answers": answers,
-        "session_token_hash": row.token_hash,
+        "session_token_hash": progress.token_hash,
     }
     if questionnaire.is_report:
         facts = {q.id: answers[q.id] for q in questionnaire.questions if q.reportable and q.id in answers}
-        return Report(reference=new_report_reference(), facts=facts, centre=row.centre, **common)
+        return Report(reference=new_report_reference(), facts=facts, centre=progress.centre, **common)
     submitted_at = utcnow()
     flags = quality.flags_for(
-        answers, row.started_at, submitted_at, _earlier_from(client, questionnaire.id),
+        answers, progress.started_at, submitted_at, _earlier_from(client, questionnaire.id),
         current_app.config["QUALITY_RULES"],
     )
     return Response(
         reference=new_reference(),
-        started_at=row.started_at,
+        started_at=progress.started_at,
         submitted_at=submitted_at,
-        channel=row.channel,
+        channel=progress.channel,
         client_hash=client,
         answers_hash=quality.answers_hash(answers),
         quality_flags=flags,
@@ -266,45 +344,53 @@ def _earlier_from(client: str | None, questionnaire_id: str) -> list[quality.Ear
     return [quality.Earlier(at, digest) for at, digest in rows]
 
 
-def submit(row: SurveySession, published: Published, client: str | None = None) -> Response | Report:
-    """Store the response or report once. A second submit returns the first one.
+def submission_of(progress: InProgress) -> Response | Report | None:
+    """The response or report this survey in progress became, if it has been submitted."""
+    if progress.response_id is not None:
+        return db.session.get(Response, progress.response_id)
+    if progress.report_id is not None:
+        return db.session.get(Report, progress.report_id)
+    return None
 
-    `client` is the keyed hash of the respondent's client (see insight/quality.py), used to flag
-    repeat survey responses; reports never record it.
+
+def _existing_submission(token_hash: str, kind: type[Response] | type[Report]) -> Response | Report | None:
+    return db.session.scalars(sa.select(kind).filter_by(session_token_hash=token_hash)).first()
+
+
+def submit(progress: InProgress, published: Published, language: str,
+           client: str | None = None) -> Response | Report:
+    """Store the response or report once, in the caller's transaction. The caller commits.
+
+    A second submit, or two at the same moment, return the first one. `client` is the keyed hash
+    of the respondent's client (see insight/quality.py), used to flag repeat survey responses;
+    reports never record it.
     """
-    if row.submission is not None:
-        return row.submission
-    if first_unanswered(published.questionnaire, row.answers) is not None:
+    kind: type[Response] | type[Report] = Report if published.questionnaire.is_report else Response
+    existing = submission_of(progress) or _existing_submission(progress.token_hash, kind)
+    if existing is not None:
+        return existing
+    if first_unanswered(published.questionnaire, progress.answers) is not None:
         raise ValueError("the survey is not complete")
     snapshot = snapshot_for(published)
     for _attempt in range(5):
-        submission = _new_submission(row, published, snapshot, client)
+        submission = _new_submission(progress, published, snapshot, client, language)
         try:
             with db.session.begin_nested():
                 db.session.add(submission)
                 db.session.flush()
-                if isinstance(submission, Report):
-                    row.report_id = submission.id
-                else:
-                    row.response_id = submission.id
+                link = {"report_id": submission.id} if kind is Report else {"response_id": submission.id}
                 # The answers now live in the submission alone.
-                row.answers = {}
-                row.updated_at = utcnow()
-            db.session.commit()
+                db.session.execute(
+                    _table.update().where(_table.c.token_hash == progress.token_hash).values(
+                        answers={}, updated_at=utcnow(), revision=_table.c.revision + 1,
+                        language=language, **link,
+                    )
+                )
             return submission
         except sa.exc.IntegrityError:
             # Either this survey was submitted at the same moment by another
             # request (return that submission), or the reference was taken.
-            existing = db.session.scalars(
-                sa.select(type(submission)).filter_by(session_token_hash=row.token_hash)
-            ).first()
+            existing = _existing_submission(progress.token_hash, kind)
             if existing is not None:
                 return existing
     raise RuntimeError("could not allocate a unique reference")
-
-
-def forget_browser_sessions(token_hashes: list[str]) -> None:
-    """Delete every survey or report in progress for these tokens (quick exit, kiosk reset)."""
-    if token_hashes:
-        db.session.execute(sa.delete(SurveySession).where(SurveySession.token_hash.in_(token_hashes)))
-        db.session.commit()
