@@ -99,6 +99,9 @@ def load_config() -> dict[str, Any]:
     idle_minutes = _env_int("SURVEY_IDLE_MINUTES", 24 * 60)
     if idle_minutes < 1:
         raise ConfigurationError("SURVEY_IDLE_MINUTES must be at least 1.")
+    report_idle_minutes = _env_int("REPORT_IDLE_MINUTES", 60)
+    if report_idle_minutes < 1:
+        raise ConfigurationError("REPORT_IDLE_MINUTES must be at least 1.")
     staff_idle_minutes = _env_int("STAFF_IDLE_MINUTES", 30)
     if staff_idle_minutes < 1:
         raise ConfigurationError("STAFF_IDLE_MINUTES must be at least 1.")
@@ -114,6 +117,8 @@ def load_config() -> dict[str, Any]:
         ),
         "QUESTIONNAIRE_DIR": os.environ.get("QUESTIONNAIRE_DIR", str(PROJECT_ROOT / "questionnaires")),
         "SURVEY_IDLE_MINUTES": idle_minutes,
+        # A report in progress is deleted sooner: a phone left unlocked must not keep it for a day.
+        "REPORT_IDLE_MINUTES": report_idle_minutes,
         # A staff member left idle this long is signed out.
         "STAFF_IDLE_MINUTES": staff_idle_minutes,
         # A closed report's answers and notes are purged this many days after it was closed.

@@ -26,6 +26,7 @@ from .reports import models as report_models  # noqa: F401
 from .security import init_security
 from .staff import init_staff
 from .staff import models as staff_models  # noqa: F401
+from .survey.held import init_held
 from .templating import init_templating
 from .triage import init_triage  # also makes the triage tables known to the migrations
 
@@ -54,6 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_templating(app)
     init_assets(app)
     init_errors(app)
+    init_held(app)
 
     from . import cli, health, home, kiosk, safety, shortlinks
     from .survey import routes as survey_routes

@@ -127,10 +127,17 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def language_links() -> list[dict[str, str | bool]]:
-    """The language switcher: each language in its own name, linking to this page in it."""
-    current = current_language()
-    keep = {"change": "1"} if request.args.get("change") == "1" else {}
+def language_links(path: str | None = None, current: str | None = None,
+                   changing: bool | None = None) -> list[dict[str, str | bool]]:
+    """The language switcher: each language in its own name, linking to this page in it.
+
+    By default "this page" is the request's; a page drawn to be kept names its own.
+    """
+    path = request.path if path is None else path
+    current = current_language() if current is None else current
+    if changing is None:
+        changing = request.args.get("change") == "1"
+    keep = {"change": "1"} if changing else {}
     links = []
     for code in available_languages():
         query = urlencode({**keep, "lang": code})
@@ -138,7 +145,7 @@ def language_links() -> list[dict[str, str | bool]]:
             "code": code,
             "lang": html_lang(code),
             "name": language_name(code),
-            "href": f"{request.path}?{query}",
+            "href": f"{path}?{query}",
             "current": code == current,
         })
     return links

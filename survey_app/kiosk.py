@@ -12,8 +12,10 @@ from flask import Blueprint, abort, current_app, redirect, render_template, sess
 from werkzeug.wrappers import Response
 
 from .centres import Centre, all_centres
+from .extensions import db
+from .i18n import LANGUAGE_COOKIE
 from .registry import all_published
-from .survey import store
+from .survey import held, store
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -26,6 +28,10 @@ def current_centre() -> Centre | None:
     return all_centres().get(centre_id) if centre_id else None
 
 
+def centre_by_id(centre_id: str) -> Centre | None:
+    return all_centres().get(centre_id)
+
+
 def _centre(centre_id: str) -> Centre:
     centre = all_centres().get(centre_id)
     if centre is None:
@@ -33,12 +39,24 @@ def _centre(centre_id: str) -> Centre:
     return centre
 
 
-def reset_browser(target: str) -> Response:
-    """Delete this browser's answers on the server and ask the browser to forget us too."""
-    tokens = list(session.get("surveys", {}).values())
-    store.forget_browser_sessions([store.hash_token(token) for token in tokens])
+def reset_browser(target: str, forget_language: bool = False) -> Response:
+    """Delete everything this browser began here, on the server and in the browser.
+
+    Its surveys and reports in progress, and any staff session signed in on it (a caseworker who
+    used a kiosk, or a phone that is handed over, must not stay signed in for whoever comes
+    next). On a kiosk the language chosen is forgotten too: the next person starts afresh.
+    """
+    from .staff.auth import end_browser_session
+
+    store.forget([store.hash_token(token) for token in held.all_tokens()])
+    held.release_all()
+    end_browser_session()
+    db.session.commit()
     session.clear()
     response = redirect(target)
+    if forget_language:
+        response.delete_cookie(LANGUAGE_COOKIE, httponly=True, samesite="Lax",
+                               secure=current_app.config["SESSION_COOKIE_SECURE"])
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
 
@@ -59,7 +77,7 @@ def start(centre_id: str):
 @bp.post("/<centre_id>/reset")
 def reset(centre_id: str):
     centre = _centre(centre_id)
-    return reset_browser(url_for(".start", centre_id=centre.id))
+    return reset_browser(url_for(".start", centre_id=centre.id), forget_language=True)
 
 
 def kiosk_settings() -> dict[str, int]:

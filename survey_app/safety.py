@@ -18,5 +18,6 @@ def exit_page():
     it cannot be used to send anyone anywhere else.
     """
     centre = current_centre()
-    target = url_for("kiosk.start", centre_id=centre.id) if centre else current_app.config["EXIT_URL"]
-    return reset_browser(target)
+    if centre:
+        return reset_browser(url_for("kiosk.start", centre_id=centre.id), forget_language=True)
+    return reset_browser(current_app.config["EXIT_URL"])

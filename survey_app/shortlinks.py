@@ -11,6 +11,7 @@ from flask import Blueprint, abort, redirect, session, url_for
 
 from .questionnaire import Questionnaire
 from .registry import published_at
+from .survey.held import key_for
 
 bp = Blueprint("short", __name__, url_prefix="/s")
 
@@ -37,8 +38,8 @@ def follow(slug: str, place: str | None = None):
     if place is not None:
         if place not in dict(poster_places(questionnaire)):
             abort(404)
-        channels[questionnaire.id] = place
+        channels[key_for(questionnaire.id)] = place
     else:
-        channels.pop(questionnaire.id, None)
+        channels.pop(key_for(questionnaire.id), None)
     session[CHANNEL_KEY] = channels
     return redirect(url_for("survey.start", slug=slug))

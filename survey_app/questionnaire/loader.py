@@ -338,6 +338,11 @@ def load_questionnaire(path: Path | str, display_name: str | None = None) -> Que
         earlier[question.id] = question
     if END in earlier:
         raise QuestionnaireError(name, f"'{END}' is reserved for the end of the questions", END)
+    if data.get("kind") == "report" and not (data.get("neutral_title") and data.get("slug")):
+        # A report's tab title and address are what someone checking the device sees.
+        raise QuestionnaireError(
+            name, "a report needs a neutral_title and a slug that do not say what it is about"
+        )
 
     declared_by: dict[str, str] = {}
     for question in questions:

@@ -151,6 +151,22 @@ class Questionnaire:
     def is_report(self) -> bool:
         return self.kind == "report"
 
+    def address_of(self, question: Question) -> str:
+        """The question's segment in a page address: its id, or on a report its page number,
+        since an address stays in the browser's history and must not name the subject."""
+        if self.is_report:
+            return str(self.index_of(question.id) + 1)
+        return question.id
+
+    def question_at(self, address: str) -> Question | None:
+        """The question whose address is `address` (see address_of), or None."""
+        if not self.is_report:
+            return self.question(address)
+        if not (address.isascii() and address.isdigit()) or len(address) > 4:
+            return None
+        index = int(address) - 1
+        return self.questions[index] if 0 <= index < len(self.questions) else None
+
     @property
     def measures(self) -> tuple[tuple[Question, Measure], ...]:
         return tuple((q, q.measure) for q in self.questions if q.measure)

@@ -67,10 +67,11 @@ def first_unanswered(
 ) -> Question | None:
     """The first question on the path not yet answered, or None when complete.
 
-    `route`, when given, is path(questionnaire, answers), already worked out.
+    A final notice is never answered: a journey that ends on one is never complete, so nothing
+    is ever sent from it. `route`, when given, is path(questionnaire, answers), already worked out.
     """
     for question in path(questionnaire, answers) if route is None else route:
-        if question.id not in answers:
+        if question.final or question.id not in answers:
             return question
     return None
 

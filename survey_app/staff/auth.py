@@ -85,7 +85,7 @@ def _record_failure(user: User, now: dt.datetime) -> None:
 
 def sign_in(user: User) -> None:
     """Start a new staff session; whatever session id the browser had before stops working."""
-    _end_browser_session()
+    end_browser_session()
     now = utcnow()
     session_id = secrets.token_urlsafe(32)
     db.session.add(StaffSession(
@@ -109,7 +109,8 @@ def sign_in(user: User) -> None:
 
 def sign_out() -> None:
     user = current_staff()
-    _end_browser_session()
+    end_browser_session()
+    db.session.commit()
     session.pop("csrf_token", None)
     session[NOTICE_KEY] = "signed_out"
     g.staff_user = None
@@ -117,11 +118,11 @@ def sign_out() -> None:
         log.info("staff account %s signed out", user.id)
 
 
-def _end_browser_session() -> None:
+def end_browser_session() -> None:
+    """End the staff session this browser holds, if any, on the server too. The caller commits."""
     session_id = session.pop(SESSION_KEY, None)
     if isinstance(session_id, str):
         db.session.execute(sa.delete(StaffSession).where(StaffSession.id_hash == hash_session_id(session_id)))
-        db.session.commit()
 
 
 def current_staff() -> User | None:

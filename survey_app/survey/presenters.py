@@ -9,7 +9,7 @@ from flask_babel import format_date, format_number, get_locale, ngettext
 from flask_babel import gettext as _
 
 from ..i18n import qtext
-from ..questionnaire import AnswerError, Choice, Question, Questionnaire
+from ..questionnaire import Choice, Question, Questionnaire
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class QuestionView:
     first_exclusive: str | None
     paragraphs: tuple[str, ...] = ()
     final: bool = False
+    # The id its inputs' ids start with: the question's id, or on a reporting form a word that
+    # names nothing, since an error summary's link puts it in the address bar and the history.
+    dom_id: str = ""
 
 
 def _choice(questionnaire: Questionnaire, question: Question, choice: Choice) -> ChoiceView:
@@ -68,6 +71,7 @@ def question_view(questionnaire: Questionnaire, question: Question) -> QuestionV
             for number, paragraph in enumerate(question.paragraphs, start=1)
         ),
         final=question.final,
+        dom_id="answer" if questionnaire.is_report else question.id,
     )
 
 
@@ -114,8 +118,15 @@ def answer_lines(questionnaire: Questionnaire, question: Question, value: Any) -
     return str(value).split("\n")
 
 
-def error_summary(errors: list[tuple[AnswerError, str]]) -> list[dict[str, str]]:
-    return [{"text": message, "href": f"#{error.field}"} for error, message in errors]
+def error_summary(question: QuestionView, errors: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """The error summary's links, each to the input in error: (field name, message) pairs in."""
+    links = []
+    for field, message in errors:
+        # A field is named after its question ("incident_date-day"); its input's id starts with
+        # the question's dom_id instead.
+        suffix = field[len(question.id):] if field.startswith(question.id) else ""
+        links.append({"text": message, "href": f"#{question.dom_id}{suffix}"})
+    return links
 
 
 def _plural_samples() -> dict[str, int]:

@@ -1,20 +1,21 @@
-"""The pages of a survey. Each view is thin: the questionnaire model decides."""
+"""The pages of a survey. Each view is thin: the questionnaire model decides.
+
+The same pages serve the reporting forms under /forms, where nothing may name the subject: the
+tab title is the form's neutral title, question addresses are page numbers, and the browser holds
+only an opaque token (held.py).
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import rate_limits
+from ..extensions import db
 from ..i18n import current_language
 from ..insight.quality import client_hash
 from ..kiosk import current_centre
 from ..questionnaire import (
-    CHOICE_TYPES,
-    NOTICE,
     Question,
     Questionnaire,
     first_unanswered,
@@ -26,16 +27,12 @@ from ..questionnaire import (
 )
 from ..registry import Published, published_at
 from ..shortlinks import CHANNEL_KEY
-from . import availability, store
+from . import availability, held, store
 from .messages import error_message
-from .page_cache import render_cached
-from .presenters import answer_lines, character_count_texts, error_summary, question_view, short_label
+from .page_cache import QuestionPage, draw_question_page, render_cached
+from .presenters import answer_lines, short_label
 
 bp = Blueprint("survey", __name__, url_prefix="/surveys")
-
-_SESSION_KEY = "surveys"
-# Pages whose answer, if any, is one of a fixed list: the only ones kept drawn (page_cache.py).
-_FIXED_ANSWER_TYPES = CHOICE_TYPES | {NOTICE}
 
 
 def _published(slug: str) -> Published:
@@ -44,15 +41,6 @@ def _published(slug: str) -> Published:
     if published is None:
         abort(404)
     return published
-
-
-def _token(questionnaire_id: str) -> str | None:
-    return session.get(_SESSION_KEY, {}).get(questionnaire_id)
-
-
-def _remember_token(questionnaire_id: str, token: str) -> None:
-    session.permanent = True
-    session[_SESSION_KEY] = {**session.get(_SESSION_KEY, {}), questionnaire_id: token}
 
 
 def _keep_cookie_alive() -> None:
@@ -64,37 +52,27 @@ def _keep_cookie_alive() -> None:
     session.modified = True
 
 
-Row = TypeVar("Row", store.SurveySession, store.Progress)
-
-
-def _current(
-    published: Published, load: Callable[[str, Questionnaire], Row | None]
-) -> Row | WerkzeugResponse:
-    """The respondent's survey in progress, or the page to send them to instead.
-
-    `load` is store.read_progress for a page that shows it or saves an answer, store.load_session
-    for one that turns it into a response.
-    """
-    questionnaire = published.questionnaire
-    token = _token(questionnaire.id)
+def _current(questionnaire: Questionnaire) -> store.InProgress | WerkzeugResponse:
+    """The respondent's survey in progress, or the page to send them to instead."""
+    token = held.token_for(questionnaire)
     if token is None:
         return redirect(url_for(".start", slug=questionnaire.slug))
     try:
-        row = load(token, questionnaire)
+        progress = store.load(token, questionnaire)
     except store.Expired:
+        progress = None
+    if progress is None:
         return redirect(url_for(".timed_out", slug=questionnaire.slug))
-    if row is None:
-        return redirect(url_for(".timed_out", slug=questionnaire.slug))
-    return row
+    return progress
 
 
-def _saved_session(questionnaire: Questionnaire) -> store.Progress | None:
+def _saved(questionnaire: Questionnaire) -> store.InProgress | None:
     """This browser's survey in progress, or None when there is none or it timed out."""
-    token = _token(questionnaire.id)
+    token = held.token_for(questionnaire)
     if token is None:
         return None
     try:
-        return store.read_progress(token, questionnaire)
+        return store.load(token, questionnaire)
     except store.Expired:
         return None
 
@@ -102,21 +80,21 @@ def _saved_session(questionnaire: Questionnaire) -> store.Progress | None:
 def _question_url(questionnaire: Questionnaire, question: Question | None, **params: str) -> str:
     if question is None:
         return url_for(".check_answers", slug=questionnaire.slug)
-    return url_for(".question", slug=questionnaire.slug, question_id=question.id, **params)
+    return url_for(".question", slug=questionnaire.slug, address=questionnaire.address_of(question), **params)
 
 
 @bp.get("/<slug>")
 def start(slug: str):
     published = _published(slug)
     questionnaire = published.questionnaire
-    row = _saved_session(questionnaire)
-    in_progress = bool(row and not row.submitted and row.answers)
+    progress = _saved(questionnaire)
+    in_progress = bool(progress and not progress.submitted and progress.answers)
     return render_template(
         "survey/start.html",
         questionnaire=questionnaire,
         in_progress=in_progress,
         # Someone who started before the survey closed may still finish.
-        is_open=bool(row and not row.submitted) or availability.is_open(questionnaire),
+        is_open=bool(progress and not progress.submitted) or availability.is_open(questionnaire),
     )
 
 
@@ -124,36 +102,51 @@ def start(slug: str):
 def begin(slug: str):
     published = _published(slug)
     questionnaire = published.questionnaire
-    row = _saved_session(questionnaire)
-    if row is None or row.submitted:
+    progress = _saved(questionnaire)
+    if progress is None or progress.submitted:
         if not availability.is_open(questionnaire):
             return redirect(url_for(".start", slug=questionnaire.slug))
         # Clearing out surveys left idle here keeps the table small without a scheduler.
         store.purge_expired()
         centre = current_centre()
-        channel = session.get(CHANNEL_KEY, {}).get(questionnaire.id)
-        token = store.start_session(
-            questionnaire, current_language(), centre.id if centre else None, channel
-        )
-        _remember_token(questionnaire.id, token)
+        channel = session.get(CHANNEL_KEY, {}).get(held.key_for(questionnaire.id))
+        token = store.start(questionnaire, current_language(), centre.id if centre else None, channel)
+        db.session.commit()
+        held.hold(questionnaire, token)
         return redirect(_question_url(questionnaire, questionnaire.questions[0]))
-    return redirect(_question_url(questionnaire, first_unanswered(questionnaire, row.answers)))
+    return redirect(_question_url(questionnaire, first_unanswered(questionnaire, progress.answers)))
 
 
-@bp.route("/<slug>/questions/<question_id>", methods=["GET", "POST"])
-def question(slug: str, question_id: str):
+def _final_page(questionnaire: Questionnaire, current: Question) -> str:
+    """A page where the journey ends with nothing stored (say, "Call 999 now").
+
+    Whatever this visit had entered is deleted on reaching it, and it accepts no answer.
+    """
+    token = held.token_for(questionnaire)
+    if token is not None:
+        store.forget([store.hash_token(token)])
+        held.release(questionnaire)
+    start_url = url_for(".start", slug=questionnaire.slug)
+    page = _page_inputs(questionnaire, current, {}, start_url, changing=False)
+    return render_cached(page)
+
+
+@bp.route("/<slug>/questions/<address>", methods=["GET", "POST"])
+def question(slug: str, address: str):
     published = _published(slug)
     questionnaire = published.questionnaire
-    current = questionnaire.question(question_id)
+    current = questionnaire.question_at(address)
     if current is None:
         abort(404)
-    row = _current(published, store.read_progress)
-    if isinstance(row, WerkzeugResponse):
-        return row
-    if row.submitted:
+    if current.final:
+        return _final_page(questionnaire, current)
+    progress = _current(questionnaire)
+    if isinstance(progress, WerkzeugResponse):
+        return progress
+    if progress.submitted:
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
 
-    answers = row.answers
+    answers = progress.answers
     route = path(questionnaire, answers)
     on_path = [q.id for q in route]
     pending = first_unanswered(questionnaire, answers, route)
@@ -164,26 +157,31 @@ def question(slug: str, question_id: str):
         # Routing has moved on (or the page was reached out of order).
         return redirect(_question_url(questionnaire, pending))
 
-    changing = (request.values.get("change") == "1")
-    error_pairs = []
+    changing = request.values.get("change") == "1"
+    error = None
     if request.method == "POST":
         parsed = parse_answer(current, request.form.to_dict(flat=False))
         if parsed.error is None:
-            saved = store.save_answer(row, current.id, parsed.value, current_language())
+            try:
+                saved = store.save_answer(
+                    progress, questionnaire, current.id, parsed.value, current_language()
+                )
+            except store.Expired:
+                return redirect(url_for(".timed_out", slug=questionnaire.slug))
             _keep_cookie_alive()
             if changing:
                 # A changed answer may open questions not yet asked: ask them,
                 # still in "change" mode, then return to the check page.
-                pending = first_unanswered(questionnaire, saved)
+                pending = first_unanswered(questionnaire, saved.answers)
                 if pending is None:
                     return redirect(_question_url(questionnaire, None))
                 return redirect(_question_url(questionnaire, pending, change="1"))
-            target = next_question(questionnaire, saved, current.id)
+            target = next_question(questionnaire, saved.answers, current.id)
             return redirect(_question_url(questionnaire, target))
         raw = parsed.raw
-        error_pairs = [(parsed.error, error_message(questionnaire, current, parsed.error))]
+        error = (parsed.error.field, error_message(questionnaire, current, parsed.error))
     else:
-        if store.touch(row):
+        if store.touch(progress):
             _keep_cookie_alive()
         raw = raw_from_value(current, answers.get(current.id))
 
@@ -192,33 +190,30 @@ def question(slug: str, question_id: str):
     else:
         previous = previous_question(questionnaire, answers, current.id, route)
         back_url = (
-            _question_url(questionnaire, previous)
-            if previous
-            else url_for(".start", slug=questionnaire.slug)
+            _question_url(questionnaire, previous) if previous else url_for(".start", slug=questionnaire.slug)
         )
+    page = _page_inputs(questionnaire, current, raw, back_url, changing, error)
+    if error is not None or not page.keepable:
+        return draw_question_page(page)
+    return render_cached(page)
 
-    def draw(**extra: object) -> str:
-        return render_template(
-            "survey/question.html",
-            questionnaire=questionnaire,
-            question=question_view(questionnaire, current),
-            raw=raw,
-            error=error_pairs[0][1] if error_pairs else None,
-            error_field=error_pairs[0][0].field if error_pairs else None,
-            errors=error_summary(error_pairs),
-            back_url=back_url,
-            changing=changing,
-            character_count=(
-                character_count_texts(current.settings["max_length"]) if current.type == "free_text" else {}
-            ),
-            **extra,
-        )
 
-    if error_pairs or current.type not in _FIXED_ANSWER_TYPES:
-        return draw()
-    chosen = tuple(sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in raw.items()))
-    key = (questionnaire.id, questionnaire.version, current.id, changing, back_url, chosen)
-    return render_cached(key, draw)
+def _page_inputs(questionnaire: Questionnaire, current: Question, raw: dict, back_url: str,
+                 changing: bool, error: tuple[str, str] | None = None) -> QuestionPage:
+    from ..kiosk import kiosk_settings
+
+    centre = current_centre()
+    return QuestionPage.build(
+        questionnaire=questionnaire,
+        question=current,
+        language=current_language(),
+        address=request.path,
+        changing=changing,
+        back_url=back_url,
+        raw=raw,
+        kiosk=(centre.id, *kiosk_settings().values()) if centre else None,
+        error=error,
+    )
 
 
 def _submit_limit() -> str:
@@ -235,33 +230,34 @@ def _not_a_survey() -> bool:
 def check_answers(slug: str):
     published = _published(slug)
     questionnaire = published.questionnaire
-    row = _current(published, store.load_session if request.method == "POST" else store.read_progress)
-    if isinstance(row, WerkzeugResponse):
-        return row
-    if row.submitted:
+    progress = _current(questionnaire)
+    if isinstance(progress, WerkzeugResponse):
+        return progress
+    if progress.submitted:
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
-    pending = first_unanswered(questionnaire, row.answers)
+    # A journey that ends on a final page is never complete: nothing is sent from it.
+    pending = first_unanswered(questionnaire, progress.answers)
     if pending is not None:
         return redirect(_question_url(questionnaire, pending))
 
     if request.method == "POST":
-        # The language the respondent finished in, which is the one they chose last.
-        row.language = current_language()
         client = None
         if not questionnaire.is_report:
             client = client_hash(current_app.secret_key, request.remote_addr, request.user_agent.string)
-        store.submit(row, published, client)
+        # The language the respondent finished in, which is the one they chose last.
+        store.submit(progress, published, current_language(), client)
+        db.session.commit()
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
 
-    if store.touch(row):
+    if store.touch(progress):
         _keep_cookie_alive()
-    route = path(questionnaire, row.answers)
+    route = path(questionnaire, progress.answers)
     rows = [
         {
             "key": short_label(questionnaire, q),
-            "lines": answer_lines(questionnaire, q, row.answers.get(q.id)),
+            "lines": answer_lines(questionnaire, q, progress.answers.get(q.id)),
             "href": _question_url(questionnaire, q, change="1"),
-            "id": q.id,
+            "id": questionnaire.address_of(q),
         }
         for q in route
         if not q.is_notice
@@ -278,24 +274,19 @@ def check_answers(slug: str):
 def confirmation(slug: str):
     published = _published(slug)
     questionnaire = published.questionnaire
-    row = _current(published, store.load_session)
-    if isinstance(row, WerkzeugResponse):
-        return row
-    if row.submission is None:
+    progress = _current(questionnaire)
+    if isinstance(progress, WerkzeugResponse):
+        return progress
+    submission = store.submission_of(progress)
+    if submission is None:
         return redirect(url_for(".check_answers", slug=questionnaire.slug))
     return render_template(
-        "survey/confirmation.html", questionnaire=questionnaire, reference=row.submission.reference
+        "survey/confirmation.html", questionnaire=questionnaire, reference=submission.reference
     )
 
 
 @bp.get("/<slug>/timed-out")
 def timed_out(slug: str):
     published = _published(slug)
-    surveys = dict(session.get(_SESSION_KEY, {}))
-    if surveys.pop(published.questionnaire.id, None):
-        session[_SESSION_KEY] = surveys
-    return render_template(
-        "survey/timed_out.html",
-        questionnaire=published.questionnaire,
-    )
-
+    held.release(published.questionnaire)
+    return render_template("survey/timed_out.html", questionnaire=published.questionnaire)

@@ -52,7 +52,7 @@ def test_exit_this_page_leaves_for_the_neutral_page(phone: Page, live_server, ne
     submit(phone)
     phone.locator(".govuk-exit-this-page a").click()
     phone.wait_for_url(neutral_page)
-    phone.goto(f"{live_server.url}/forms/incident/questions/incident_types")
+    phone.goto(f"{live_server.url}/forms/incident/questions/2")
     expect(phone).to_have_url(f"{live_server.url}/forms/incident")
 
 

@@ -30,7 +30,16 @@ ANSWERS = {
 
 
 def question_id(page: Page) -> str:
-    return page.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+    """The question a page asks: the last part of its address, or on a reporting form (whose
+    addresses are page numbers) the name of its answer's fields."""
+    address = page.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+    if not address.isdigit():
+        return address
+    forms = page.soup.find("main").find_all("form")
+    names = {element["name"].split("-")[0]
+             for form in forms for element in form.find_all(["input", "textarea"], attrs={"name": True})}
+    names.discard("csrf_token")
+    return names.pop() if len(names) == 1 else address
 
 
 def begin(visitor: Visitor) -> Page:

@@ -67,7 +67,7 @@ def test_start_again_leaves_nothing_for_the_next_person(app, client):
 
     # The next person, on the same browser, going back through the history.
     following = Visitor(client)
-    for url in (description_page.url, f"{HATE}/questions/reporter_role", f"{HATE}/check-answers"):
+    for url in (description_page.url, f"{HATE}/questions/1", f"{HATE}/check-answers"):
         page = following.get(url)
         assert question_id(page) != "description"
         assert SECRET_STORY not in page.response.get_data(as_text=True)
@@ -95,5 +95,5 @@ def test_answers_left_on_a_kiosk_expire_sooner(app, client):
         assert row.centre == "partington"
         row.updated_at -= dt.timedelta(minutes=app.config["KIOSK_IDLE_MINUTES"] + 1)
         db.session.commit()
-    page = visitor.get(f"{HATE}/questions/incident_types")
+    page = visitor.get(f"{HATE}/questions/2")
     assert page.heading == "Your answers have been deleted"

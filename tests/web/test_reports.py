@@ -163,9 +163,31 @@ def test_domestic_abuse_safety_routes_end_with_help_and_store_nothing(app, clien
         page = visitor.submit(page, {qid: value})
     assert ending in page.heading
     assert "999" in page.text()
-    assert page.soup.select_one("main form button") is None, "a final page offers no way on"
-    assert visitor.get(f"{ABUSE}/check-answers").url == page.url
+    assert page.soup.select_one("main form") is None, "a final page accepts no answer"
+    # Reaching it deleted whatever this visit had entered, on the server and in the browser.
+    with app.app_context():
+        assert db.session.scalars(sa.select(SurveySession)).all() == []
+    assert client.get_cookie("sts_form") is None
+    assert visitor.get(f"{ABUSE}/check-answers").url == ABUSE
+
+    # Nothing sent to it is kept, and nothing leads from it to a report.
+    csrf = visitor.get(ABUSE).form_fields()["csrf_token"]
+    forged = client.post(page.url, data={"csrf_token": csrf, "safe_now": "yes", "anything": "x"})
+    assert forged.status_code == 200 and ending in Page(page.url, forged).heading
+    assert client.post(f"{ABUSE}/check-answers", data={"csrf_token": csrf}).location == ABUSE
     assert reports(app) == []
+    with app.app_context():
+        assert db.session.scalars(sa.select(SurveySession)).all() == []
+
+
+def test_a_final_page_can_be_read_again_without_anything_in_progress(client):
+    visitor = Visitor(client)
+    page = visitor.submit(visitor.get(ABUSE))
+    page = visitor.submit(page, {"safe_now": "yes"})
+    page = visitor.submit(page, {"in_danger": "yes"})
+    fresh = Visitor(client.application.test_client()).get(page.url)
+    assert fresh.status == 200 and fresh.heading == "Call 999 now"
+    assert fresh.soup.select_one("a[href='tel:999']") is not None
 
 
 def test_domestic_abuse_report_with_safe_contact(app, client):
