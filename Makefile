@@ -71,10 +71,11 @@ system: ## Install the system libraries the PDF board pack needs (Pango, HarfBuz
 			libharfbuzz-subset0 >/dev/null; \
 	fi
 
-browser: ## Install Debian's Chromium and fonts for the browser tests (once)
-	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; then \
+browser: ## Install Debian's Chromium and fonts for the browser tests (once): Noto, with Nastaliq and CJK
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ] \
+		|| ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; then \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-core fonts-noto-cjk >/dev/null; \
 	fi
 
 bench: install catalogs loadtools ## Load benchmark under gunicorn on SQLite and PostgreSQL, with a printed report

@@ -97,3 +97,22 @@ def test_answers_left_on_a_kiosk_expire_sooner(app, client):
         db.session.commit()
     page = visitor.get(f"{HATE}/questions/2")
     assert page.heading == "Your answers have been deleted"
+
+
+def test_a_kiosk_confirmation_leads_back_to_the_kiosk_start_clearing_everything(app, client):
+    visitor = Visitor(client)
+    confirmation = visitor.submit(fill(visitor, start_report_at_kiosk(visitor), HATE_ANSWERS))
+    assert confirmation.heading == "Report sent"
+    assert "Back to Safer Trafford Surveys" not in confirmation.text()
+    finish = confirmation.soup.select("main form")[-1]
+    assert finish.get_text(strip=True) == "Finish"
+    after = visitor.submit(confirmation)
+    assert after.url == KIOSK and after.heading == "How can we help?"
+    with app.app_context():
+        assert db.session.scalars(sa.select(SurveySession)).all() == []
+
+
+def test_the_kiosk_bar_has_one_clearly_labelled_reset(client):
+    page = start_report_at_kiosk(Visitor(client))
+    buttons = [b.get_text(strip=True) for b in page.soup.select("#kiosk-reset button")]
+    assert buttons == ["Start again"]

@@ -294,3 +294,54 @@ def test_report_forms_refuse_bad_answers_clearly_and_keep_them(app, client, star
     if sent.get("description"):
         assert refused.form_fields()["description"] == [sent["description"]]
     assert reports(app) == []
+
+
+PHONE_NUMBER = re.compile(r"(?<!\d)(?:999|101|111|0\d{2,4} ?\d{3,4} ?\d{3,4})(?!\d)")
+
+
+def phone_numbers_not_linked(page: Page) -> list[str]:
+    soup = page.soup
+    for link in soup.select("a[href^='tel:']"):
+        digits = link["href"].removeprefix("tel:")
+        assert digits == link.get_text().replace(" ", ""), link
+        link.decompose()
+    return PHONE_NUMBER.findall(soup.body.get_text(" "))
+
+
+@pytest.mark.parametrize("language", ["en", "ur"])
+def test_every_phone_number_a_person_may_need_is_a_tap_to_call_link(app, client, language):
+    visitor = Visitor(client)
+    visitor.get(f"/?lang={language}")
+    pages = [visitor.get("/"), visitor.get("/kiosk/partington"), visitor.get(HATE), visitor.get(ABUSE)]
+    for answers in ({"safe_now": "no"}, {"safe_now": "yes", "in_danger": "yes"},
+                    {"safe_now": "yes", "in_danger": "no", "what_to_do": "information_only"}):
+        page = begin(visitor, ABUSE)
+        for qid, value in answers.items():
+            page = visitor.submit(page, {qid: value})
+        pages.append(page)
+    pages.append(visitor.submit(fill(visitor, begin(visitor, HATE), HATE_ANSWERS)))
+    assert "/confirmation" in pages[-1].url
+    for page in pages:
+        assert page.soup.select("a[href='tel:999']"), page.url
+        assert phone_numbers_not_linked(page) == [], page.url
+    helplines = {link["href"] for link in pages[6].soup.select("main a[href^='tel:']")}
+    wanted = {"tel:08082000247", "tel:08088010327", "tel:08009995428", "tel:08005999247", "tel:101"}
+    assert wanted <= helplines
+
+
+def test_the_shift_key_is_offered_only_where_a_keyboard_is_likely(app, client):
+    visitor = Visitor(client)
+    start = visitor.get(ABUSE)
+    soup = start.soup
+    hint = soup.select_one(".app-keyboard-only")
+    assert hint is not None and "Shift" in hint.get_text()
+    # Everywhere else the form speaks of "Exit this page" alone: phones and kiosks have no Shift key.
+    hint.decompose()
+    assert "Shift" not in soup.find("main").get_text()
+    page = visitor.submit(visitor.submit(start), {"safe_now": "no"})
+    assert page.heading == "Leave this page now" and "Shift" not in page.text()
+    css = (Path(app.static_folder) / "dist" / "app.css").read_text(encoding="utf-8")
+    assert re.search(r"\.app-keyboard-only\s*\{\s*display:\s*none", css)
+    mouse_only = r"@media\s*\(hover:\s*hover\)\s*and\s*\(pointer:\s*fine\)\s*\{\s*\.app-keyboard-only"
+    assert re.search(mouse_only, css)
+    assert re.search(r"\.app-kiosk \.app-keyboard-only\s*\{\s*display:\s*none", css)
