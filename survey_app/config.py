@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from limits import parse
+
 from .encryption import development_keys, parse_keys
 from .insight.quality import QualityRules
 
@@ -32,6 +34,18 @@ def _env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ConfigurationError(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def _env_rule(name: str, default: str) -> str:
+    """A rate written as the `limits` library reads it ("3 per hour")."""
+    value = os.environ.get(name, "").strip() or default
+    try:
+        parse(value)
+    except ValueError:
+        raise ConfigurationError(
+            f"{name} must be a rate such as '3 per hour' or '10/minute', not {value!r}."
+        ) from None
+    return value
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -144,6 +158,10 @@ def load_config() -> dict[str, Any]:
             repeat_limit=_env_int("QUALITY_REPEAT_LIMIT", 3),
         ),
         "SURVEY_SUBMIT_RATE_LIMIT": os.environ.get("SURVEY_SUBMIT_RATE_LIMIT", "").strip() or "20 per hour",
+        # Reports over these are still stored, but held apart from the queue as a possible flood.
+        "REPORT_LIMIT_PER_SESSION": _env_rule("REPORT_LIMIT_PER_SESSION", "3 per hour"),
+        "REPORT_LIMIT_PER_CLIENT": _env_rule("REPORT_LIMIT_PER_CLIENT", "10 per hour"),
+        "REPORT_LIMIT_PER_CENTRE": _env_rule("REPORT_LIMIT_PER_CENTRE", "30 per hour"),
         # Above this many responses, the insight pages show the previous figures while newer ones
         # are computed in the background (about 4 s at 100,000; see benchmarks/insight_bench.py).
         "INSIGHT_BACKGROUND_ABOVE": _env_int("INSIGHT_BACKGROUND_ABOVE", 20_000),

@@ -45,6 +45,9 @@ def _question_entries(question: Question) -> Iterator[tuple[str, str, str]]:
     if question.measure:
         yield (f"{question.id}.measure", question.measure.label,
                f"{kind}. The name of the statistic staff see: the share giving the answers that count")
+    if question.risk_cue:
+        yield (f"{question.id}.risk_cue", question.risk_cue.label,
+               f"{kind}. A few words caseworkers see in their queue when the answer needs attention first")
     if question.short_label:
         yield (f"{question.id}.short_label", question.short_label,
                f"{kind}. A short name for the question on the 'Check your answers' page")

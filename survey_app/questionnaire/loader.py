@@ -22,6 +22,7 @@ from .model import (
     Measure,
     Question,
     Questionnaire,
+    RiskCue,
     Route,
 )
 from .scales import DEFAULT_CHOICES, DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE
@@ -189,7 +190,12 @@ def _question(raw: dict[str, Any]) -> Question:
         paragraphs=tuple(raw.get("paragraphs", ())),
         final=raw.get("final", False),
         reportable=raw.get("reportable", False),
+        risk_cue=_risk_cue(raw["risk_cue"]) if "risk_cue" in raw else None,
     )
+
+
+def _risk_cue(raw: dict[str, Any]) -> RiskCue:
+    return RiskCue(raw["label"], tuple(raw["when"]))
 
 
 def _check_question(question: Question, earlier: dict[str, Question]) -> str | None:
@@ -213,6 +219,12 @@ def _check_question(question: Question, earlier: dict[str, Question]) -> str | N
         return "a notice needs paragraphs"
     if question.reportable and question.type not in CHOICE_TYPES:
         return "only a question with choices can be reportable (free answers may identify someone)"
+    if question.risk_cue:
+        if question.type not in CHOICE_TYPES:
+            return "a risk cue can only be declared on a question with choices"
+        for value in question.risk_cue.values:
+            if value not in values:
+                return f"the risk cue names '{value}', which is not one of its choices"
     if question.type == "free_text" and "max_length" not in question.settings:
         return "a free_text question needs max_length"
     if question.measure:

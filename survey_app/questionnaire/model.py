@@ -74,6 +74,19 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class RiskCue:
+    """A sign that a report may need attention first (say, "Children in the household"): shown in
+    the caseworkers' queue when the answer is one of `values`."""
+
+    label: str
+    values: tuple[str, ...]
+
+    def shown_by(self, answer: Any) -> bool:
+        given = answer if isinstance(answer, list | tuple) else [answer]
+        return any(value in self.values for value in given)
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     type: str
@@ -98,6 +111,8 @@ class Question:
     final: bool = False
     # Answers that identify nobody, kept readable beside the encrypted report for counts and queues.
     reportable: bool = False
+    # On a report: answers that put a cue beside it in the caseworkers' queue.
+    risk_cue: RiskCue | None = None
 
     @property
     def is_notice(self) -> bool:
@@ -170,3 +185,10 @@ class Questionnaire:
     @property
     def measures(self) -> tuple[tuple[Question, Measure], ...]:
         return tuple((q, q.measure) for q in self.questions if q.measure)
+
+    def risk_cues_in(self, answers: dict[str, Any]) -> list[str]:
+        """The ids of the questions whose risk cue these answers show, in the questionnaire's order."""
+        return [
+            q.id for q in self.questions
+            if q.risk_cue is not None and q.id in answers and q.risk_cue.shown_by(answers[q.id])
+        ]

@@ -82,6 +82,12 @@ _QUESTION = {
         "paragraphs": {"type": "array", "items": _TEXT},
         "final": {"type": "boolean"},
         "reportable": {"type": "boolean"},
+        "risk_cue": {
+            "type": "object",
+            "required": ["label", "when"],
+            "properties": {"label": _TEXT, "when": {"type": "array", "items": _ID, "minItems": 1}},
+            "additionalProperties": False,
+        },
         "max_length": {"type": "integer", "minimum": 1, "maximum": 10000},
         "min": {"type": "integer"},
         "max": {"type": "integer"},

@@ -37,3 +37,9 @@ class Report(db.Model):
     # When the answers were deleted after REPORT_RETENTION_DAYS closed; facts and dates stay for counts.
     purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     session_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # The questions whose risk cue the answers show (the cue alone, never the answer), for the queue.
+    risk_cues: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=sa.text("'[]'"))
+    # Held apart from the queue as a possible flood: over a limit per browser, client or centre
+    # (see survey/flood.py). Still kept; a caseworker releases or discards it.
+    held: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
+    held_reason: Mapped[str | None] = mapped_column(sa.String(16))

@@ -27,7 +27,7 @@ from ..questionnaire import (
 )
 from ..registry import Published, published_at
 from ..shortlinks import CHANNEL_KEY
-from . import availability, held, store
+from . import availability, flood, held, store
 from .messages import error_message
 from .page_cache import QuestionPage, draw_question_page, render_cached
 from .presenters import answer_lines, short_label
@@ -241,11 +241,13 @@ def check_answers(slug: str):
         return redirect(_question_url(questionnaire, pending))
 
     if request.method == "POST":
-        client = None
-        if not questionnaire.is_report:
+        client = held_reason = None
+        if questionnaire.is_report:
+            held_reason = flood.hold_reason(progress.centre)
+        else:
             client = client_hash(current_app.secret_key, request.remote_addr, request.user_agent.string)
         # The language the respondent finished in, which is the one they chose last.
-        store.submit(progress, published, current_language(), client)
+        store.submit(progress, published, current_language(), client, held_reason)
         db.session.commit()
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
 

@@ -297,7 +297,7 @@ def snapshot_for(published: Published) -> QuestionnaireVersion:
 
 
 def _new_submission(progress: InProgress, published: Published, snapshot: QuestionnaireVersion,
-                    client: str | None, language: str) -> Response | Report:
+                    client: str | None, language: str, held_reason: str | None) -> Response | Report:
     questionnaire = published.questionnaire
     answers = relevant_answers(questionnaire, progress.answers)
     common = {
@@ -310,7 +310,11 @@ def _new_submission(progress: InProgress, published: Published, snapshot: Questi
     }
     if questionnaire.is_report:
         facts = {q.id: answers[q.id] for q in questionnaire.questions if q.reportable and q.id in answers}
-        return Report(reference=new_report_reference(), facts=facts, centre=progress.centre, **common)
+        return Report(
+            reference=new_report_reference(), facts=facts, centre=progress.centre,
+            risk_cues=questionnaire.risk_cues_in(answers), held=held_reason is not None,
+            held_reason=held_reason, **common,
+        )
     submitted_at = utcnow()
     flags = quality.flags_for(
         answers, progress.started_at, submitted_at, _earlier_from(client, questionnaire.id),
@@ -358,12 +362,12 @@ def _existing_submission(token_hash: str, kind: type[Response] | type[Report]) -
 
 
 def submit(progress: InProgress, published: Published, language: str,
-           client: str | None = None) -> Response | Report:
+           client: str | None = None, held_reason: str | None = None) -> Response | Report:
     """Store the response or report once, in the caller's transaction. The caller commits.
 
     A second submit, or two at the same moment, return the first one. `client` is the keyed hash
     of the respondent's client (see insight/quality.py), used to flag repeat survey responses;
-    reports never record it.
+    reports never record it. `held_reason`, for a report, holds it apart as a possible flood.
     """
     kind: type[Response] | type[Report] = Report if published.questionnaire.is_report else Response
     existing = submission_of(progress) or _existing_submission(progress.token_hash, kind)
@@ -373,7 +377,7 @@ def submit(progress: InProgress, published: Published, language: str,
         raise ValueError("the survey is not complete")
     snapshot = snapshot_for(published)
     for _attempt in range(5):
-        submission = _new_submission(progress, published, snapshot, client, language)
+        submission = _new_submission(progress, published, snapshot, client, language, held_reason)
         try:
             with db.session.begin_nested():
                 db.session.add(submission)
