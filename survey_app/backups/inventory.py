@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 from flask import current_app
 
-from ..encryption import EncryptedJSON, key_ring
+from ..columns import EncryptedJSON
+from ..encryption import key_ring
 from ..extensions import db
 from .errors import BackupError
 from .header import KINDS

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..columns import utcnow
 from ..extensions import db
 from ..models import Response as SurveyResponse
-from ..models import utcnow
 from ..questionnaire import Questionnaire
 from ..registry import get_published
 from ..staff.access import require_role

@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from cryptography.fernet import MultiFernet
 from flask import current_app
 
+from ..columns import utcnow
 from ..database import one_statement
 from ..encryption import decrypt_json, key_ring
 from ..extensions import db
 from ..insight import quality
-from ..models import QuestionnaireVersion, Response, SurveySession, utcnow
+from ..models import QuestionnaireVersion, Response, SurveySession
 from ..questionnaire import Questionnaire, first_unanswered, relevant_answers
 from ..registry import Published
 from ..reports.models import Report

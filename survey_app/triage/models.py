@@ -8,9 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..encryption import EncryptedJSON
+from ..columns import EncryptedJSON, JSONType, UTCDateTime, utcnow
 from ..extensions import db
-from ..models import JSONType, UTCDateTime, utcnow
 from ..staff.models import User
 
 # What an audit record can say happened.

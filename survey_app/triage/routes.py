@@ -15,9 +15,9 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import gettext as _
 
 from ..centres import all_centres
+from ..columns import utcnow
 from ..extensions import db
 from ..i18n import language_name
-from ..models import utcnow
 from ..reports.models import STATUSES, Report
 from ..staff.access import require_role
 from ..staff.auth import current_staff

@@ -9,9 +9,9 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from survey_app.columns import utcnow
 from survey_app.config import ConfigurationError, load_config
 from survey_app.extensions import db
-from survey_app.models import utcnow
 from survey_app.registry import get_published
 from survey_app.reports.models import Report
 from survey_app.spreadsheets import neutralise
