@@ -84,7 +84,7 @@ class Response(db.Model):
     # One response per survey session, even if "Submit" is pressed twice at once.
     session_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     channel: Mapped[str | None] = mapped_column(sa.String(64))
-    # Response quality (see survey_app/insight/quality.py): a keyed hash of the client, a hash of
+    # Response quality (see survey_app/survey/quality.py): a keyed hash of the client, a hash of
     # the answers, the flags raised at submission, and whether an analyst excluded the response.
     client_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     answers_hash: Mapped[str | None] = mapped_column(sa.String(64))

@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import rate_limits
 from ..i18n import current_language
-from ..insight.quality import client_hash
 from ..kiosk import current_centre
 from ..questionnaire import (
     CHOICE_TYPES,
@@ -30,6 +29,7 @@ from . import availability, store
 from .messages import error_message
 from .page_cache import render_cached
 from .presenters import answer_lines, character_count_texts, error_summary, question_view, short_label
+from .quality import client_hash
 
 bp = Blueprint("survey", __name__, url_prefix="/surveys")
 

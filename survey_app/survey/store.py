@@ -17,11 +17,11 @@ from ..columns import utcnow
 from ..database import one_statement
 from ..encryption import decrypt_json, key_ring
 from ..extensions import db
-from ..insight import quality
 from ..models import QuestionnaireVersion, Response, SurveySession
 from ..questionnaire import Questionnaire, first_unanswered, relevant_answers
 from ..registry import Published
 from ..reports.models import Report
+from . import quality
 
 # No 0/O, 1/I/L or U: a reference read aloud over the phone must not be misheard.
 _REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
