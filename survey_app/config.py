@@ -10,7 +10,7 @@ from typing import Any
 from limits import parse
 
 from .encryption import development_keys, parse_keys
-from .insight.quality import QualityRules
+from .survey.quality import QualityRules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -150,7 +150,7 @@ def load_config() -> dict[str, Any]:
         "KIOSK_COUNTDOWN_SECONDS": _env_int("KIOSK_COUNTDOWN_SECONDS", 30),
         # Answers begun on a kiosk are deleted after this long idle, even if the page is left open.
         "KIOSK_IDLE_MINUTES": _env_int("KIOSK_IDLE_MINUTES", 5),
-        # Response quality flags (survey_app/insight/quality.py) and the per-client limit on
+        # Response quality flags (survey_app/survey/quality.py) and the per-client limit on
         # finishing a survey: an open link attracts repeats and bots.
         "QUALITY_RULES": QualityRules(
             min_seconds_per_answer=_env_int("QUALITY_MIN_SECONDS_PER_ANSWER", 2),

@@ -15,10 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from .extensions import db
-from .insight import quality
 from .models import Response
 from .questionnaire import DONT_KNOW, PREFER_NOT_TO_SAY, Question, first_unanswered
 from .registry import Published
+from .survey import quality
 from .survey.store import new_reference, snapshot_for
 
 # Answer more often than their share of the population, as in real surveys.

@@ -5,6 +5,7 @@ Keys come from REPORT_ENCRYPTION_KEYS: a comma-separated list of Fernet keys
 `cryptography` package). New data is encrypted with the first key; every key
 in the list still decrypts, so a key is rotated by putting a new one first
 and removing the old one only when nothing encrypted with it remains.
+The column type that stores values this way is `columns.EncryptedJSON`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app, has_app_context
+from flask import current_app
 
 _EXTENSION = "encryption"
 
@@ -71,19 +71,3 @@ def decrypt_json(token: str) -> Any:
         raise EncryptionError("the data cannot be decrypted with any key in REPORT_ENCRYPTION_KEYS") from None
     return json.loads(plain)
 
-
-class EncryptedJSON(sa.TypeDecorator):
-    """A JSON value stored encrypted, as text. Needs an app context to read or write."""
-
-    impl = sa.Text
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        if value is None:
-            return None
-        if not has_app_context():
-            raise EncryptionError("encrypted columns need the application's keys")
-        return encrypt_json(value)
-
-    def process_result_value(self, value: str | None, dialect: Any) -> Any:
-        return None if value is None else decrypt_json(value)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import models  # noqa: F401 - the tables must be known to the migrations
+from . import audit, models  # noqa: F401 - the tables must be known to the migrations
 from .assets import init_assets
 from .centres import init_centres
 from .config import load_config

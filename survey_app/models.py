@@ -6,41 +6,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .encryption import EncryptedJSON
+from .columns import EncryptedJSON, JSONType, UTCDateTime, utcnow
 from .extensions import db
 
 if TYPE_CHECKING:
     from .reports.models import Report
-
-JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class UTCDateTime(sa.TypeDecorator):
-    """A moment in UTC, stored without a zone and always read back as aware.
-
-    SQLite has no time zones; storing naive UTC everywhere keeps comparisons
-    the same on both databases.
-    """
-
-    impl = sa.DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("datetimes stored must be timezone-aware")
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        return value.replace(tzinfo=dt.UTC) if value is not None else None
 
 
 class QuestionnaireVersion(db.Model):
@@ -115,7 +87,7 @@ class Response(db.Model):
     # One response per survey session, even if "Submit" is pressed twice at once.
     session_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     channel: Mapped[str | None] = mapped_column(sa.String(64))
-    # Response quality (see survey_app/insight/quality.py): a keyed hash of the client, a hash of
+    # Response quality (see survey_app/survey/quality.py): a keyed hash of the client, a hash of
     # the answers, the flags raised at submission, and whether an analyst excluded the response.
     client_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     answers_hash: Mapped[str | None] = mapped_column(sa.String(64))

@@ -1,6 +1,6 @@
 """Staff insight: weighted KPI estimates built on `analysis/` (issue 6).
 
-`kpis`, `targets`, `margins`, `quality`, `charts` and `exports` are plain Python (no Flask); `service`
+`kpis`, `targets`, `margins`, `charts` and `exports` are plain Python (no Flask); `service`
 loads and caches the figures, `routes` and `admin` are the staff pages.
 """
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..audit import record
 from ..extensions import db
 from ..models import QuestionnaireSetting, QuestionnaireVersion
 from ..models import Response as SurveyResponse
@@ -21,7 +22,6 @@ from ..shortlinks import poster_places
 from ..staff.access import require_role
 from ..staff.auth import current_staff
 from ..survey import availability
-from ..triage.audit import record
 from . import views
 from .margins import MAX_BYTES, Problem, check_margins
 from .models import MarginsFile

@@ -7,8 +7,9 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..columns import UTCDateTime, utcnow
 from ..extensions import db
-from ..models import Response, UTCDateTime, utcnow
+from ..models import Response
 from ..staff.models import User
 
 DECISIONS = ("include", "exclude")

@@ -14,14 +14,14 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..audit import record
+from ..columns import utcnow
 from ..extensions import db
 from ..models import Response as SurveyResponse
-from ..models import utcnow
 from ..questionnaire import Questionnaire
 from ..registry import get_published
 from ..staff.access import require_role
 from ..staff.auth import current_staff
-from ..triage.audit import record
 from . import boardpack, views
 from .exports import build_export, codebook_frame, to_csv, to_excel
 from .kpis import InsightError, weigh

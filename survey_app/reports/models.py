@@ -8,9 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..encryption import EncryptedJSON
+from ..columns import EncryptedJSON, JSONType, UTCDateTime, utcnow
 from ..extensions import db
-from ..models import JSONType, UTCDateTime, utcnow
 
 STATUSES = ("new", "in_review", "referred_police", "referred_support", "closed")
 

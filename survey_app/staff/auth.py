@@ -15,8 +15,8 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app, g, request, session
 
+from ..columns import utcnow
 from ..extensions import db
-from ..models import utcnow
 from .models import StaffSession, User, normalise_email
 from .passwords import verify_password
 

@@ -7,8 +7,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..columns import UTCDateTime, utcnow
 from ..extensions import db
-from ..models import UTCDateTime, utcnow
 
 # What each role is for; the order is the order they are shown in.
 ROLES = ("caseworker", "analyst", "admin")

@@ -11,8 +11,9 @@ import logging
 
 import sqlalchemy as sa
 
+from ..columns import utcnow
 from ..extensions import db
-from ..models import QuestionnaireSetting, utcnow
+from ..models import QuestionnaireSetting
 from ..questionnaire import Questionnaire
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from .. import rate_limits
 from ..extensions import db
 from ..i18n import current_language
-from ..insight.quality import client_hash
 from ..kiosk import current_centre
 from ..questionnaire import (
     Question,
@@ -31,6 +30,7 @@ from . import availability, flood, held, store
 from .messages import error_message
 from .page_cache import QuestionPage, draw_question_page, render_cached
 from .presenters import answer_lines, short_label
+from .quality import client_hash
 
 bp = Blueprint("survey", __name__, url_prefix="/surveys")
 

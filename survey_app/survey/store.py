@@ -24,14 +24,15 @@ import sqlalchemy as sa
 from cryptography.fernet import MultiFernet
 from flask import current_app
 
+from ..columns import utcnow
 from ..database import one_statement
 from ..encryption import decrypt_json, key_ring
 from ..extensions import db
-from ..insight import quality
-from ..models import QuestionnaireVersion, Response, SurveySession, utcnow
+from ..models import QuestionnaireVersion, Response, SurveySession
 from ..questionnaire import Questionnaire, first_unanswered, relevant_answers
 from ..registry import Published, all_published
 from ..reports.models import Report
+from . import quality
 
 # No 0/O, 1/I/L or U: a reference read aloud over the phone must not be misheard.
 _REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -366,7 +367,7 @@ def submit(progress: InProgress, published: Published, language: str,
     """Store the response or report once, in the caller's transaction. The caller commits.
 
     A second submit, or two at the same moment, return the first one. `client` is the keyed hash
-    of the respondent's client (see insight/quality.py), used to flag repeat survey responses;
+    of the respondent's client (see survey/quality.py), used to flag repeat survey responses;
     reports never record it. `held_reason`, for a report, holds it apart as a possible flood.
     """
     kind: type[Response] | type[Report] = Report if published.questionnaire.is_report else Response

@@ -10,8 +10,8 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import current_app
 
+from ..columns import utcnow
 from ..extensions import db
-from ..models import utcnow
 from ..reports.models import Report
 from .models import ReportNote
 

@@ -1,8 +1,9 @@
 """Triage pages: the report queue, a report, its referral, the audit log and the counts.
 
 Every route is under /staff and declares who may use it (survey_app/staff/access.py). Opening a
-report, changing it, exporting it and reading the audit log each write an AuditEvent; the queue
-and the counts show only readable facts, never answers, and are not audited.
+report, changing it, exporting it and reading the audit log each write an audit record
+(survey_app/audit.py); the queue and the counts show only readable facts, never answers, and are
+not audited.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..audit import ACTIONS, find_events, record
 from ..centres import all_centres
+from ..columns import utcnow
 from ..extensions import db
 from ..i18n import language_name
-from ..models import utcnow
 from ..reports.models import STATUSES, Report
 from ..staff.access import require_role
 from ..staff.auth import current_staff
 from ..staff.models import User
 from . import views
-from .audit import record
-from .models import ACTIONS, AuditEvent, ReportNote
+from .models import ReportNote
 
 bp = Blueprint("triage", __name__, url_prefix="/staff")
 
@@ -200,24 +201,8 @@ def audit_log():
     events: list[Any] = []
     total = 0
     if not filters.errors:
-        query = (
-            sa.select(AuditEvent.at, AuditEvent.action, AuditEvent.detail, AuditEvent.ip,
-                      User.display_name, User.email, Report.reference)
-            .join(User, AuditEvent.user_id == User.id)
-            .outerjoin(Report, AuditEvent.report_id == Report.id)
-        )
-        if filters.user:
-            query = query.where(AuditEvent.user_id == filters.user)
-        if filters.action:
-            query = query.where(AuditEvent.action == filters.action)
-        if filters.reference:
-            query = query.where(Report.reference == filters.reference)
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-        events = list(db.session.execute(
-            query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-            .limit(views.PER_PAGE)
-            .offset((filters.page - 1) * views.PER_PAGE)
-        ))
+        total, events = find_events(user=filters.user, action=filters.action, reference=filters.reference,
+                                    page=filters.page, per_page=views.PER_PAGE)
     # The read itself goes on the record, after the list is read so that it does not show in it.
     record("view_audit_log", None, filters=filters.params())
     db.session.commit()

@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..audit import ACTIONS
 from ..centres import all_centres
 from ..i18n import qtext
 from ..questionnaire import Questionnaire
@@ -24,7 +25,6 @@ from ..registry import all_published, get_published
 from ..reports.models import STATUSES, Report
 from ..spreadsheets import neutralise
 from ..survey.presenters import answer_lines, short_label
-from .models import ACTIONS
 
 PER_PAGE = 50
 MAX_PAGE = 100_000

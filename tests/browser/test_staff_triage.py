@@ -6,11 +6,11 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
+from survey_app.audit import AuditEvent
 from survey_app.extensions import db
 from survey_app.reports.models import Report
 from survey_app.staff.models import User
 from survey_app.staff.passwords import hash_password
-from survey_app.triage.models import AuditEvent
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_kiosk import submit
 

@@ -10,9 +10,9 @@ import pytest
 from analysis.planning import sample_size
 from survey_app.insight.kpis import InsightError, KpiEstimate, KpiResults
 from survey_app.insight.margins import check_margins
-from survey_app.insight.quality import Earlier, QualityRules, answers_hash, client_hash, flags_for
 from survey_app.insight.targets import Target, evaluate, load_targets, parse_targets
 from survey_app.questionnaire import load_questionnaire
+from survey_app.survey.quality import Earlier, QualityRules, answers_hash, client_hash, flags_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = Target(

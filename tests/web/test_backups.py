@@ -25,6 +25,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from survey_app import backups, create_app
+from survey_app.backups import parts
 from survey_app.config import normalise_database_url
 from survey_app.database import dispose_engines
 from survey_app.demo import seed_demo
@@ -122,7 +123,7 @@ class Source:
         self.rows = all_rows(self.app)
         self.file = databases.folder / f"source-{kind}.stsbackup"
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(backups, "CHUNK_SIZE", PART)
+            patch.setattr(parts, "CHUNK_SIZE", PART)
             result = cli(self.app, "create", "--output", str(self.file))
         assert result.exit_code == 0, result.output
         self.create_output = result.output
@@ -603,9 +604,9 @@ def test_backup_commands_as_a_person_runs_them(databases, tmp_path):
 
 
 def test_the_engine_that_checks_a_copy_keeps_values_out_of_its_errors(tmp_path):
-    from survey_app import backups
+    from survey_app.backups.sqlite import sqlite_engine
 
-    engine = backups._sqlite_engine(tmp_path / "copy.sqlite3")
+    engine = sqlite_engine(tmp_path / "copy.sqlite3")
     with engine.connect() as connection:
         connection.execute(sa.text("CREATE TABLE t (x TEXT UNIQUE)"))
         connection.execute(sa.text("INSERT INTO t VALUES (:x)"), {"x": "Zebedee-secret"})

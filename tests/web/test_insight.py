@@ -16,12 +16,12 @@ import pytest
 import sqlalchemy as sa
 
 from analysis.cli import main as analysis_main
+from survey_app.audit import AuditEvent
 from survey_app.demo import make_demo_responses
 from survey_app.extensions import db
 from survey_app.insight.service import insight
 from survey_app.models import Response, SurveySession
 from survey_app.registry import get_published
-from survey_app.triage.models import AuditEvent
 from tests.pages import Visitor
 from tests.web.test_journey import ANSWERS, START, answer_all
 from tests.web.test_triage import audit_events, get, staff_client

@@ -42,7 +42,8 @@ def test_one_browser_sending_report_after_report_has_the_extra_ones_held(small_l
     visitor = Visitor(small_limits.test_client())
     references = [send_report(visitor) for _ in range(4)]
     rows = stored(small_limits)
-    assert [rows[r] for r in references] == [(False, None), (False, None), (True, "session"), (True, "session")]
+    expected = [(False, None), (False, None), (True, "session"), (True, "session")]
+    assert [rows[r] for r in references] == expected
 
 
 def test_many_browsers_from_one_address_have_the_extra_ones_held(small_limits):

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from survey_app.columns import utcnow
 from survey_app.config import ConfigurationError, load_config
 from survey_app.extensions import db
-from survey_app.models import utcnow
 from survey_app.staff.access import require_role, safe_next, staff_route_policies
 from survey_app.staff.auth import hash_session_id
 from survey_app.staff.models import StaffSession, User

@@ -9,14 +9,15 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from survey_app.audit import AuditEvent
+from survey_app.columns import utcnow
 from survey_app.config import ConfigurationError, load_config
 from survey_app.extensions import db
-from survey_app.models import utcnow
 from survey_app.registry import get_published
 from survey_app.reports.models import Report
 from survey_app.spreadsheets import neutralise
 from survey_app.survey.store import new_report_reference, snapshot_for
-from survey_app.triage.models import AuditEvent, ReportNote
+from survey_app.triage.models import ReportNote
 from tests.pages import Page, Visitor
 from tests.web.test_reports import HATE, HATE_ANSWERS, SECRET_STORY, begin, fill
 from tests.web.test_staff_accounts import PASSWORD, add_user, sign_in

@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-24
 
-Times are stored as UTC without a zone (see survey_app.models.UTCDateTime).
+Times are stored as UTC without a zone (see survey_app.columns.UTCDateTime).
 """
 from alembic import op
 import sqlalchemy as sa
