@@ -193,7 +193,8 @@ def test_an_address_trying_many_accounts_is_slowed_as_a_whole(roomy_app, clock):
     add_user(roomy_app)
     sprayer = roomy_app.test_client()
     for number in range(20):
-        assert error(attempt(sprayer, f"guess{number}@trafford.example", "Spring2026!", ATTACKER)) == GENERIC_ERROR
+        refused = attempt(sprayer, f"guess{number}@trafford.example", "Spring2026!", ATTACKER)
+        assert error(refused) == GENERIC_ERROR
     # The 21st account is refused before its password is checked, whichever account it is.
     assert waits(attempt(sprayer, "guess20@trafford.example", "Spring2026!", ATTACKER)) == 30
     assert waits(attempt(sprayer, EMAIL, PASSWORD, ATTACKER)) == 30
