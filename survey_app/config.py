@@ -65,6 +65,28 @@ def _development_secret() -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def per_process_counts_problem(
+    environment: str, storage_uri: str, workers: int, instances: int
+) -> str | None:
+    """Why the service must not start with these rate-limit counts, or None when it may.
+
+    memory:// keeps the counts in each process. With several processes serving the site each
+    counts sign-in attempts on its own: an attacker gets as many tries as there are processes,
+    and whether someone is told to wait depends on which worker answers.
+    """
+    if environment != "production" or storage_uri.split(":", 1)[0] != "memory":
+        return None
+    if workers <= 1 and instances <= 1:
+        return None
+    return (
+        f"RATELIMIT_STORAGE_URI is {storage_uri}, which keeps the sign-in and other rate-limit counts "
+        f"in each process, but {workers} worker(s) on each of {instances} instance(s) are configured: "
+        "each would count attempts on its own, multiplying an attacker's tries and making the limits "
+        "differ between workers. "
+        "Set RATELIMIT_STORAGE_URI to the shared Redis, e.g. redis://redis.internal:6379/0."
+    )
+
+
 def default_database_url() -> str:
     INSTANCE_DIR.mkdir(exist_ok=True)
     return f"sqlite:///{INSTANCE_DIR / 'surveys.sqlite3'}"
@@ -119,6 +141,15 @@ def load_config() -> dict[str, Any]:
     staff_idle_minutes = _env_int("STAFF_IDLE_MINUTES", 30)
     if staff_idle_minutes < 1:
         raise ConfigurationError("STAFF_IDLE_MINUTES must be at least 1.")
+    storage_uri = os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://"
+    instances = _env_int("APP_INSTANCES", 1)
+    if instances < 1:
+        raise ConfigurationError("APP_INSTANCES must be at least 1 (how many app instances serve the site).")
+    # gunicorn.conf.py checks again with the number of workers gunicorn really starts.
+    problem = per_process_counts_problem(environment, storage_uri, _env_int("WEB_CONCURRENCY", 1), instances)
+    if problem:
+        raise ConfigurationError(problem)
+
     retention_days = _env_int("REPORT_RETENTION_DAYS", 365)
     if retention_days < 1:
         raise ConfigurationError("REPORT_RETENTION_DAYS must be at least 1 (days a closed report is kept).")
@@ -138,7 +169,9 @@ def load_config() -> dict[str, Any]:
         # A closed report's answers and notes are purged this many days after it was closed.
         "REPORT_RETENTION_DAYS": retention_days,
         # Where the rate limiter keeps its counts: memory:// (one process) or e.g. redis://host:6379.
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        "RATELIMIT_STORAGE_URI": storage_uri,
+        # How many app instances serve the site, each with its own workers (README, production).
+        "APP_INSTANCES": instances,
         "REPORT_ENCRYPTION_KEYS": keys,
         "EXIT_URL": exit_url,
         # How many reverse proxies in front of the service add X-Forwarded-For: the rate limits

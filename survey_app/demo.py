@@ -147,8 +147,6 @@ def reset_demo_accounts() -> list[tuple[str, str, tuple[str, ...]]]:
         user.roles = set(roles)
         user.password_hash = hash_password(password)
         user.active = True
-        user.failed_attempts = 0
-        user.locked_until = None
         out.append((email, password, roles))
     db.session.commit()
     return out

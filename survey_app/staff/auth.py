@@ -1,8 +1,9 @@
-"""Signing staff in and out: lockout, server-side sessions, idle expiry.
+"""Signing staff in and out: checking passwords, server-side sessions, idle expiry.
 
 The browser holds a random session id inside Flask's signed session cookie;
 the database holds only its SHA-256, so the table alone cannot be used to
-take over a staff member's session.
+take over a staff member's session. How often someone may try a password, and
+from where, is throttle.py's concern: no account is ever locked.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ log = logging.getLogger(__name__)
 SESSION_KEY = "staff_session"
 # Why the last staff session ended, shown once on the sign-in page.
 NOTICE_KEY = "staff_notice"
-LOCK_AFTER_FAILURES = 5
-LOCK_MINUTES = 15
 USER_AGENT_LENGTH = 255
 
 
@@ -42,10 +41,9 @@ def authenticate(email: str, password: str) -> User | None:
     """The account these details sign in to, or None.
 
     Every refusal looks the same to the person signing in (wrong email, wrong
-    password, locked or deactivated account), so accounts cannot be
-    discovered; the reason is logged and the lock is recorded on the account.
+    password or deactivated account), so accounts cannot be discovered; the
+    reason is logged.
     """
-    now = utcnow()
     address = normalise_email(email)
     # No account's address holds U+0000, and PostgreSQL refuses to compare text that does.
     user = None if "\x00" in address else db.session.scalar(sa.select(User).where(User.email == address))
@@ -54,33 +52,16 @@ def authenticate(email: str, password: str) -> User | None:
         log.info("staff sign-in refused: no such account")
         return None
     matches, new_hash = verify_password(user.password_hash, password)
-    if user.is_locked(now):
-        log.warning("staff sign-in refused: account %s is locked until %s", user.id, user.locked_until)
-        return None
     if not user.active:
         log.warning("staff sign-in refused: account %s is deactivated", user.id)
         return None
     if not matches:
-        _record_failure(user, now)
+        log.info("staff sign-in refused: wrong password for account %s", user.id)
         return None
     if new_hash:
         user.password_hash = new_hash
         log.info("staff account %s: password rehashed with the current parameters", user.id)
     return user
-
-
-def _record_failure(user: User, now: dt.datetime) -> None:
-    # Counted in the database, so that attempts at the same moment all count.
-    user.failed_attempts = User.failed_attempts + 1
-    db.session.flush()
-    if user.failed_attempts >= LOCK_AFTER_FAILURES:
-        user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-        user.failed_attempts = 0
-        log.warning("staff account %s locked for %s minutes after %s failed sign-ins in a row",
-                    user.id, LOCK_MINUTES, LOCK_AFTER_FAILURES)
-    else:
-        log.info("staff sign-in refused: wrong password for account %s", user.id)
-    db.session.commit()
 
 
 def sign_in(user: User) -> None:
@@ -96,8 +77,6 @@ def sign_in(user: User) -> None:
         ip=(request.remote_addr or "")[:45] or None,
         user_agent=(request.user_agent.string or "")[:USER_AGENT_LENGTH] or None,
     ))
-    user.failed_attempts = 0
-    user.locked_until = None
     user.last_sign_in_at = now
     db.session.commit()
     # A new CSRF token too: nothing from before signing in carries over.

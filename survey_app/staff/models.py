@@ -32,9 +32,6 @@ class User(db.Model):
     # A comma list of ROLES, sorted: "analyst,caseworker".
     roles_text: Mapped[str] = mapped_column("roles", sa.String(100), default="")
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    # Failed sign-ins in a row; reset by a successful sign-in and when the account is locked.
-    failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -59,9 +56,6 @@ class User(db.Model):
 
     def has_any_role(self, roles: frozenset[str] | set[str]) -> bool:
         return bool(self.roles & set(roles))
-
-    def is_locked(self, now: dt.datetime | None = None) -> bool:
-        return self.locked_until is not None and self.locked_until > (now or utcnow())
 
     def __repr__(self) -> str:
         return f"<User {self.id} {sorted(self.roles)}>"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import rate_limits
+from . import throttle
 from .access import public, require_role, safe_next
 from .auth import NOTICE_KEY, authenticate, current_staff, purge_idle_sessions, sign_in, sign_out
 from .models import ROLES
@@ -38,10 +41,6 @@ def sections_for(roles: frozenset[str]) -> list[Section]:
     return [s for s in SECTIONS if not s.roles or s.roles & roles]
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["STAFF_SIGN_IN_RATE_LIMIT"]
-
-
 @bp.get("")
 @require_role()
 def home():
@@ -56,7 +55,6 @@ def home():
 
 @bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
 @public
-@rate_limits.limit(_sign_in_limit)
 def sign_in_page():
     next_target = safe_next(request.args.get("next"))
     if request.method == "GET" and current_staff() is not None:
@@ -70,16 +68,25 @@ def sign_in_page():
         if not password:
             errors["password"] = _("Enter your password")
         if not errors:
+            attempt = throttle.begin(email)
+            wait = throttle.wait_before(attempt)
+            if wait:
+                return _too_many_attempts(email, next_target, wait)
             user = authenticate(email, password)
             if user is not None:
                 purge_idle_sessions()
                 sign_in(user)
-                return redirect(next_target or url_for(".home"))
-            errors["email"] = _(
-                "Enter a correct email address and password. After 5 wrong attempts in a row, "
-                "an account is locked for 15 minutes."
-            )
+                response = redirect(next_target or url_for(".home"))
+                throttle.succeeded(attempt, response)
+                return response
+            throttle.failed(attempt)
+            errors["email"] = _("Enter a correct email address and password.")
     notice = session.pop(NOTICE_KEY, None) if request.method == "GET" else None
+    return _sign_in_form(email, errors, next_target, notice)
+
+
+def _sign_in_form(email: str, errors: dict[str, str], next_target: str | None,
+                  notice: str | None = None) -> str:
     return render_template(
         "staff/sign_in.html",
         email=email,
@@ -88,6 +95,22 @@ def sign_in_page():
         idle_minutes=current_app.config["STAFF_IDLE_MINUTES"],
         next_target=next_target,
     )
+
+
+def _too_many_attempts(email: str, next_target: str | None, seconds: int) -> Response:
+    """The form again, with how long to wait, as a 429: the attempt was not looked at."""
+    message = _("There have been too many attempts to sign in. Wait %(wait)s, then try again.",
+                wait=format_timedelta(_wait_shown(seconds), granularity="second", threshold=1))
+    response = Response(_sign_in_form(email, {"email": message}, next_target), status=429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _wait_shown(seconds: int) -> dt.timedelta:
+    # Whole minutes above a minute, rounded up: never tell someone to come back too early.
+    if seconds <= 60:
+        return dt.timedelta(seconds=seconds)
+    return dt.timedelta(minutes=math.ceil(seconds / 60))
 
 
 @bp.post("/sign-out", endpoint="sign_out")

@@ -190,7 +190,10 @@ def caseworker_reads_both_reports_and_adds_a_note(app: Flask) -> None:
     visitor = Visitor(app.test_client())
     refused = sign_in_page(visitor, STAFF_EMAIL, WRONG_PASSWORD)
     assert refused.error_summary
-    assert sign_in_page(visitor, UNKNOWN_EMAIL, UNKNOWN_PASSWORD).error_summary
+    # Five failures for one email address from here, and the sixth attempt is told to wait.
+    for _attempt in range(5):
+        assert sign_in_page(visitor, UNKNOWN_EMAIL, UNKNOWN_PASSWORD).error_summary
+    assert sign_in_page(visitor, UNKNOWN_EMAIL, UNKNOWN_PASSWORD).status == 429
     forged = visitor.client.post("/staff/sign-in", data={
         "csrf_token": FORGED_CSRF, "email": STAFF_EMAIL, "password": STAFF_PASSWORD,
     })
@@ -227,11 +230,12 @@ def test_no_answer_password_or_token_reaches_the_logs(app, all_logs, tokens):
     records = all_logs.records
     assert any(r.name == "survey_app.requests" for r in records), "the request log lines were not captured"
     assert any("signed in" in r.getMessage() for r in records), "the sign-in was not captured"
+    assert any("must wait" in r.getMessage() for r in records), "the slowed sign-in was not captured"
     assert len(tokens) >= 4, "the CSRF tokens and session ids were not collected"
     secrets = [
         *HATE_MARKERS.values(), *ABUSE_MARKERS.values(), TOO_LONG_MARKER.strip(), NOTE_TEXT,
         TOO_LONG_NOTE_MARKER.strip(), *SURVEY_CODES,
-        STAFF_PASSWORD, WRONG_PASSWORD, UNKNOWN_PASSWORD, UNKNOWN_EMAIL, FORGED_CSRF,
+        STAFF_PASSWORD, WRONG_PASSWORD, UNKNOWN_PASSWORD, UNKNOWN_EMAIL, STAFF_EMAIL, FORGED_CSRF,
         *tokens,
     ]
     found = leaks(records, secrets)

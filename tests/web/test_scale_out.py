@@ -12,10 +12,11 @@ import uuid
 import pytest
 import redis
 
+from survey_app.staff.throttle import DEVICE_COOKIE
 from tests.conftest import make_app
 from tests.pages import Visitor
 from tests.web.test_journey import ANSWERS, START, question_id
-from tests.web.test_staff_accounts import add_user, sign_in
+from tests.web.test_staff_accounts import PASSWORD, add_user, sign_in
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -46,7 +47,7 @@ def instances(request):
 
 
 class Balancer:
-    """A browser behind a load balancer: one cookie, each request to the next instance in turn."""
+    """A browser behind a load balancer: one set of cookies, each request to the next instance in turn."""
 
     def __init__(self, apps, address: str) -> None:
         self.clients = [app.test_client() for app in apps]
@@ -58,14 +59,22 @@ class Balancer:
         client = self.clients[self.turn % len(self.clients)]
         previous = self.clients[(self.turn - 1) % len(self.clients)]
         self.turn += 1
-        cookie = previous.get_cookie("sts_session")
-        if cookie is not None:
-            client.set_cookie("sts_session", cookie.value)
+        for name, path in (("sts_session", "/"), (DEVICE_COOKIE, "/staff/sign-in")):
+            cookie = previous.get_cookie(name, path=path)
+            if cookie is not None:
+                client.set_cookie(name, cookie.value, path=path)
         return client
 
 
 def _address() -> str:
-    return f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    # An IPv6 network of its own for each test: the counts in Redis outlive a test run, and other
+    # runs may be counting in the same Redis at the same time.
+    network = uuid.uuid4().hex
+    return f"2001:db8:{network[:4]}:{network[4:8]}::1"
+
+
+def _email() -> str:
+    return f"sam.{uuid.uuid4().hex[:12]}@trafford.example"
 
 
 def test_a_survey_begun_on_one_instance_is_finished_on_the_other(instances):
@@ -90,13 +99,40 @@ def test_a_survey_begun_on_one_instance_is_finished_on_the_other(instances):
 
 
 def test_sign_in_attempts_are_counted_across_instances(instances):
-    add_user(instances[0])
     browser = Balancer(instances, _address())
+    # Another account each time: only the attempts from the address are counted here.
     for _attempt in range(10):
-        assert sign_in(browser.next(), password="not the password").status_code == 200
-    # The eleventh wrong attempt is refused, on whichever instance it lands.
-    assert sign_in(browser.next(), password="not the password").status_code == 429
-    assert sign_in(browser.next(), password="not the password").status_code == 429
+        assert sign_in(browser.next(), email=_email(), password="not the password").status_code == 200
+    # The eleventh attempt is refused, on whichever instance it lands.
+    assert sign_in(browser.next(), email=_email(), password="not the password").status_code == 429
+    assert sign_in(browser.next(), email=_email(), password="not the password").status_code == 429
+
+
+def test_failures_on_either_instance_add_up_and_never_stop_the_owner_elsewhere(instances):
+    email = _email()
+    add_user(instances[0], email=email)
+    attacker = Balancer(instances, _address())
+    for _attempt in range(5):
+        assert sign_in(attacker.next(), email=email, password="not the password").status_code == 200
+    for _instance in instances:
+        refused = sign_in(attacker.next(), email=email, password=PASSWORD)
+        assert refused.status_code == 429
+        assert 29 <= int(refused.headers["Retry-After"]) <= 30
+    owner = Balancer(instances, _address())
+    assert sign_in(owner.next(), email=email).location == "/staff"
+
+
+def test_a_browser_remembered_by_one_instance_is_remembered_by_the_other(instances):
+    email = _email()
+    add_user(instances[0], email=email)
+    office = _address()
+    owner = Balancer(instances, office)
+    assert sign_in(owner.next(), email=email).location == "/staff"
+    attacker = Balancer(instances, office)
+    for _attempt in range(12):
+        sign_in(attacker.next(), email=email, password="not the password")
+    assert sign_in(attacker.next(), email=email).status_code == 429
+    assert sign_in(owner.next(), email=email).location == "/staff"
 
 
 def test_a_staff_member_signed_in_on_one_instance_is_signed_in_on_the_other(instances):
