@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 
 from .sessions import CookieSessions
 
@@ -51,6 +51,12 @@ def _set_headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nameless_fields() -> None:
+    """A multipart part without a name is no field of any form here: 400, not a server error."""
+    if request.mimetype == "multipart/form-data" and (None in request.form or None in request.files):
+        abort(400)
+
+
 def init_security(app: Flask) -> None:
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -69,4 +75,6 @@ def init_security(app: Flask) -> None:
         SESSION_REFRESH_EACH_REQUEST=False,
     )
     app.session_interface = CookieSessions()
+    # Before the CSRF check, which is registered later and fails on a field with no name.
+    app.before_request(_refuse_nameless_fields)
     app.after_request(_set_headers)

@@ -6,6 +6,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from werkzeug.test import TestResponse
 
+from survey_app.registry import published_at
 from tests.pages import Page
 
 # The same examples on every run, so that a failure in CI can be reproduced on a laptop; no example
@@ -50,8 +51,12 @@ def answer_every_question(client: FlaskClient, start: str, answers: dict) -> tup
     """
     token = csrf_token(client.get(start))
     location = client.post(f"{start}/start", data={"csrf_token": token}).location
+    kind, slug = start.strip("/").split("/")
+    with client.application.app_context():
+        questionnaire = published_at(slug, "report" if kind == "forms" else "survey").questionnaire
     while "/questions/" in location:
-        question = location.rsplit("/", 1)[-1].split("?")[0]
+        # A report's addresses are page numbers.
+        question = questionnaire.question_at(location.rsplit("/", 1)[-1].split("?")[0]).id
         value = answers.get(question, {})
         fields = value if isinstance(value, dict) else {question: value}
         response = client.post(location, data={"csrf_token": token, **fields})

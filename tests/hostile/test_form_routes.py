@@ -290,9 +290,13 @@ class Target:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
-def answer_cells(page: Page) -> dict[str, str]:
-    return {cell["id"].removeprefix("answer-"): cell.get_text(" ", strip=True)
-            for cell in page.soup.select("dd[id^=answer-]")}
+def answer_cells(page: Page, questionnaire) -> dict[str, str]:
+    """The check answers page's answers by question id (a report's rows are named by page number)."""
+    cells = {}
+    for cell in page.soup.select("dd[id^=answer-]"):
+        question = questionnaire.question_at(cell["id"].removeprefix("answer-"))
+        cells[question.id] = cell.get_text(" ", strip=True)
+    return cells
 
 
 class Journey:
@@ -306,6 +310,7 @@ class Journey:
         self.app, self.start, self.answers = app, start, answers
         with app.app_context():
             questionnaire = get_published(questionnaire_id).questionnaire
+        self.questionnaire = questionnaire
         self.is_report = questionnaire.is_report
         # An optional answer may be emptied by a post; a required one never.
         self.optional = {q.id for q in questionnaire.questions if not q.required}
@@ -318,7 +323,7 @@ class Journey:
     def complete(self) -> Page:
         check_answers, _token = answer_every_question(self.client, self.start, self.answers)
         page = self.visitor.get(check_answers)
-        self.cells = answer_cells(page)
+        self.cells = answer_cells(page, self.questionnaire)
         self.saved = self.in_progress().answers
         return page
 
@@ -340,7 +345,7 @@ class Journey:
             ).values(answers=self.saved))
             db.session.commit()
         page = self.visitor.get(f"{self.start}/check-answers")
-        assert answer_cells(page) == self.cells
+        assert answer_cells(page, self.questionnaire) == self.cells
         return page
 
     def submissions(self) -> list[dict]:
@@ -356,8 +361,10 @@ class Journey:
         return csrf_token(response)
 
     def check(self, url: str, response: TestResponse) -> None:
-        changed = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] if "/questions/" in url else None
-        changed = changed if changed in self.cells else None
+        changed = None
+        if "/questions/" in url:
+            asked = self.questionnaire.question_at(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
+            changed = asked.id if asked is not None and asked.id in self.cells else None
         page = self.visitor.get(f"{self.start}/check-answers")
         sent = self.submissions()
         if len(sent) > self.sent:
@@ -369,7 +376,7 @@ class Journey:
                 assert sent[-1].get(question_id) == value, question_id
             return
         assert page.url.endswith("/check-answers"), f"answers lost: {url} led to {page.url}"
-        now = answer_cells(page)
+        now = answer_cells(page, self.questionnaire)
         assert now.keys() == self.cells.keys()
         for question_id, text in self.cells.items():
             if question_id == changed:

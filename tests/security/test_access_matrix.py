@@ -112,8 +112,8 @@ POLICY: dict[str, str | frozenset[str]] = {
 # Values that a valid request puts in each URL variable, by blueprint; "from data" ones are filled
 # in from what the module fixture adds to the database.
 REAL_VALUES: dict[str, dict[str, object]] = {
-    "survey": {"slug": "community_confidence", "question_id": "police_rating"},
-    "report": {"slug": "incident", "question_id": "reporter_role"},
+    "survey": {"slug": "community_confidence", "address": "police_rating"},
+    "report": {"slug": "incident", "address": "1"},
     "short": {"slug": "community_confidence", "place": "altrincham"},
     "kiosk": {"centre_id": "partington"},
     "static": {"filename": "dist/app.css"},
@@ -126,7 +126,7 @@ REAL_VALUES: dict[str, dict[str, object]] = {
 # One unknown value per variable: each is put in its place in turn, the others left real.
 UNKNOWN_VALUES: dict[str, object] = {
     "slug": "no-such-form",
-    "question_id": "no_such_question",
+    "address": "no_such_question",
     "place": "nowhere",
     "centre_id": "atlantis",
     "filename": "dist/no-such-file.css",

@@ -206,3 +206,12 @@ def test_a_new_sqlite_database_and_its_journal_are_readable_by_their_owner_alone
     assert {"surveys.sqlite3", "surveys.sqlite3-wal"} <= {f.name for f in files}
     assert {f.name: stat.S_IMODE(f.stat().st_mode) & 0o077 for f in files} == {f.name: 0 for f in files}
     dispose_engines(app)
+
+
+def test_a_form_part_without_a_name_is_refused_not_a_server_error(client):
+    # Found by the hostile suite: the CSRF check itself failed on a multipart part with no name.
+    for disposition in ('form-data', 'form-data; filename="a.txt"'):
+        body = f'--B\r\nContent-Disposition: {disposition}\r\n\r\nvalue\r\n--B--\r\n'.encode()
+        response = client.post(f"{START}/start", data=body, content_type="multipart/form-data; boundary=B")
+        assert response.status_code == 400
+        assert "Sorry, that did not work" in response.get_data(as_text=True)
