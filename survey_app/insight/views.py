@@ -142,22 +142,6 @@ def filters_label(questionnaire: Questionnaire, filters: Filters) -> str:
     return _("%(area)s, %(period)s", area=area, period=period)
 
 
-def change_text(change: KpiChange | None) -> str:
-    if change is None:
-        return ""
-    if change.significant:
-        return _(
-            "%(change)s on %(quarter)s: a significant change",
-            change=points(change.difference),
-            quarter=quarter_label(change.base),
-        )
-    return _(
-        "%(change)s on %(quarter)s: not a significant change",
-        change=points(change.difference),
-        quarter=quarter_label(change.base),
-    )
-
-
 def change_short(change: KpiChange | BaselineChange | None) -> str:
     """A change in words, where the table or the row already says since when."""
     if change is None:
