@@ -74,7 +74,7 @@ def home():
 def sign_in_page():
     next_target = safe_next(request.args.get("next"))
     if request.method == "GET" and current_staff() is not None:
-        return redirect(next_target or landing_url(current_staff().roles))
+        return redirect(next_target or url_for(".home"))
     email = request.form.get("email", "").strip() if request.method == "POST" else ""
     errors: dict[str, str] = {}
     if request.method == "POST":

@@ -131,7 +131,7 @@ def _date(args: Mapping[str, str], name: str, errors: dict[str, str], message: s
         typed[name] = parts
         try:
             return dt.date(*(int(parts[part]) for part in ("year", "month", "day")))
-        except ValueError:
+        except (ValueError, OverflowError):  # not numbers, not a real date, or a year of 10 digits
             errors[name] = message
             return None
     text = _text(args, name, 20)
