@@ -160,4 +160,4 @@ def test_the_queue_filters_by_uk_days_with_day_month_and_year_boxes(app):
     assert wrong.soup.find("input", attrs={"name": "from-day"})["value"] == "31"  # kept to correct
     for year in ("9999999999", "-1", "twenty"):  # never a 500
         page = get(client, f"/staff/reports?to-day=1&to-month=1&to-year={year}")
-        assert page.status == 200 and "Enter the end date as a real date" in page.text()
+        assert page.status == 400 and "Enter the end date as a real date" in page.text()
