@@ -13,7 +13,15 @@ from flask_babel import get_locale, pgettext
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from .formats import init_formats
+
 DEFAULT_LANGUAGE = "en"
+# The locale Babel formats dates and numbers with, where it is not the catalog's own: Babel's `en`
+# is American English ("December 31, 2024"); the partnership writes British English. The
+# catalogs, `?lang=`, the cookie, `<html lang>` and the language stored with a response keep `en`.
+FORMATTING_LOCALES = {"en": "en_GB"}
+_CATALOG_CODES = {formatting: code for code, formatting in FORMATTING_LOCALES.items()}
+TIME_ZONE = "Europe/London"
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "ur", "he", "ps", "sd", "ug", "yi"})
 # English first, then Trafford's most common main languages in the 2021 Census.
 # A language with a catalog but not listed here follows, in code order.
@@ -108,8 +116,16 @@ def _remember_language(response: Response) -> Response:
     return response
 
 
+def formatting_locale() -> str:
+    """The locale Flask-Babel runs the page in: the chosen language, English as en_GB."""
+    code = select_language()
+    return FORMATTING_LOCALES.get(code, code)
+
+
 def current_language() -> str:
-    return str(get_locale() or DEFAULT_LANGUAGE)
+    """The page's language as a catalog code (`en`, `ur`, `zh_Hant`), never en_GB."""
+    code = str(get_locale() or DEFAULT_LANGUAGE)
+    return _CATALOG_CODES.get(code, code)
 
 
 def html_lang(code: str) -> str:
@@ -125,6 +141,30 @@ def language_name(code: str) -> str:
     """A language's name in its own language, e.g. 'Polski' for pl."""
     name = Locale.parse(code).get_display_name(code) or code
     return name[:1].upper() + name[1:]
+
+
+def language_label(code: str | None) -> str:
+    """A language as staff read it: its name in the page's language with its own name beside it,
+    "Urdu (اردو)", "Chinese, Traditional (中文, 繁體)"; only one name when they are the same."""
+    if not code:
+        return ""
+    try:
+        language = Locale.parse(code)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code
+    reader = get_locale() or Locale.parse(FORMATTING_LOCALES[DEFAULT_LANGUAGE])
+    ours = _name_with_script(language, reader)
+    own = _name_with_script(language, language)
+    ours, own = ours[:1].upper() + ours[1:], own[:1].upper() + own[1:]
+    return ours if ours == own or language.language == reader.language else f"{ours} ({own})"
+
+
+def _name_with_script(language: Locale, reader: Locale) -> str:
+    # "Chinese, Traditional" rather than Babel's "Chinese (Traditional)", which would put brackets
+    # inside the brackets of the own name.
+    name = language.get_language_name(reader) or str(language)
+    script = language.get_script_name(reader) if language.script else None
+    return f"{name}, {script}" if script else name
 
 
 def language_links(path: str | None = None, current: str | None = None,
@@ -163,6 +203,8 @@ def init_i18n(app: Flask) -> None:
 
     app.config.setdefault("TRANSLATIONS_DIR", str(Path(app.root_path).parent / "translations"))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = app.config["TRANSLATIONS_DIR"]
-    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LANGUAGE
-    babel.init_app(app, locale_selector=select_language)
+    app.config["BABEL_DEFAULT_LOCALE"] = FORMATTING_LOCALES[DEFAULT_LANGUAGE]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = TIME_ZONE
+    babel.init_app(app, locale_selector=formatting_locale)
     app.after_request(_remember_language)
+    init_formats(app)

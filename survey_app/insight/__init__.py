@@ -39,7 +39,7 @@ def init_insight(app: Any) -> None:
     """Register the insight and survey administration pages, and list them on the staff home."""
     from flask_babel import lazy_gettext as _l
 
-    from ..staff.routes import SECTIONS, Section
+    from ..staff.routes import LANDINGS, SECTIONS, Section
     from . import admin, models, routes  # noqa: F401 - models: the tables must be known to the migrations
 
     app.register_blueprint(routes.bp)
@@ -55,5 +55,6 @@ def init_insight(app: Any) -> None:
                 _l("The population figures the estimates are weighted to, and uploading new ones."),
                 frozenset({"admin"})),
     ]
+    LANDINGS["analyst"] = "insight.index"
     known = {section.endpoint for section in SECTIONS}
     SECTIONS.extend(section for section in sections if section.endpoint not in known)

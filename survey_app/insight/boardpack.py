@@ -163,7 +163,7 @@ def target_table(pack: BoardPack) -> pd.DataFrame:
                 "change_p_value": panel.change.p_value if panel.change else None,
                 "change_significant": panel.change.significant if panel.change else None,
                 "status": panel.status,
-                "responses_per_quarter_needed": panel.plan.n_per_wave if panel.plan else None,
+                "responses_per_quarter_needed": panel.needed,
                 "more_responses_per_quarter": panel.more_per_quarter,
             }
         )
@@ -177,6 +177,13 @@ def report_table(pack: BoardPack) -> pd.DataFrame:
         rows += [{"breakdown": f"strand: {form}", "group": label, "reports": n} for label, n in strands]
     rows += [{"breakdown": "centre", "group": label, "reports": n} for label, n in counts.by_centre]
     return pd.DataFrame(rows, columns=["breakdown", "group", "reports"])
+
+
+# The board pack's proportions and differences of proportions: shown as percentages in Excel.
+PERCENT_COLUMNS = frozenset({
+    "estimate", "ci_low", "ci_high", "change_on_previous_quarter", "rolling_four_quarters", "baseline",
+    "target_value", "change_from_baseline",
+})
 
 
 def sheets(pack: BoardPack) -> dict[str, pd.DataFrame]:

@@ -2,8 +2,10 @@
 
 Each chart is a picture of a table printed beside it on the page: the table is what screen readers
 and the board read, so the chart carries no information of its own (no colour-only meaning; the
-estimate is a line with markers, the interval a shaded band, baseline and target are labelled
-dashed lines). Text stays text in the SVG so the browser's fonts draw every script.
+estimate is a line with markers, the interval a shaded band, baseline and target are lines with
+different dashes, named in a key below the plot). Text stays text in the SVG so the browser's fonts
+draw every script. Labels never overlap each other or the data: tick labels are wrapped or turned
+when matplotlib's own measure of them says they would touch.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display: draw to files only
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 TEAL = "#106165"
@@ -38,50 +43,88 @@ class Line:
     label: str
 
 
+# Baseline, target, and any further reference lines: told apart by their dashes, not only colour.
+_LINE_STYLES = ((GREY, (0, (2, 2))), (INK, (0, (6, 3))), (GREY, (0, (1, 3))))
+# Space (in pixels) left between neighbouring tick labels before they are wrapped or turned.
+_LABEL_GAP = 6
+
+
+def trend_figure(
+    points: Sequence[Point],
+    *,
+    y_label: str,
+    lines: Sequence[Line] = (),
+    width: float = 7.0,
+    height: float = 3.6,
+) -> Figure:
+    """The chart as a matplotlib figure, laid out: the estimates as a line with markers, the intervals
+    as a band, and the reference lines named in a key below the plot, where no label can sit on the
+    data or on another label."""
+    plt.rcParams.update({"svg.fonttype": "none", "font.size": 11, "font.family": "sans-serif"})
+    fig, ax = plt.subplots(figsize=(width, height), dpi=96)
+    xs = list(range(len(points)))
+    est = [p.estimate if p.estimate is not None else float("nan") for p in points]
+    low = [p.ci_low if p.estimate is not None and p.ci_low is not None else float("nan") for p in points]
+    high = [p.ci_high if p.estimate is not None and p.ci_high is not None else float("nan") for p in points]
+    ax.fill_between(xs, low, high, color=TEAL, alpha=0.18, linewidth=0)
+    ax.plot(xs, est, color=TEAL, marker="o", linewidth=2)
+    for line, (colour, dashes) in zip(lines, _LINE_STYLES, strict=False):
+        ax.axhline(line.value, color=colour, linestyle=dashes, linewidth=1.5, label=line.label)
+    ax.set_xticks(xs, [p.label for p in points])
+    ax.set_xlim(-0.5, max(len(points) - 0.5, 0.5))
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylabel(y_label, color=INK)
+    ax.grid(axis="y", color="#b1b4b6", linewidth=0.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    key_height = 0.0
+    if lines:
+        fig.legend(loc="lower center", ncols=len(lines), frameon=False, fontsize=10, handlelength=3)
+        key_height = 0.3 / height  # a line of the key, in figure heights
+    _fit_tick_labels(fig, ax, (0, key_height, 1, 1))
+    return fig
+
+
+def _fit_tick_labels(fig: Figure, ax: Axes, rect: tuple[float, float, float, float]) -> None:
+    """Quarter labels side by side if they fit; else on two lines; else turned. The plot keeps
+    ``rect`` (figure fractions) clear of everything but the key."""
+    fig.tight_layout(rect=rect)
+    if not _labels_collide(fig, ax):
+        return
+    ticks, labels = ax.get_xticks(), [t.get_text() for t in ax.get_xticklabels()]
+    ax.set_xticks(ticks, [label.replace(" ", "\n", 1) for label in labels])
+    fig.tight_layout(rect=rect)
+    if _labels_collide(fig, ax):
+        ax.set_xticks(ticks, labels)
+        ax.tick_params(axis="x", labelrotation=45)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+        fig.tight_layout(rect=rect)
+
+
+def _labels_collide(fig: Figure, ax: Axes) -> bool:
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    return any(a.x1 + _LABEL_GAP > b.x0 for a, b in pairwise(boxes))
+
+
+def svg_of(fig: Figure) -> str:
+    try:
+        out = io.StringIO()
+        fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+        return out.getvalue()
+    finally:
+        plt.close(fig)
+
+
 def trend_svg(
     points: Sequence[Point],
     *,
     y_label: str,
     lines: Sequence[Line] = (),
     width: float = 7.0,
-    height: float = 3.2,
+    height: float = 3.6,
 ) -> str:
-    """A line with markers for the estimates and a band for the intervals, as an SVG document."""
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 11, "font.family": "sans-serif"})
-    fig, ax = plt.subplots(figsize=(width, height), dpi=96)
-    try:
-        xs = list(range(len(points)))
-        est = [p.estimate if p.estimate is not None else float("nan") for p in points]
-        low = [p.ci_low if p.estimate is not None and p.ci_low is not None else float("nan") for p in points]
-        high = [
-            p.ci_high if p.estimate is not None and p.ci_high is not None else float("nan") for p in points
-        ]
-        ax.fill_between(xs, low, high, color=TEAL, alpha=0.18, linewidth=0)
-        ax.plot(xs, est, color=TEAL, marker="o", linewidth=2)
-        for line in lines:
-            ax.axhline(line.value, color=GREY, linestyle="--", linewidth=1)
-            ax.annotate(
-                line.label,
-                xy=(1, line.value),
-                xycoords=("axes fraction", "data"),
-                xytext=(-4, 3),
-                textcoords="offset points",
-                ha="right",
-                va="bottom",
-                color=INK,
-                fontsize=10,
-            )
-        ax.set_xticks(xs, [p.label for p in points])
-        ax.tick_params(axis="x", labelrotation=0 if len(points) <= 6 else 45)
-        ax.set_ylim(0, 1)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_ylabel(y_label, color=INK)
-        ax.grid(axis="y", color="#b1b4b6", linewidth=0.5)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        fig.tight_layout()
-        out = io.StringIO()
-        fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
-        return out.getvalue()
-    finally:
-        plt.close(fig)
+    """The chart as an SVG document (text kept as text)."""
+    return svg_of(trend_figure(points, y_label=y_label, lines=lines, width=width, height=height))

@@ -11,6 +11,7 @@ errors included (the codebook prints the command).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import pandas as pd
 
 from ..questionnaire import Question, Questionnaire
 from ..spreadsheets import neutralise
-from .kpis import ResponseRecord, WeightingSummary, quarter_of
+from .kpis import LOCAL_TIME, ResponseRecord, WeightingSummary, quarter_of
 
 
 def weighting_column(variable: str) -> str:
@@ -45,6 +46,11 @@ class Export:
     command: str  # how to reproduce an estimate with python -m analysis
 
 
+def _uk_date(moment: dt.datetime) -> dt.date:
+    # The UK date, as the quarter is worked out: 00:30 BST on 1 July is in July and in Q3.
+    return (moment.astimezone(LOCAL_TIME) if moment.tzinfo is not None else moment).date()
+
+
 def _answer_text(value: object) -> str:
     if value is None:
         return ""
@@ -60,8 +66,10 @@ def build_export(
     weights: Sequence[float],
     summary: WeightingSummary,
     label: Callable[[Question, str], str],
+    language_label: Callable[[str], str] = str,
 ) -> Export:
-    """``label(question, code)`` gives a code's label in the reader's language."""
+    """``label(question, code)`` gives a code's label in the reader's language, and
+    ``language_label(code)`` a language's name ("Urdu (اردو)")."""
     n = len(records)
     design_weight = summary.population_total / n if n else 0.0
     questions = [q for q in questionnaire.questions if not q.is_notice]
@@ -70,9 +78,10 @@ def build_export(
     for rid, record, weight in zip(ids, records, weights, strict=True):
         row: dict[str, object] = {
             "response_id": rid,
-            "submitted_date": record.submitted_at.date().isoformat(),
+            "submitted_date": _uk_date(record.submitted_at).isoformat(),
             "quarter": quarter_of(record.submitted_at),
             "language": record.language,
+            "language_label": language_label(record.language) if record.language else "",
         }
         for q in questions:
             value = record.answers.get(q.id)
@@ -107,7 +116,10 @@ def build_export(
         ],
         columns=["variable", "category", "population_count"],
     )
+    languages = sorted({r.language for r in records if r.language})
     codebook = _codebook(questionnaire, questions, summary, label)
+    codebook.insert(4, CodebookEntry("language_label", "language as text: its name, with its own name",
+                                     "; ".join(f"{c} = {language_label(c)}" for c in languages)))
     first = questionnaire.measures[0][1].id if questionnaire.measures else "<measure>"
     command = (
         "python -m analysis estimate responses.csv --outcome "
@@ -121,7 +133,7 @@ def build_export(
 def _codebook(questionnaire, questions, summary: WeightingSummary, label) -> list[CodebookEntry]:
     entries = [
         CodebookEntry("response_id", "Number of the response in this service"),
-        CodebookEntry("submitted_date", "Date the response was submitted (UTC)"),
+        CodebookEntry("submitted_date", "Date the response was submitted, UK time (YYYY-MM-DD)"),
         CodebookEntry("quarter", "Calendar quarter of submission, UK time (e.g. 2026Q3)"),
         CodebookEntry("language", "Language the response was given in (Babel code, e.g. ur, zh_Hant)"),
     ]
@@ -175,13 +187,17 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     return out.getvalue().encode("utf-8-sig")  # a BOM, so Excel reads the UTF-8 text as UTF-8
 
 
-def to_excel(sheets: dict[str, pd.DataFrame]) -> bytes:
+def to_excel(sheets: dict[str, pd.DataFrame], percent_columns: frozenset[str] = frozenset()) -> bytes:
+    """A workbook; proportions in ``percent_columns`` stay numbers (0.567) that Excel shows as 56.7%."""
     out = io.BytesIO()
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
             for column in sheet.columns:
+                if column[0].value in percent_columns:
+                    for cell in column[1:]:
+                        cell.number_format = "0.0%"
                 width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
                 sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
     return out.getvalue()

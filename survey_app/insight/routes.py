@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from ..audit import record
 from ..columns import utcnow
 from ..extensions import db
+from ..i18n import language_label
 from ..models import Response as SurveyResponse
 from ..questionnaire import Questionnaire
 from ..registry import get_published
@@ -89,8 +90,8 @@ def _today() -> dt.date:
 @require_role(ANALYST)
 def index():
     questionnaire = first_measured_questionnaire()
-    if questionnaire is None:
-        abort(404)
+    if questionnaire is None:  # nothing to show yet: an analyst signing in gets the staff home
+        return redirect(url_for("staff.home"))
     return redirect(url_for(".dashboard", questionnaire_id=questionnaire.id))
 
 
@@ -222,7 +223,8 @@ def board_pack_csv(questionnaire_id: str):
 def board_pack_xlsx(questionnaire_id: str):
     questionnaire = _questionnaire_or_404(questionnaire_id)
     pack = _pack(questionnaire)
-    return _download(to_excel(boardpack.sheets(pack)), XLSX, f"board-pack-{pack.quarter}.xlsx")
+    workbook = to_excel(boardpack.sheets(pack), boardpack.PERCENT_COLUMNS)
+    return _download(workbook, XLSX, f"board-pack-{pack.quarter}.xlsx")
 
 
 # Exports ------------------------------------------------------------------------------------
@@ -243,6 +245,7 @@ def _export(questionnaire: Questionnaire):
         list(weights),
         summary,
         lambda q, code: views.choice_label(questionnaire, q.id, code),
+        language_label,
     )
 
 

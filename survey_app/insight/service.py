@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -71,6 +71,8 @@ class Insight:
     n_included: int
     n_excluded: int
     n_flagged: int  # flagged and never reviewed
+    n_filtered: int  # included responses within the filters (n_included when there are none)
+    quarter_counts: dict[str, int]  # included responses in each quarter
     computed_at: dt.datetime
     version: tuple
     stale: bool = False  # newer responses are being added in the background
@@ -175,8 +177,8 @@ def _compute(
 ) -> Insight:
     margins = margins_in_use(questionnaire)
     records = [record for _id, record in included_responses(questionnaire.id)]
-    quarters = tuple(sorted({quarter_of(r.submitted_at) for r in records}))
-    last_four = last_four_quarters(quarters)
+    quarter_counts = Counter(quarter_of(r.submitted_at) for r in records)
+    last_four = last_four_quarters(tuple(sorted(quarter_counts)))
     area_only = Filters(area=filters.area)
     filtered = None if filters == Filters() else (lambda r: filters.accepts(r, last_four))
     results = compute_kpis(questionnaire, records, margins.margins, subset=filtered)
@@ -195,6 +197,8 @@ def _compute(
         n_included=total - excluded,
         n_excluded=excluded,
         n_flagged=flagged_unreviewed(questionnaire.id),
+        n_filtered=len(records) if filtered is None else sum(1 for r in records if filtered(r)),
+        quarter_counts=dict(quarter_counts),
         computed_at=now or dt.datetime.now(dt.UTC),
         version=version,
     )

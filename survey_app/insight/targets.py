@@ -4,16 +4,20 @@ For a target (area, measure, baseline, target, dates) and the KPI results, the p
 latest estimate with its interval; whether it differs significantly from the baseline (two-sided t
 test against the fixed baseline on the estimate's design df); whether the target is met (the
 one-sided test of ``analysis.change.above_target`` rejects "at or below the target"), not yet shown
-to be met (before the target date), or missed (after it); and how many responses a quarter would be
-needed to detect the remaining gap between the latest estimate and the target with 80% power
-(``analysis.planning.sample_size``, one-sided, inflated by the estimate's design effect).
+to be met (before the target date), or missed (after it); and what would settle it, with 80% power
+and inflated by the estimate's design effect:
+- an estimate below the target: how many responses a quarter would detect a rise from the estimate to
+  the target between two quarters (``analysis.planning.sample_size``, one-sided);
+- an estimate at or above the target that the test does not yet show to be above it: how many
+  responses in the period would show it, if the estimate is right
+  (``analysis.planning.sample_size_above_target``, the power of the very test that decides "met").
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +25,13 @@ import yaml
 from scipy import stats
 
 from analysis.change import TargetTest, above_target
-from analysis.planning import PlanningError, SampleSize, sample_size
+from analysis.planning import (
+    PlanningError,
+    SampleSize,
+    TargetSampleSize,
+    sample_size,
+    sample_size_above_target,
+)
 
 from .kpis import InsightError, KpiEstimate, KpiResults
 
@@ -71,8 +81,16 @@ class TargetPanel:
     latest: KpiEstimate | None = None
     change: BaselineChange | None = None
     target_test: TargetTest | None = None
-    plan: SampleSize | None = None
+    plan: SampleSize | None = None  # the estimate is below the target
+    confirm: TargetSampleSize | None = None  # the estimate is above the target, not yet shown to be
     more_per_quarter: int | None = None  # beyond the latest period's base; 0 when enough already
+
+    @property
+    def needed(self) -> int | None:
+        """Responses in a period that would settle it (see the module's docstring)."""
+        if self.confirm is not None:
+            return self.confirm.n
+        return self.plan.n_per_wave if self.plan is not None else None
 
 
 def _date(value: Any, where: str) -> dt.date:
@@ -160,12 +178,22 @@ def _baseline_change(est: KpiEstimate, baseline: float) -> BaselineChange | None
     return BaselineChange(est.estimate - baseline, t, p, p < ALPHA)
 
 
+def _deff(est: KpiEstimate) -> float:
+    return est.deff if est.deff and math.isfinite(est.deff) and est.deff > 0 else 1.0
+
+
 def _plan(est: KpiEstimate, target: float) -> SampleSize | None:
-    deff = est.deff if est.deff and math.isfinite(est.deff) and est.deff > 0 else 1.0
     try:
-        return sample_size(est.estimate, target, power=POWER, alpha=ALPHA, one_sided=True, deff=deff)
+        return sample_size(est.estimate, target, power=POWER, alpha=ALPHA, one_sided=True, deff=_deff(est))
     except PlanningError:
         return None  # estimate exactly on the target, or 0 or 1
+
+
+def _confirm(est: KpiEstimate, target: float) -> TargetSampleSize | None:
+    try:
+        return sample_size_above_target(est.estimate, target, power=POWER, alpha=ALPHA, deff=_deff(est))
+    except PlanningError:
+        return None  # estimate exactly on the target (nothing could show it above), or 0 or 1
 
 
 def evaluate(target: Target, results: KpiResults, today: dt.date, upto: str | None = None) -> TargetPanel:
@@ -181,6 +209,12 @@ def evaluate(target: Target, results: KpiResults, today: dt.date, upto: str | No
         status = "missed"
     else:
         status = "not_yet"
-    plan = None if test.above else _plan(est, target.target)
-    more = max(0, plan.n_per_wave - (est.n or 0)) if plan else None
-    return TargetPanel(target, status, period, est, _baseline_change(est, target.baseline), test, plan, more)
+    plan = confirm = None
+    if not test.above and est.estimate < target.target:
+        plan = _plan(est, target.target)
+    elif not test.above:
+        confirm = _confirm(est, target.target)
+    change = _baseline_change(est, target.baseline)
+    panel = TargetPanel(target, status, period, est, change, test, plan, confirm)
+    needed = panel.needed
+    return replace(panel, more_per_quarter=None if needed is None else max(0, needed - (est.n or 0)))

@@ -12,12 +12,12 @@ from flask_babel import format_decimal, format_number, format_percent, get_local
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..i18n import language_name, qtext
+from ..i18n import language_label, qtext
 from ..questionnaire import Questionnaire
 from . import charts
 from .kpis import NOT_ANSWERED, KpiChange, KpiEstimate, KpiResults
 from .service import ALL, LAST_FOUR, Filters
-from .targets import Target, TargetPanel
+from .targets import BaselineChange, Target, TargetPanel
 
 # The breakdown tables under each measure, in order.
 TABLE_BREAKDOWNS = ("town_centre", "ward", "age_band", "sex", "ethnic_group", "language")
@@ -101,7 +101,7 @@ def domain_label(questionnaire: Questionnaire, breakdown: str, domain: str) -> s
     if breakdown == "rolling_four_quarters":
         return window_label(domain)
     if breakdown == "language":
-        return language_name(domain) if domain else domain
+        return language_label(domain) if domain else domain
     return choice_label(questionnaire, breakdown, domain)
 
 
@@ -142,20 +142,13 @@ def filters_label(questionnaire: Questionnaire, filters: Filters) -> str:
     return _("%(area)s, %(period)s", area=area, period=period)
 
 
-def change_text(change: KpiChange | None) -> str:
+def change_short(change: KpiChange | BaselineChange | None) -> str:
+    """A change in words, where the table or the row already says since when."""
     if change is None:
         return ""
     if change.significant:
-        return _(
-            "%(change)s on %(quarter)s: a significant change",
-            change=points(change.difference),
-            quarter=quarter_label(change.base),
-        )
-    return _(
-        "%(change)s on %(quarter)s: not a significant change",
-        change=points(change.difference),
-        quarter=quarter_label(change.base),
-    )
+        return _("%(change)s: statistically significant", change=points(change.difference))
+    return _("%(change)s: not statistically significant", change=points(change.difference))
 
 
 def verdict(panel: TargetPanel) -> str:

@@ -37,8 +37,22 @@ SECTIONS: list[Section] = [
 ]
 
 
+# Where a staff member with only these roles' work lands after signing in (later parts add
+# theirs: the dashboard for analysts). Anyone else, or with several kinds of work, gets the home.
+LANDINGS: dict[str, str] = {}
+
+
 def sections_for(roles: frozenset[str]) -> list[Section]:
     return [s for s in SECTIONS if not s.roles or s.roles & roles]
+
+
+def landing_url(roles: frozenset[str]) -> str:
+    """The page a staff member is sent to after signing in, when no `next=` was given."""
+    # An administrator's pages are occasional; a caseworker's or an analyst's are their day's work.
+    everyday = roles - {"admin"}
+    if len(everyday) == 1 and next(iter(everyday)) in LANDINGS:
+        return url_for(LANDINGS[next(iter(everyday))])
+    return url_for("staff.home")
 
 
 @bp.get("")
@@ -76,7 +90,7 @@ def sign_in_page():
             if user is not None:
                 purge_idle_sessions()
                 sign_in(user)
-                response = redirect(next_target or url_for(".home"))
+                response = redirect(next_target or landing_url(user.roles))
                 throttle.succeeded(attempt, response)
                 return response
             throttle.failed(attempt)

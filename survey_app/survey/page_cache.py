@@ -26,7 +26,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_wtf.csrf import generate_csrf
 
-from ..i18n import html_lang, language_links, text_direction
+from ..i18n import FORMATTING_LOCALES, html_lang, language_links, text_direction
 from ..questionnaire import CHOICE_TYPES, NOTICE, Question, Questionnaire
 from ..registry import get_published
 from .presenters import character_count_texts, error_summary, question_view
@@ -91,7 +91,7 @@ def draw_question_page(page: QuestionPage, csrf_token: Any = None) -> str:
     centre = centre_by_id(page.kiosk[0]) if page.kiosk else None
     kiosk_settings = {"warning": page.kiosk[1], "countdown": page.kiosk[2]} if page.kiosk else {}
     extra = {"csrf_token": csrf_token} if csrf_token is not None else {}
-    with force_locale(page.language):
+    with force_locale(FORMATTING_LOCALES.get(page.language, page.language)):
         view = question_view(questionnaire, question)
         return render_template(
             "survey/question.html",

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit import ACTIONS
 from ..centres import all_centres
+from ..formats import UK_TIME, datetime_text, month_text, uk_time
 from ..i18n import qtext
 from ..questionnaire import Questionnaire
 from ..registry import all_published, get_published
@@ -96,6 +97,8 @@ class QueueFilters:
     date_to: dt.date | None = None
     page: int = 1
     errors: dict[str, str] = field(default_factory=dict)
+    # What was typed into a date's day, month and year boxes, to show again beside its error.
+    typed: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def params(self) -> dict[str, str]:
         """The filters as query parameters, for links to other pages of the same list."""
@@ -119,7 +122,18 @@ def _page(args: Mapping[str, str], errors: dict[str, str]) -> int:
     return int(text)
 
 
-def _date(args: Mapping[str, str], name: str, errors: dict[str, str], message: str) -> dt.date | None:
+def _date(args: Mapping[str, str], name: str, errors: dict[str, str], message: str,
+          typed: dict[str, dict[str, str]]) -> dt.date | None:
+    """A date from its day, month and year boxes (`from-day`...), or from `from=2026-01-31` as the
+    queue's own page links write it."""
+    parts = {part: _text(args, f"{name}-{part}", 10) for part in ("day", "month", "year")}
+    if any(parts.values()):
+        typed[name] = parts
+        try:
+            return dt.date(*(int(parts[part]) for part in ("year", "month", "day")))
+        except (ValueError, OverflowError):  # not numbers, not a real date, or a year of 10 digits
+            errors[name] = message
+            return None
     text = _text(args, name, 20)
     if not text:
         return None
@@ -148,8 +162,10 @@ def parse_queue_filters(args: Mapping[str, str]) -> QueueFilters:
         errors["centre"] = _("Select a reporting centre from the list")
     else:
         filters.centre = centre or None
-    filters.date_from = _date(args, "from", errors, _("Enter the start date as a real date, like 2026-01-31"))
-    filters.date_to = _date(args, "to", errors, _("Enter the end date as a real date, like 2026-01-31"))
+    filters.date_from = _date(args, "from", errors, _("Enter the start date as a real date, like 27 3 2025"),
+                              filters.typed)
+    filters.date_to = _date(args, "to", errors, _("Enter the end date as a real date, like 27 3 2025"),
+                            filters.typed)
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         errors["to"] = _("The end date must be the same as or after the start date")
     filters.page = _page(args, errors)
@@ -157,7 +173,8 @@ def parse_queue_filters(args: Mapping[str, str]) -> QueueFilters:
 
 
 def day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    """The moment a UK day begins (midnight in London, summer time included), in UTC."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=UK_TIME).astimezone(dt.UTC)
 
 
 @dataclass
@@ -240,9 +257,9 @@ def referral_csv(report: Report, generated_at: dt.datetime) -> str:
         (_("Reference"), report.reference),
         (_("Form"), form_title(report.questionnaire_id)),
         (_("Status"), status_name(report.status)),
-        (_("Submitted"), report.submitted_at.strftime("%Y-%m-%d %H:%M UTC")),
+        (_("Submitted"), datetime_text(report.submitted_at)),
         (_("Reporting centre"), centre_name(report.centre)),
-        (_("Exported"), generated_at.strftime("%Y-%m-%d %H:%M UTC")),
+        (_("Exported"), datetime_text(generated_at)),
     ]
     answers = answer_rows(report.questionnaire_id, report.answers or {})
     rows += [(row.label, "\n".join(row.lines)) for row in answers]
@@ -294,7 +311,7 @@ def counts(rows: Iterable[tuple[str, dict[str, Any], str | None, str, dt.datetim
             for value in values if isinstance(values, list) else [values]:
                 strands[questionnaire_id][str(value)] += 1
         centres[centre] += 1
-        months[submitted_at.strftime("%Y-%m")] += 1
+        months[uk_time(submitted_at).strftime("%Y-%m")] += 1
         statuses[status] += 1
     return Counts(
         total=sum(forms.values()),
@@ -306,6 +323,6 @@ def counts(rows: Iterable[tuple[str, dict[str, Any], str | None, str, dt.datetim
             for qid, counter in strands.items() if counter
         ],
         by_centre=sorted(((centre_name(c), n) for c, n in centres.items()), key=lambda r: r[0]),
-        by_month=sorted(months.items()),
+        by_month=[(month_text(month), n) for month, n in sorted(months.items())],
         by_status=[(status_name(s), statuses[s]) for s in STATUSES if statuses[s]],
     )

@@ -9,7 +9,13 @@ import pytest
 
 from analysis.change import above_target, compare_waves, rolling_estimates
 from analysis.design import Design
-from analysis.planning import PlanningError, power_for, sample_size
+from analysis.planning import (
+    PlanningError,
+    power_above_target,
+    power_for,
+    sample_size,
+    sample_size_above_target,
+)
 from analysis.proportions import ProportionEstimate, estimate_proportions
 
 from .conftest import RTOL_ESTIMATE, design_from_spec, load, rake_synthetic, relative_difference
@@ -102,3 +108,24 @@ def test_planning_rejects_impossible_inputs():
         sample_size(0.56, 1.2)
     with pytest.raises(PlanningError):
         power_for(0, 0.5, 0.6)
+
+
+def test_sample_size_above_a_target_matches_one_sample_power_t_test(expected):
+    for case in expected["planning_above_target"]:
+        got = sample_size_above_target(case["p"], case["target"], power=case["power"], alpha=case["alpha"])
+        # R's uniroot stops within about 1e-4 respondents of the root
+        assert got.n_srs == pytest.approx(case["n"], abs=1e-3)
+        assert got.n == math.ceil(got.n_srs)
+        power = power_above_target(500, case["p"], case["target"], alpha=case["alpha"])
+        assert relative_difference(power, case["power_at_500"]) < RTOL_ESTIMATE
+
+
+def test_sample_size_above_a_target_scales_with_the_design_effect_and_refuses_the_impossible():
+    plain = sample_size_above_target(0.642, 0.61)
+    inflated = sample_size_above_target(0.642, 0.61, deff=1.3)
+    assert inflated.n_design == pytest.approx(1.3 * plain.n_srs)
+    assert power_above_target(inflated.n_design, 0.642, 0.61, deff=1.3) == pytest.approx(0.8)
+    with pytest.raises(PlanningError):
+        sample_size_above_target(0.61, 0.61)
+    with pytest.raises(PlanningError):
+        sample_size_above_target(0.6100001, 0.61)  # more than anyone could ask

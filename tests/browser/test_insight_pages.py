@@ -1,5 +1,6 @@
 """The analyst's pages in a real browser: the dashboard, its filters and chart, the board pack in
-print, response quality and the administration pages, each checked with axe."""
+print, response quality and the administration pages, each checked with axe; the dashboard uses a
+desk's width and nothing on it is cut off, and a phone never scrolls sideways."""
 
 from __future__ import annotations
 
@@ -28,19 +29,31 @@ def seed_once(app) -> None:
             db.session.commit()
 
 
+DESK = {"width": 1366, "height": 900}
+# A phone's page must not scroll sideways; a wide table may, inside its own scrolling box.
+OVERFLOW = """() => document.documentElement.scrollWidth - document.documentElement.clientWidth"""
+# Tables, cells and text that need more room than they have at a desk's width: cut off or scrolled.
+CUT_OFF = """() => [...document.querySelectorAll('.app-table-wrapper, main td, main th, main p')]
+  .filter(el => el.scrollWidth > el.clientWidth + 1)
+  .map(el => `${el.tagName}#${el.id || el.closest('[id]')?.id}: ${el.textContent.trim().slice(0, 40)}`)"""
+
+
 def test_analyst_dashboard_board_pack_and_quality_pages(browser: Browser, live_server):
     base, app = live_server.url, live_server.app
     seed_once(app)
     add_staff(app, "ana@trafford.example", {"analyst", "admin"})
-    desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desk = browser.new_context(viewport=DESK).new_page()
     sign_in(desk, base, "ana@trafford.example")
-    desk.get_by_role("link", name="Confidence dashboard").click()
-    desk.wait_for_load_state()
+    # An analyst starts on the dashboard, as the README says.
     expect(desk.locator("h1")).to_have_text("Confidence dashboard")
     expect(desk.locator("#target-1")).to_contain_text("Altrincham")
     chart = desk.locator("img.app-chart")
     expect(chart).to_be_visible()
     assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    main = desk.locator("main").bounding_box()
+    assert main["width"] >= 1200, main  # the page's width, not the residents' two-thirds column
+    assert desk.evaluate(OVERFLOW) == 0
+    assert desk.evaluate(CUT_OFF) == []
     assert_accessible(desk)
     assert not csp_violations(desk)
 
@@ -51,9 +64,12 @@ def test_analyst_dashboard_board_pack_and_quality_pages(browser: Browser, live_s
     expect(desk.locator("#by-town-centre tbody tr")).to_have_count(1)
     assert_accessible(desk)
 
+    assert desk.evaluate(CUT_OFF) == []
+
     desk.get_by_role("link", name="Board pack").first.click()
     desk.wait_for_load_state()
     expect(desk.locator("#kpis")).to_be_visible()
+    assert desk.evaluate(CUT_OFF) == []
     desk.emulate_media(media="print")
     expect(desk.locator(".app-staff-bar")).to_be_hidden()
     expect(desk.locator("#downloads")).to_be_hidden()
@@ -67,3 +83,19 @@ def test_analyst_dashboard_board_pack_and_quality_pages(browser: Browser, live_s
     for path in ("/staff/surveys", "/staff/margins"):
         desk.goto(base + path)
         assert_accessible(desk)
+
+
+def test_the_staff_pages_fit_a_phone(browser: Browser, live_server):
+    base, app = live_server.url, live_server.app
+    seed_once(app)
+    add_staff(app, "ana@trafford.example", {"analyst", "admin"})
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3,
+                                is_mobile=True, has_touch=True).new_page()
+    sign_in(phone, base, "ana@trafford.example")
+    survey = "/staff/insight/community_confidence"
+    pages = (survey, f"{survey}?area=altrincham&period=last4", f"{survey}/board-pack", f"{survey}/quality",
+             f"{survey}/weighting", f"{survey}/export", "/staff/surveys", "/staff/margins")
+    for path in pages:
+        phone.goto(base + path)
+        assert phone.evaluate(OVERFLOW) == 0, path
+    phone.context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
@@ -15,6 +17,8 @@ from tests.browser.conftest import assert_accessible
 from tests.browser.test_kiosk import submit
 
 PASSWORD = "a long enough test password"
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+UK_MOMENT = re.compile(rf"\d{{1,2}} (?:{MONTHS}) \d{{4}}, \d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:am|pm)")
 STORY = "Quillfeather domestic abuse browser test"
 
 
@@ -73,10 +77,13 @@ def test_kiosk_report_reaches_the_queue_and_each_read_is_audited(phone: Page, br
     assert_accessible(desk)
     row = desk.locator("tr", has_text=reference)
     expect(row).to_contain_text("Sale Point")
+    expect(row).to_contain_text(UK_MOMENT)  # "2 December 2026, 2:05pm", in UK time
     expect(desk.locator("main")).not_to_contain_text(STORY)  # the queue shows no answers
     row.get_by_role("link").first.click()
     desk.wait_for_load_state()
     expect(desk.locator("main")).to_contain_text(STORY)
+    expect(desk.locator("#report-details")).to_contain_text(UK_MOMENT)
+    expect(desk.locator("#report-details")).to_contain_text("Urdu (اردو)" if lang == "ur" else "English")
     assert_accessible(desk)
     with app.app_context():
         report = db.session.scalars(sa.select(Report).filter_by(reference=reference)).one()
@@ -109,6 +116,11 @@ def test_an_administrator_reads_the_audit_log(browser: Browser, live_server):
     assert_accessible(page)
     expect(page.locator("main")).to_contain_text("Viewed a report")
     expect(page.locator("main")).not_to_contain_text(STORY)
+    expect(page.locator("#audit-events tbody tr").first).to_contain_text(UK_MOMENT)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    # the wide log scrolls inside its own box; the phone's page does not scroll sideways
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     page.context.close()
 
 

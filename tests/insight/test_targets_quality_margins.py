@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.planning import sample_size
+from analysis.planning import sample_size, sample_size_above_target
 from survey_app.insight.kpis import InsightError, KpiEstimate, KpiResults
 from survey_app.insight.margins import check_margins
 from survey_app.insight.targets import Target, evaluate, load_targets, parse_targets
@@ -89,8 +89,20 @@ def test_an_estimate_above_target_but_within_the_interval_is_not_yet_shown_to_be
     panel = evaluate(TARGET, results, dt.date(2026, 7, 1))
     assert panel.status == "not_yet"
     assert panel.change.significant is False  # 6 points over the baseline, 1.7 standard errors
-    plan = sample_size(0.62, 0.61, one_sided=True, deff=1.4)
-    assert panel.plan.n_per_wave == plan.n_per_wave
+    # Not "responses to detect the remaining gap": there is none. What would settle it is enough
+    # responses for the test that decides "met" to show an estimate this far above the target.
+    assert panel.plan is None
+    confirm = sample_size_above_target(0.62, 0.61, deff=1.4)
+    assert panel.confirm == confirm and panel.needed == confirm.n
+    assert panel.more_per_quarter == confirm.n - 300
+
+
+def test_an_estimate_below_target_gives_the_responses_a_quarter_to_detect_a_rise_to_it():
+    results = results_with(est("altrincham:2026Q2", 0.57, 0.03, n=300, deff=1.4))
+    panel = evaluate(TARGET, results, dt.date(2026, 7, 1))
+    assert panel.status == "not_yet" and panel.confirm is None
+    plan = sample_size(0.57, 0.61, one_sided=True, deff=1.4)
+    assert panel.plan.n_per_wave == plan.n_per_wave == panel.needed
     assert panel.more_per_quarter == plan.n_per_wave - 300
 
 

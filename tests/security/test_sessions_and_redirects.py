@@ -114,7 +114,7 @@ def test_a_planted_cookie_is_not_signed_in_as_whoever_signs_in_with_it(app):
     add_user(app, email="mallory@trafford.example", roles=("analyst",))
     add_user(app, email=EMAIL, roles=("caseworker",))
     attacker = app.test_client()
-    assert sign_in(attacker, "mallory@trafford.example").location == "/staff"
+    assert sign_in(attacker, "mallory@trafford.example").location == "/staff/insight"
     planted = cookie(attacker)
     planted_id = staff_session_id(attacker)
 

@@ -14,16 +14,24 @@ from pathlib import Path
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from flask import render_template_string
 
 from analysis.cli import main as analysis_main
+from analysis.planning import sample_size_above_target
 from survey_app.audit import AuditEvent
 from survey_app.demo import make_demo_responses
 from survey_app.extensions import db
-from survey_app.insight.service import insight
+from survey_app.insight import views
+from survey_app.insight.kpis import quarter_of
+from survey_app.insight.service import included_responses, insight
+from survey_app.insight.targets import evaluate
 from survey_app.models import Response, SurveySession
 from survey_app.registry import get_published
+from tests.insight.test_targets_quality_margins import TARGET, est, results_with
 from tests.pages import Visitor
 from tests.web.test_journey import ANSWERS, START, answer_all
+from tests.web.test_staff_accounts import add_user, sign_in
 from tests.web.test_triage import audit_events, get, staff_client
 
 SURVEY = "community_confidence"
@@ -76,13 +84,13 @@ def test_dashboard_shows_every_measure_with_interval_base_and_the_altrincham_pan
     assert panel.find(attrs={"data-status": True})["data-status"] in ("met", "not_yet", "missed")
     note = page.soup.find(id="weighting-note").get_text(" ", strip=True)
     assert "Weighted to the population aged 16 and over by" in note
-    assert "by ward, age band, and sex," in note
+    assert "by ward, age band and sex," in note  # British English: no comma before "and"
     chart = page.soup.find("img", class_="app-chart")
     svg = analyst.get(chart["src"])
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
     # every table row for quarters says whether its change is significant, in words
     trend = page.soup.find(id="trend")
-    assert "significant change" in trend.get_text()
+    assert "statistically significant" in trend.get_text()
 
 
 def test_filters_restrict_the_estimates_to_an_area_and_period(seeded, analyst):
@@ -93,6 +101,72 @@ def test_filters_restrict_the_estimates_to_an_area_and_period(seeded, analyst):
     assert "Altrincham, latest four quarters" in page.text()
     # unknown filter values fall back to everything rather than failing
     assert analyst.get(f"{DASHBOARD}?area=<script>&period=1999Q9&measure=nope").status_code == 200
+
+
+def test_the_response_count_is_the_count_within_the_filters(seeded, analyst):
+    data = current(seeded)
+    quarter = data.results.quarters[-2]
+    with seeded.app_context():
+        records = [r for _id, r in included_responses(SURVEY)]
+    in_filter = sum(1 for r in records if r.answers.get("town_centre") == "altrincham"
+                    and quarter_of(r.submitted_at) == quarter)
+    assert 0 < in_filter < len(records)
+    page = get(analyst, f"{DASHBOARD}?area=altrincham&period={quarter}")
+    count = page.soup.find(id="responses-count")
+    assert count["data-count"] == str(in_filter)
+    assert f"Based on {in_filter:,} of the {len(records):,} responses" in count.get_text(" ", strip=True)
+    everything = get(analyst, DASHBOARD).soup.find(id="responses-count")
+    assert everything.get_text(" ", strip=True).startswith(f"Based on {len(records):,} responses.")
+    pack = get(analyst, f"{DASHBOARD}/board-pack?quarter={quarter}").soup.find(id="responses-count")
+    assert pack["data-count"] == str(sum(1 for r in records if quarter_of(r.submitted_at) == quarter))
+
+
+def test_a_target_panel_past_the_target_says_what_would_settle_it(seeded):
+    # Latest Altrincham quarter 64% (interval 54% to 73%) against a 61% target: above the target,
+    # not shown to be above it. There is no "remaining gap" to detect.
+    results = results_with(est("altrincham:2026Q4", 0.642, 0.047, n=128, deff=1.3))
+    panel = evaluate(TARGET, results, dt.date(2026, 12, 2))
+    assert panel.status == "not_yet"
+    with seeded.test_request_context("/?lang=en"):
+        html = render_template_string(
+            '{% from "insight/_macros.html" import target_panel %}'
+            "{{ target_panel(panel, questionnaire, views, 'target-1') }}",
+            panel=panel, questionnaire=get_published(SURVEY).questionnaire, views=views,
+        )
+    text = BeautifulSoup(html, "html.parser").get_text(" ", strip=True)
+    more = f"{panel.more_per_quarter:,}"
+    assert ("The estimate is above the target, but the interval still includes values below it: "
+            f"about {more} more responses would show whether the target is met") in text
+    assert "remaining gap" not in text
+    assert panel.more_per_quarter == sample_size_above_target(0.642, 0.61, deff=1.3).n - 128
+
+
+def test_languages_are_named_in_english_with_their_own_name(seeded, analyst):
+    page = get(analyst, f"{DASHBOARD}?measure=partnership_confidence")
+    names = [th.get_text(strip=True) for th in page.soup.find(id="by-language").select("tbody th")]
+    assert "Urdu (اردو)" in names and "Polish (Polski)" in names and "English" in names
+    assert not {"ur", "pl", "اردو", "Polski"} & set(names)
+    text = download(analyst, f"{DASHBOARD}/export/responses.csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    urdu = next(r for r in rows if r["language"] == "ur")
+    assert urdu["language_label"] == "Urdu (اردو)"
+
+
+def test_an_analyst_lands_on_the_dashboard_after_signing_in(seeded):
+    add_user(seeded, email="only.analyst@trafford.example", roles=("analyst",))
+    client = seeded.test_client()
+    landed = sign_in(client, "only.analyst@trafford.example")
+    assert landed.location == "/staff/insight"
+    assert client.get(landed.location).location == DASHBOARD
+    # An address they were sent from still wins, and only one of ours.
+    sent_from = sign_in(seeded.test_client(), "only.analyst@trafford.example", next_target="/staff/counts")
+    assert sent_from.location == "/staff/counts"
+    outside = seeded.test_client()
+    assert sign_in(outside, "only.analyst@trafford.example",
+                   next_target="https://evil.example/").location == "/staff/insight"
+    # Someone whose day is more than the statistics still starts at the staff home.
+    add_user(seeded, email="both@trafford.example", roles=("analyst", "caseworker"))
+    assert sign_in(seeded.test_client(), "both@trafford.example").location == "/staff"
 
 
 def download(client, url: str) -> bytes:
@@ -190,6 +264,10 @@ def test_board_pack_prints_and_downloads_as_pdf_csv_and_excel(seeded, analyst):
     assert all(r["period"] == quarters[-2] for r in kpis)
     book = openpyxl.load_workbook(io.BytesIO(download(analyst, f"{DASHBOARD}/board-pack.xlsx")))
     assert book.sheetnames == ["kpis", "trend", "targets", "reports"]
+    # proportions stay numbers for sums, and read as percentages
+    header = [c.value for c in book["kpis"][1]]
+    estimate = book["kpis"].cell(row=2, column=header.index("estimate") + 1)
+    assert 0 < estimate.value < 1 and estimate.number_format == "0.0%"
 
 
 def flagged_id(app) -> int:

@@ -252,7 +252,7 @@ def test_signing_in_again_rotates_the_session_id(app, client):
     with client.session_transaction() as flask_session:
         first_id = flask_session["staff_session"]
 
-    assert sign_in(client, email="alex@trafford.example").location == "/staff"
+    assert sign_in(client, email="alex@trafford.example").location == "/staff/insight"
     with client.session_transaction() as flask_session:
         assert flask_session["staff_session"] != first_id
     assert len(staff_sessions(app)) == 1

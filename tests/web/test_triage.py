@@ -446,7 +446,7 @@ def test_counts_by_form_strand_centre_and_month(app):
     assert strands["Physical abuse, for example hitting, pushing or choking"] == "2"
     assert table("by-centre") == {"Online": "2", "Sale Point": "1"}
     month = table("by-month")
-    assert month["2026-01"] == "1" and month["2026-02"] == "1"
+    assert month["January 2026"] == "1" and month["February 2026"] == "1"
 
 
 def test_purge_expired_purges_old_closed_reports_and_keeps_the_counts(app):

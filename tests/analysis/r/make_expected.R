@@ -239,5 +239,20 @@ for (alt in c("two.sided", "one.sided")) for (pw in c(0.8, 0.9)) {
 }
 result$planning <- plans
 
+# Planning against a target: how many respondents would show that a proportion p is above a target
+# (the one-sided t test of analysis.change.above_target), as a one-sample power.t.test.
+above <- list()
+for (case in list(c(0.642, 0.61), c(0.58, 0.56), c(0.7, 0.61))) for (pw in c(0.8, 0.9)) {
+  p <- case[1]
+  target <- case[2]
+  r <- power.t.test(delta = p - target, sd = sqrt(p * (1 - p)), sig.level = 0.05, power = pw,
+                    type = "one.sample", alternative = "one.sided")
+  r2 <- power.t.test(n = 500, delta = p - target, sd = sqrt(p * (1 - p)), sig.level = 0.05,
+                     type = "one.sample", alternative = "one.sided")
+  above[[length(above) + 1]] <- list(p = p, target = target, power = pw, alpha = 0.05, n = num(r$n),
+                                     power_at_500 = num(r2$power))
+}
+result$planning_above_target <- above
+
 writeLines(toJSON(result, auto_unbox = TRUE, digits = NA, pretty = TRUE),
            file.path(out, "expected", "r_expected.json"))
