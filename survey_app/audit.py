@@ -23,6 +23,7 @@ from .staff.models import User
 ACTIONS = (
     "view_report", "change_status", "add_note", "export_referral", "view_audit_log",
     "export_responses", "review_response", "upload_margins", "change_survey",
+    "release_report", "discard_report",
 )
 USER_AGENT_LENGTH = 255
 

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..columns import EncryptedJSON, JSONType, UTCDateTime, utcnow
 from ..extensions import db
 
-STATUSES = ("new", "in_review", "referred_police", "referred_support", "closed")
+STATUSES = ("new", "in_review", "referred_police", "referred_support", "closed", "discarded")
+# "discarded" is set only by discarding reports held as a possible flood (triage/floods.py).
+CASEWORKER_STATUSES = STATUSES[:-1]
 
 
 class Report(db.Model):
@@ -42,3 +44,8 @@ class Report(db.Model):
     # (see survey/flood.py). Still kept; a caseworker releases or discards it.
     held: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
     held_reason: Mapped[str | None] = mapped_column(sa.String(16))
+
+
+def held_count() -> int:
+    """How many reports are held apart as a possible flood, waiting for a caseworker."""
+    return db.session.scalar(sa.select(sa.func.count()).where(Report.held.is_(True))) or 0

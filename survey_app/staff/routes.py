@@ -11,6 +11,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..reports.models import held_count
 from . import throttle
 from .access import public, require_role, safe_next
 from .auth import NOTICE_KEY, authenticate, current_staff, purge_idle_sessions, sign_in, sign_out
@@ -59,11 +60,15 @@ def landing_url(roles: frozenset[str]) -> str:
 @require_role()
 def home():
     user = current_staff()
+    # Caseworkers decide what happens to reports held as a possible flood; administrators are told.
+    alerted = bool(user.roles & {"caseworker", "admin"})
     return render_template(
         "staff/home.html",
         user=user,
         role_names=[str(ROLE_NAMES[role]) for role in ROLES if role in user.roles],
         sections=sections_for(user.roles),
+        held=held_count() if alerted else 0,
+        can_review="caseworker" in user.roles,
     )
 
 

@@ -20,11 +20,11 @@ from ..centres import all_centres
 from ..columns import utcnow
 from ..extensions import db
 from ..i18n import language_name
-from ..reports.models import STATUSES, Report
+from ..reports.models import CASEWORKER_STATUSES, STATUSES, Report, held_count
 from ..staff.access import require_role
 from ..staff.auth import current_staff
 from ..staff.models import User
-from . import views
+from . import floods, views
 from .models import ReportNote
 
 bp = Blueprint("triage", __name__, url_prefix="/staff")
@@ -48,7 +48,8 @@ def queue():
     reports: list[Report] = []
     total = 0
     if not filters.errors:
-        query = sa.select(Report)
+        # Reports held as a possible flood wait apart until a caseworker releases them.
+        query = sa.select(Report).where(Report.held.is_(False))
         if filters.form:
             query = query.where(Report.questionnaire_id == filters.form)
         if filters.status:
@@ -60,15 +61,16 @@ def queue():
         if filters.date_from:
             query = query.where(Report.submitted_at >= views.day_start(filters.date_from))
         if filters.date_to:
+            # The start of the next UK day, so that a day of 23 or 25 hours is counted whole.
             query = query.where(
-                Report.submitted_at < views.day_start(filters.date_to) + dt.timedelta(days=1)
+                Report.submitted_at < views.day_start(filters.date_to + dt.timedelta(days=1))
             )
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
         # Only the readable columns: the queue never decrypts an answer.
         reports = list(db.session.execute(
             query.with_only_columns(
                 Report.reference, Report.questionnaire_id, Report.centre, Report.status,
-                Report.submitted_at, Report.purged_at,
+                Report.submitted_at, Report.purged_at, Report.risk_cues,
             )
             .order_by(Report.submitted_at.desc(), Report.id.desc())
             .limit(views.PER_PAGE)
@@ -84,6 +86,7 @@ def queue():
         forms={qid: views.form_title(qid) for qid in views.report_forms()},
         centres=all_centres(),
         statuses=STATUSES,
+        held=held_count(),
         views=views,
     ), status
 
@@ -111,13 +114,58 @@ def _render_report(report: Report, errors: dict[str, str] | None = None, note_te
         answers=views.answer_rows(report.questionnaire_id, report.answers or {}),
         facts=views.answer_rows(report.questionnaire_id, report.facts or {}),
         notes=notes,
-        statuses=STATUSES,
+        statuses=CASEWORKER_STATUSES,
         errors=errors or {},
         note_text=note_text,
         done=request.args.get("done") if request.method == "GET" else None,
         note_max=views.NOTE_MAX_LENGTH,
         views=views,
     ), status
+
+
+@bp.get("/reports/held")
+@require_role(CASEWORKER)
+def held_reports():
+    return _held_page()
+
+
+def _held_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "triage/held.html",
+        reports=floods.held_reports(views.HELD_PER_PAGE),
+        total=held_count(),
+        error=error,
+        done=request.args.get("done") if request.method == "GET" else None,
+        count=request.args.get("count", "")[:6] if request.method == "GET" else "",
+        views=views,
+    ), status
+
+
+@bp.post("/reports/held")
+@require_role(CASEWORKER)
+def decide_held():
+    decision = request.form.get("decision", "")
+    everything = request.form.get("scope") == "all"
+    sent = request.form.getlist("reference")[: views.HELD_PER_PAGE]
+    references = [reference for reference in sent if views.REFERENCE.match(reference)]
+    if decision not in floods.DECISIONS:
+        return _held_page(_("Select whether to release or discard the reports"), 400)
+    if not everything and not references:
+        return _held_page(_("Select at least one report"), 400)
+    up_to = request.form.get("up_to", "")
+    chosen = floods.select_held(
+        None if everything else references,
+        int(up_to) if up_to.isascii() and up_to.isdigit() and len(up_to) < 12 else None,
+    )
+    if not chosen:
+        return _held_page(_("None of the selected reports is held any more"), 400)
+    if decision == floods.DISCARD and request.form.get("confirm") != "yes":
+        return render_template(
+            "triage/held_confirm.html", reports=chosen, everything=everything, views=views
+        ), 200
+    done = floods.decide(chosen, decision)
+    db.session.commit()
+    return redirect(url_for(".held_reports", done=decision, count=done), 303)
 
 
 @bp.get("/reports/<reference>")
@@ -131,7 +179,7 @@ def report_page(reference: str):
 def change_status(reference: str):
     report = _report_or_404(reference)
     new = request.form.get("status", "")
-    if new not in STATUSES:
+    if new not in CASEWORKER_STATUSES:
         return _render_report(report, {"status": _("Select a status from the list")}, status=400)
     old = report.status
     if new != old:
@@ -221,8 +269,11 @@ def audit_log():
 @bp.get("/counts")
 @require_role("caseworker", "analyst", "admin")
 def counts():
+    # Reports held or discarded as a possible flood are left out of the board's figures.
     rows = db.session.execute(sa.select(
         Report.questionnaire_id, Report.facts, Report.centre, Report.status,
         Report.submitted_at, Report.purged_at,
-    ))
-    return render_template("triage/counts.html", counts=views.counts(rows), views=views)
+    ).where(Report.held.is_(False), Report.status != "discarded"))
+    left_out = db.session.scalar(sa.select(sa.func.count()).where(
+        sa.or_(Report.held.is_(True), Report.status == "discarded"))) or 0
+    return render_template("triage/counts.html", counts=views.counts(rows), left_out=left_out, views=views)

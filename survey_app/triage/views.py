@@ -28,6 +28,8 @@ from ..spreadsheets import neutralise
 from ..survey.presenters import answer_lines, short_label
 
 PER_PAGE = 50
+# Held reports are decided in batches of this many (a bigger flood: "every held report").
+HELD_PER_PAGE = 100
 MAX_PAGE = 100_000
 REFERENCE = re.compile(r"^R-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2}$")
 NOTE_MAX_LENGTH = 5000
@@ -38,6 +40,13 @@ STATUS_NAMES = {
     "referred_police": _l("Referred to the police"),
     "referred_support": _l("Referred to a support service"),
     "closed": _l("Closed"),
+    "discarded": _l("Discarded as a flood"),
+}
+# Why a report was held apart as a possible flood (survey/flood.py).
+HOLD_REASONS = {
+    "session": _l("Many reports from one browser"),
+    "client": _l("Many reports from one address"),
+    "centre": _l("Many reports from one reporting centre"),
 }
 ACTION_NAMES = {
     "view_report": _l("Viewed a report"),
@@ -49,6 +58,8 @@ ACTION_NAMES = {
     "review_response": _l("Included or excluded a survey response"),
     "upload_margins": _l("Uploaded population margins"),
     "change_survey": _l("Opened or closed a survey"),
+    "release_report": _l("Released a held report into the queue"),
+    "discard_report": _l("Discarded a held report"),
 }
 # The question whose answers are a report's "strand" in the counts, for each form.
 STRAND_QUESTIONS = {"hate_crime_report": "motivation", "domestic_abuse_report": "abuse_kinds"}
@@ -76,6 +87,21 @@ def form_title(questionnaire_id: str) -> str:
         return questionnaire_id
     questionnaire = published.questionnaire
     return qtext(questionnaire.id, "title", questionnaire.title)
+
+
+def hold_reason(reason: str | None) -> str:
+    return str(HOLD_REASONS.get(reason or "", reason or ""))
+
+
+def cue_labels(questionnaire_id: str, cues: Iterable[str]) -> list[str]:
+    """The risk cues a report's answers showed, in the words its questionnaire declares for them."""
+    published = get_published(questionnaire_id)
+    labels = []
+    for question_id in cues or ():
+        question = published.questionnaire.question(question_id) if published else None
+        if question is not None and question.risk_cue is not None:
+            labels.append(qtext(questionnaire_id, f"{question_id}.risk_cue", question.risk_cue.label))
+    return labels
 
 
 def centre_name(centre_id: str | None) -> str:

@@ -81,6 +81,8 @@ POLICY: dict[str, str | frozenset[str]] = {
     "staff.home": ANY_STAFF,
     # Triage: reports are for caseworkers only; the counts hold no personal data.
     "triage.queue": CASEWORKER,
+    "triage.held_reports": CASEWORKER,
+    "triage.decide_held": CASEWORKER,
     "triage.report_page": CASEWORKER,
     "triage.change_status": CASEWORKER,
     "triage.add_note": CASEWORKER,
