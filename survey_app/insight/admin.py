@@ -23,10 +23,10 @@ from ..staff.auth import current_staff
 from ..survey import availability
 from ..triage.audit import record
 from . import views
-from .margins import MAX_BYTES, Problem, check_margins
+from .margins import MAX_BYTES, Problem, check_margins, check_weighting
 from .models import MarginsFile
 from .routes import svg_response
-from .service import first_measured_questionnaire, margins_in_use
+from .service import first_measured_questionnaire, included_responses, margins_in_use
 
 bp = Blueprint("surveys_admin", __name__, url_prefix="/staff")
 
@@ -149,6 +149,13 @@ def problem_text(problem: Problem) -> str:
         )
     if problem.kind == "missing_category":
         return _("%(variable)s has no figure for: %(items)s.", variable=problem.variable, items=items)
+    if problem.kind == "weighting":
+        return _(
+            "The responses so far cannot be weighted to these figures (%(detail)s). Check that each "
+            "figure is the number of residents in its group, as in the figures in use now, and "
+            "correct the file before uploading it again.",
+            detail=problem.detail,
+        )
     if problem.kind == "zero_count":
         return _(
             "%(variable)s has a population of 0 for: %(items)s. Every group needs a figure above 0.",
@@ -182,6 +189,10 @@ def margins():
             errors.append(_("The file must be smaller than %(size)s KB", size=MAX_BYTES // 1000))
         else:
             checked = check_margins(content, questionnaire, in_use.margins.keys())
+            if checked.ok:
+                records = [record for _id, record in included_responses(questionnaire.id)]
+                problem = check_weighting(checked, questionnaire, records)
+                checked.problems.extend([problem] if problem else [])
             errors = [problem_text(p) for p in checked.problems]
             if not errors:
                 text = content.decode("utf-8-sig")
