@@ -43,7 +43,7 @@ def _http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[
         )
         return body, 429, {"Retry-After": "60"}
     if status == 503:
-        return _service_unavailable(error)
+        return service_unavailable(error)
     return _page(status, _("Sorry, that did not work"), _("Go back and try again."))
 
 
@@ -56,7 +56,8 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     )
 
 
-def _service_unavailable(error: Exception) -> tuple[str, int]:
+def service_unavailable(error: Exception) -> tuple[str, int]:
+    """The "try again" page, for a database that cannot be reached just now."""
     log.warning("service unavailable: %s", error)
     return _page(
         503,
@@ -74,6 +75,6 @@ def init_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     # A database that cannot be reached is a temporary fault: say so, with a 503.
-    app.register_error_handler(sa.exc.OperationalError, _service_unavailable)
-    app.register_error_handler(sa.exc.InterfaceError, _service_unavailable)
+    app.register_error_handler(sa.exc.OperationalError, service_unavailable)
+    app.register_error_handler(sa.exc.InterfaceError, service_unavailable)
     app.register_error_handler(Exception, _server_error)
