@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from .security import upload_limit
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,8 @@ def _http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[
     if status == 405:
         return _page(405, _("Sorry, that did not work"), _("This page cannot be used in that way."))
     if status == 413:
+        if upload_limit(request.endpoint):
+            return _page(413, _("What you sent was too large"), _("Go back and choose a smaller file."))
         return _page(
             413, _("What you sent was too large"), _("Go back, shorten your answer and try again.")
         )

@@ -17,6 +17,7 @@ from ..models import QuestionnaireSetting, QuestionnaireVersion
 from ..models import Response as SurveyResponse
 from ..questionnaire import Questionnaire
 from ..registry import all_published, get_published
+from ..security import allow_body
 from ..shortlinks import poster_places
 from ..staff.access import require_role
 from ..staff.auth import current_staff
@@ -31,6 +32,9 @@ from .service import first_measured_questionnaire, included_responses, margins_i
 bp = Blueprint("surveys_admin", __name__, url_prefix="/staff")
 
 ADMIN = "admin"
+# The body a margins upload may send: well beyond the largest file taken (MAX_BYTES), so that a
+# file too large still gets the form's message, which says how large a file may be.
+MAX_UPLOAD_BODY = 1024 * 1024
 
 
 def _survey_or_404(questionnaire_id: str) -> Questionnaire:
@@ -173,6 +177,7 @@ def _shown_filename(filename: str) -> str:
 
 
 @bp.route("/margins", methods=["GET", "POST"])
+@allow_body(MAX_UPLOAD_BODY)
 @require_role(ADMIN)
 def margins():
     questionnaire = first_measured_questionnaire()
