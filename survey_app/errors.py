@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -16,7 +17,20 @@ log = logging.getLogger(__name__)
 
 
 def _page(status: int, title: str, message: str) -> tuple[str, int]:
+    _bind_urls()
     return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _bind_urls() -> None:
+    """Let the page build its links when the request's Host could not be bound (a label over 63
+    characters, "a..b"): Werkzeug refuses the request with 400 and leaves no URL adapter, and
+    url_for() in the layout then failed, turning the 400 into a bare 500. The links are paths, so
+    the host they are bound to never shows."""
+    ctx = request_ctx._get_current_object()
+    if ctx.url_adapter is None:
+        ctx.url_adapter = current_app.url_map.bind(
+            "localhost", script_name=request.root_path or "/", url_scheme=request.scheme
+        )
 
 
 def _http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
