@@ -26,9 +26,8 @@ def _bind_urls() -> None:
     characters, "a..b"): Werkzeug refuses the request with 400 and leaves no URL adapter, and
     url_for() in the layout then failed, turning the 400 into a bare 500. The links are paths, so
     the host they are bound to never shows."""
-    ctx = request_ctx._get_current_object()
-    if ctx.url_adapter is None:
-        ctx.url_adapter = current_app.url_map.bind(
+    if request_ctx.url_adapter is None:
+        request_ctx.url_adapter = current_app.url_map.bind(
             "localhost", script_name=request.root_path or "/", url_scheme=request.scheme
         )
 
