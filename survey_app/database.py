@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 
 from .extensions import db
 
@@ -60,10 +60,37 @@ def keep_sqlite_file_private(url: sa.URL) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+def _end_session(response: Response) -> Response:
+    """Give the request's connection back (rolling back whatever was not committed) while the
+    response can still change.
+
+    Flask-SQLAlchemy does this in the app context's teardown, after the response has been handed
+    to the server: a connection that died by then (PostgreSQL restarting) raised out of the
+    teardown, the server sent a bare 500 and the request log had already written the status the
+    page would have had. Here the same failure gets the "try again" page (503), and the log the
+    status sent. Everything the view committed stays committed; what it did not is rolled back on
+    the server with the connection. The teardown still runs, and finds nothing left to do.
+    """
+    try:
+        db.session.remove()
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+        # The failed close left the session in place: a second one lets it go without the
+        # connection, which the pool has already discarded.
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session.remove()
+        from .errors import service_unavailable
+
+        return current_app.make_response(service_unavailable(error))
+    return response
+
+
 def init_database(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url))
     db.init_app(app)
+    # After-request functions run last registered first: the session ends after every view and
+    # page hook registered later, and before the request log (logs.py) writes the status.
+    app.after_request(_end_session)
     with app.app_context():
         if url.startswith("sqlite"):
             # The engine's URL, with a relative path resolved as Flask-SQLAlchemy resolves it.

@@ -5,16 +5,31 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from .security import upload_limit
 
 log = logging.getLogger(__name__)
 
 
 def _page(status: int, title: str, message: str) -> tuple[str, int]:
+    _bind_urls()
     return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _bind_urls() -> None:
+    """Let the page build its links when the request's Host could not be bound (a label over 63
+    characters, "a..b"): Werkzeug refuses the request with 400 and leaves no URL adapter, and
+    url_for() in the layout then failed, turning the 400 into a bare 500. The links are paths, so
+    the host they are bound to never shows."""
+    if request_ctx.url_adapter is None:
+        request_ctx.url_adapter = current_app.url_map.bind(
+            "localhost", script_name=request.root_path or "/", url_scheme=request.scheme
+        )
 
 
 def _http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
@@ -24,6 +39,8 @@ def _http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[
     if status == 405:
         return _page(405, _("Sorry, that did not work"), _("This page cannot be used in that way."))
     if status == 413:
+        if upload_limit(request.endpoint):
+            return _page(413, _("What you sent was too large"), _("Go back and choose a smaller file."))
         return _page(
             413, _("What you sent was too large"), _("Go back, shorten your answer and try again.")
         )
@@ -43,7 +60,7 @@ def _http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[
         )
         return body, 429, {"Retry-After": "60"}
     if status == 503:
-        return _service_unavailable(error)
+        return service_unavailable(error)
     return _page(status, _("Sorry, that did not work"), _("Go back and try again."))
 
 
@@ -56,7 +73,8 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     )
 
 
-def _service_unavailable(error: Exception) -> tuple[str, int]:
+def service_unavailable(error: Exception) -> tuple[str, int]:
+    """The "try again" page, for a database that cannot be reached just now."""
     log.warning("service unavailable: %s", error)
     return _page(
         503,
@@ -74,6 +92,6 @@ def init_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     # A database that cannot be reached is a temporary fault: say so, with a 503.
-    app.register_error_handler(sa.exc.OperationalError, _service_unavailable)
-    app.register_error_handler(sa.exc.InterfaceError, _service_unavailable)
+    app.register_error_handler(sa.exc.OperationalError, service_unavailable)
+    app.register_error_handler(sa.exc.InterfaceError, service_unavailable)
     app.register_error_handler(Exception, _server_error)

@@ -18,19 +18,23 @@ from ..models import QuestionnaireSetting, QuestionnaireVersion
 from ..models import Response as SurveyResponse
 from ..questionnaire import Questionnaire
 from ..registry import all_published, get_published
+from ..security import allow_body
 from ..shortlinks import poster_places
 from ..staff.access import require_role
 from ..staff.auth import current_staff
 from ..survey import availability
 from . import views
-from .margins import MAX_BYTES, Problem, check_margins
+from .margins import MAX_BYTES, Problem, check_margins, check_weighting
 from .models import MarginsFile
 from .routes import svg_response
-from .service import first_measured_questionnaire, margins_in_use
+from .service import first_measured_questionnaire, included_responses, margins_in_use
 
 bp = Blueprint("surveys_admin", __name__, url_prefix="/staff")
 
 ADMIN = "admin"
+# The body a margins upload may send: well beyond the largest file taken (MAX_BYTES), so that a
+# file too large still gets the form's message, which says how large a file may be.
+MAX_UPLOAD_BODY = 1024 * 1024
 
 
 def _survey_or_404(questionnaire_id: str) -> Questionnaire:
@@ -149,6 +153,13 @@ def problem_text(problem: Problem) -> str:
         )
     if problem.kind == "missing_category":
         return _("%(variable)s has no figure for: %(items)s.", variable=problem.variable, items=items)
+    if problem.kind == "weighting":
+        return _(
+            "The responses so far cannot be weighted to these figures (%(detail)s). Check that each "
+            "figure is the number of residents in its group, as in the figures in use now, and "
+            "correct the file before uploading it again.",
+            detail=problem.detail,
+        )
     if problem.kind == "zero_count":
         return _(
             "%(variable)s has a population of 0 for: %(items)s. Every group needs a figure above 0.",
@@ -166,6 +177,7 @@ def _shown_filename(filename: str) -> str:
 
 
 @bp.route("/margins", methods=["GET", "POST"])
+@allow_body(MAX_UPLOAD_BODY)
 @require_role(ADMIN)
 def margins():
     questionnaire = first_measured_questionnaire()
@@ -182,6 +194,10 @@ def margins():
             errors.append(_("The file must be smaller than %(size)s KB", size=MAX_BYTES // 1000))
         else:
             checked = check_margins(content, questionnaire, in_use.margins.keys())
+            if checked.ok:
+                records = [record for _id, record in included_responses(questionnaire.id)]
+                problem = check_weighting(checked, questionnaire, records)
+                checked.problems.extend([problem] if problem else [])
             errors = [problem_text(p) for p in checked.problems]
             if not errors:
                 text = content.decode("utf-8-sig")

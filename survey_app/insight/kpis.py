@@ -208,6 +208,22 @@ def _check_margins(questionnaire: Questionnaire, margins: Mapping[str, Margin]) 
 def _weight(
     questionnaire: Questionnaire, records: Sequence[ResponseRecord], margins: Mapping[str, Margin]
 ) -> tuple[Design, WeightingSummary]:
+    """The raked design, or InsightError saying why the records cannot be weighted to the margins.
+
+    Margins far out of line with the sample (a count of 1e300, a group of almost everyone that
+    few answered for) make `analysis/` refuse the weights in several ways; each is one InsightError.
+    """
+    try:
+        return _rake(questionnaire, records, margins)
+    except InsightError:
+        raise
+    except (ValueError, ArithmeticError) as exc:
+        raise InsightError(f"weighting failed: {exc}") from exc
+
+
+def _rake(
+    questionnaire: Questionnaire, records: Sequence[ResponseRecord], margins: Mapping[str, Margin]
+) -> tuple[Design, WeightingSummary]:
     used = _check_margins(questionnaire, margins)
     declared = [q.weighting_variable for q in questionnaire.questions if q.weighting_variable]
     unused = tuple(v for v in declared if v not in used)

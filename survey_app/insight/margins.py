@@ -4,19 +4,24 @@ A margins file is long-format CSV: ``variable,category,population_count`` and, o
 ``source`` and ``notes`` for each row. To be usable for a questionnaire it must give every
 weighting variable the questionnaire declares a margin for today (no variable may go missing),
 use only the question's answer codes as categories, give each category a count, and agree on one
-population total across variables. Problems come back as data; the page words them.
+population total across variables. Then the responses already in must be weighted to it: figures
+that pass every check above can still be ones no weights meet (a group of almost everyone that
+few answered for), and once in use they would stop every insight page. Problems come back as
+data; the page words them.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from analysis.raking import Margin, RakingError, margins_from_rows
 
 from ..questionnaire.model import DONT_KNOW, PREFER_NOT_TO_SAY, Questionnaire
+from .kpis import InsightError, ResponseRecord, weigh
 
 REQUIRED_COLUMNS = ("variable", "category", "population_count")
 TOTAL_TOLERANCE = 1e-6  # relative: totals must agree to a rounding error
@@ -26,7 +31,7 @@ MAX_BYTES = 200_000
 @dataclass(frozen=True)
 class Problem:
     kind: str  # unreadable | columns | row | missing_variable | unknown_variable | unknown_category
-    #            | missing_category | zero_count | totals
+    #            | missing_category | zero_count | totals | weighting
     variable: str = ""
     items: tuple[str, ...] = ()
     detail: str = ""
@@ -107,7 +112,10 @@ def check_margins(
         if empty:
             result.problems.append(Problem("zero_count", var, empty))
     totals = {v: m.total for v, m in margins.items() if v in declared}
-    if totals and max(totals.values()) - min(totals.values()) > TOTAL_TOLERANCE * max(totals.values()):
+    # Counts near the largest float add up to infinity, and infinity minus infinity compares as
+    # small as anything: such totals never agree.
+    if totals and (not all(math.isfinite(t) for t in totals.values())
+                   or max(totals.values()) - min(totals.values()) > TOTAL_TOLERANCE * max(totals.values())):
         result.problems.append(
             Problem("totals", items=tuple(f"{v}: {t:,.0f}" for v, t in sorted(totals.items())))
         )
@@ -118,3 +126,25 @@ def check_margins(
         if source and source not in result.sources.get(var, ()):
             result.sources[var] = (*result.sources.get(var, ()), source)
     return result
+
+
+def weighting_margins(checked: CheckedMargins, questionnaire: Questionnaire) -> dict[str, Margin]:
+    """The margins of the questionnaire's weighting variables (a file may hold others)."""
+    variables = weighting_questions(questionnaire)
+    return {v: m for v, m in checked.margins.items() if v in variables}
+
+
+def check_weighting(
+    checked: CheckedMargins, questionnaire: Questionnaire, records: Sequence[ResponseRecord]
+) -> Problem | None:
+    """Weight `records` (the responses the pages count) to checked margins, as the pages would.
+
+    None when they can be weighted, or when there are no responses to try them on yet.
+    """
+    if not records:
+        return None
+    try:
+        weigh(questionnaire, records, weighting_margins(checked, questionnaire))
+    except InsightError as exc:
+        return Problem("weighting", detail=str(exc).removeprefix("weighting failed: "))
+    return None

@@ -32,17 +32,19 @@ from .service import (
     ALL,
     LAST_FOUR,
     Filters,
+    InsightUnavailable,
     first_measured_questionnaire,
     included_responses,
     insight,
     margins_in_use,
+    unavailable,
 )
 from .targets import Target, evaluate, load_targets
 
 bp = Blueprint("insight", __name__, url_prefix="/staff/insight")
 
 ANALYST = "analyst"
-QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+QUARTER = re.compile(r"[0-9]{4}Q[1-4]")
 PER_PAGE = 50
 # The largest id an integer column holds on PostgreSQL: a larger one in an address names nothing.
 LARGEST_ID = 2**31 - 1
@@ -55,13 +57,31 @@ def _questionnaire_or_404(questionnaire_id: str) -> Questionnaire:
     return published.questionnaire
 
 
+@bp.errorhandler(InsightUnavailable)
+def figures_unavailable(error: InsightUnavailable) -> tuple[str, int]:
+    """The page that explains, for every page whose figures could not be worked out.
+
+    503: the service cannot give these figures until the margins (or the fault) are put right.
+    """
+    published = get_published((request.view_args or {}).get("questionnaire_id", ""))
+    staff = current_staff()
+    return render_template(
+        "insight/unavailable.html",
+        error=error,
+        questionnaire=published.questionnaire if published else None,
+        can_fix=bool(staff and "admin" in staff.roles),
+    ), 503
+
+
 def _filters(questionnaire: Questionnaire) -> Filters:
+    """The area and period asked for; anything else (a quarter with no responses, a made-up
+    one) is ignored, as a filter that matches nothing would only show an empty page."""
     area = request.args.get("area", ALL)
     period = request.args.get("period", ALL)
     towns = {value for value, _label in views.area_options(questionnaire)}
     if area not in towns:
         area = ALL
-    if period not in (ALL, LAST_FOUR) and not QUARTER.match(period):
+    if period not in (ALL, LAST_FOUR) and period not in insight(questionnaire).results.quarters:
         period = ALL
     return Filters(area, period)
 
@@ -133,7 +153,7 @@ def chart(questionnaire_id: str):
     filters = _filters(questionnaire)
     measure = _measure(questionnaire)
     upto = request.args.get("upto")
-    upto = upto if upto and QUARTER.match(upto) else None
+    upto = upto if upto and QUARTER.fullmatch(upto) else None
     data = insight(questionnaire, Filters(area=filters.area))
     return svg_response(views.trend_chart(data.trend, measure, _targets(questionnaire), filters.area, upto))
 
@@ -237,7 +257,10 @@ def _export(questionnaire: Questionnaire):
     margins = margins_in_use(questionnaire)
     if not records:
         abort(404)
-    weights, summary = weigh(questionnaire, records, margins.margins)
+    try:
+        weights, summary = weigh(questionnaire, records, margins.margins)
+    except InsightError as error:
+        raise unavailable(error, margins.name) from error
     return build_export(
         questionnaire,
         ids,

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,8 +27,8 @@ from ..models import Response
 from ..questionnaire import Questionnaire
 from ..registry import all_published
 from ..staff.models import User
-from .kpis import DEFAULT_MARGINS_PATH, KpiResults, ResponseRecord, compute_kpis, quarter_of
-from .margins import CheckedMargins, check_margins, weighting_questions
+from .kpis import DEFAULT_MARGINS_PATH, InsightError, KpiResults, ResponseRecord, compute_kpis, quarter_of
+from .margins import check_margins, weighting_margins
 from .models import MarginsFile, ResponseReview
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,26 @@ class Insight:
     stale: bool = False  # newer responses are being added in the background
 
 
+class InsightUnavailable(Exception):
+    """The figures cannot be worked out. With `detail`, because the responses cannot be weighted
+    to the margins in use (named `margins`), which an administrator can change; without, an
+    unexpected failure, already logged."""
+
+    def __init__(self, margins: str, detail: str = "") -> None:
+        super().__init__(detail or "the figures could not be worked out")
+        self.margins = margins
+        self.detail = detail
+
+
+def unavailable(error: Exception, margins: str) -> InsightUnavailable:
+    """The InsightUnavailable for a failure to work out the figures, logged as what it is."""
+    if isinstance(error, InsightError):
+        log.error("the insight figures cannot be weighted to %s: %s", margins, error)
+        return InsightUnavailable(margins, str(error).removeprefix("weighting failed: "))
+    log.error("working out the insight figures failed", exc_info=error)
+    return InsightUnavailable(margins)
+
+
 _lock = threading.Lock()
 
 
@@ -86,17 +107,11 @@ def _cache(app: Flask) -> OrderedDict[tuple, Insight]:
     return app.extensions.setdefault("insight_cache", OrderedDict())
 
 
-def _weighting_margins(checked: CheckedMargins, questionnaire: Questionnaire) -> dict[str, Margin]:
-    """The margins of the questionnaire's weighting variables (a file may hold others)."""
-    variables = weighting_questions(questionnaire)
-    return {v: m for v, m in checked.margins.items() if v in variables}
-
-
 def _shipped_margins(questionnaire: Questionnaire) -> MarginsInUse:
     content = Path(DEFAULT_MARGINS_PATH).read_bytes()
     checked = check_margins(content, questionnaire, ())
     return MarginsInUse(
-        _weighting_margins(checked, questionnaire),
+        weighting_margins(checked, questionnaire),
         checked.sources,
         "data/population_margins.csv",
         hashlib.sha256(content).hexdigest(),
@@ -123,7 +138,7 @@ def margins_in_use(questionnaire: Questionnaire) -> MarginsInUse:
         return _shipped_margins(questionnaire)
     user: User | None = upload.uploaded_by
     return MarginsInUse(
-        _weighting_margins(checked, questionnaire),
+        weighting_margins(checked, questionnaire),
         checked.sources,
         upload.filename,
         upload.checksum,
@@ -172,21 +187,39 @@ def last_four_quarters(quarters: tuple[str, ...]) -> frozenset[str]:
     return frozenset(sorted(quarters)[-4:])
 
 
+def _in_filters(filters: Filters, quarters: Counter) -> Callable[[ResponseRecord], bool] | None:
+    """Whether a response is within the filters (None: every response is)."""
+    if filters == Filters():
+        return None
+    last_four = last_four_quarters(tuple(sorted(quarters)))
+    return lambda record: filters.accepts(record, last_four)
+
+
+def _estimates(
+    questionnaire: Questionnaire, filters: Filters, records: list[ResponseRecord], margins: MarginsInUse
+) -> tuple[KpiResults, KpiResults]:
+    """The estimates within the filters, and the trend (every quarter) within the area filter."""
+    quarters = Counter(quarter_of(r.submitted_at) for r in records)
+    results = compute_kpis(questionnaire, records, margins.margins, subset=_in_filters(filters, quarters))
+    if not filters.period:
+        return results, results
+    last_four = last_four_quarters(tuple(sorted(quarters)))
+    area_only = Filters(area=filters.area)
+    in_area = None if not filters.area else (lambda r: area_only.accepts(r, last_four))
+    return results, compute_kpis(questionnaire, records, margins.margins, subset=in_area)
+
+
 def _compute(
     questionnaire: Questionnaire, filters: Filters, version: tuple, now: dt.datetime | None
 ) -> Insight:
     margins = margins_in_use(questionnaire)
     records = [record for _id, record in included_responses(questionnaire.id)]
+    try:
+        results, trend = _estimates(questionnaire, filters, records, margins)
+    except Exception as error:  # every page that shows figures explains, rather than failing
+        raise unavailable(error, margins.name) from error
     quarter_counts = Counter(quarter_of(r.submitted_at) for r in records)
-    last_four = last_four_quarters(tuple(sorted(quarter_counts)))
-    area_only = Filters(area=filters.area)
-    filtered = None if filters == Filters() else (lambda r: filters.accepts(r, last_four))
-    results = compute_kpis(questionnaire, records, margins.margins, subset=filtered)
-    if filters.period:
-        in_area = None if not filters.area else (lambda r: area_only.accepts(r, last_four))
-        trend = compute_kpis(questionnaire, records, margins.margins, subset=in_area)
-    else:
-        trend = results
+    in_filters = _in_filters(filters, quarter_counts)
     total, _max_id, excluded = version[1], version[2], version[3]
     return Insight(
         questionnaire,
@@ -197,7 +230,7 @@ def _compute(
         n_included=total - excluded,
         n_excluded=excluded,
         n_flagged=flagged_unreviewed(questionnaire.id),
-        n_filtered=len(records) if filtered is None else sum(1 for r in records if filtered(r)),
+        n_filtered=len(records) if in_filters is None else sum(1 for r in records if in_filters(r)),
         quarter_counts=dict(quarter_counts),
         computed_at=now or dt.datetime.now(dt.UTC),
         version=version,
@@ -242,7 +275,8 @@ def insight(
 
     Small surveys are recomputed in the request whenever the data changed. Above
     INSIGHT_BACKGROUND_ABOVE included responses, a page gets the previous figures at once, marked
-    stale, while a background thread brings them up to date.
+    stale, while a background thread brings them up to date. Figures that cannot be worked out
+    raise InsightUnavailable.
     """
     app = current_app._get_current_object()
     version = data_version(questionnaire.id)

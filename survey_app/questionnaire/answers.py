@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +23,8 @@ Form = Mapping[str, Sequence[str]]
 _POSTCODE = re.compile(
     r"^(GIR0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)[0-9][ABD-HJLNP-UW-Z]{2})$"
 )
-_WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
-_DIGITS = re.compile(r"^\d+$")
+# The longest day or month a person types: "07", or "007" from a slip of the finger, is still 7.
+_DAY_OR_MONTH_DIGITS = 2
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,33 @@ class Parsed:
     error: AnswerError | None = None
     # What was sent, so a page with an error shows it again unchanged.
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+def ascii_digits(text: str) -> str | None:
+    """`text` with every decimal digit written 0-9, or None if anything in it is not a digit.
+
+    A phone's keyboard in Arabic, Persian, Urdu or Gujarati types that script's digits ("٣"), a
+    Chinese one full-width digits ("３"): each means its number. Superscripts ("²") and other
+    characters that str.isdigit() accepts but int() does not are not digits here. Checking the
+    length of what this returns, before int() sees it, keeps a number thousands of digits long
+    from raising rather than being refused.
+    """
+    if not text:
+        return None
+    digits = [unicodedata.decimal(char, None) for char in text]
+    if any(digit is None for digit in digits):
+        return None
+    return "".join(str(digit) for digit in digits)
+
+
+def whole_number(text: str, max_digits: int) -> int | None:
+    """A whole number of at most `max_digits` digits (leading zeros aside, any script's digits,
+    no sign), or None."""
+    digits = ascii_digits(text.strip())
+    if digits is None:
+        return None
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= max_digits else None
 
 
 def _values(form: Form, name: str) -> list[str]:
@@ -112,9 +140,11 @@ def _parse_number(question: Question, form: Form) -> Parsed:
     raw = {"value": _text(form, question.id)}
     if not text:
         return _missing(question)
-    if not _WHOLE_NUMBER.match(text) or len(text) > 12:
+    sign = -1 if text[0] == "-" else 1
+    magnitude = whole_number(text[1:] if text[0] in "+-" else text, 12)
+    if magnitude is None:
         return Parsed(error=AnswerError("not_whole_number", question.id), raw=raw)
-    number = int(text)
+    number = sign * magnitude
     low, high = question.settings.get("min"), question.settings.get("max")
     if low is not None and number < low:
         return Parsed(error=AnswerError("too_small", question.id, {"min": low, "max": high}), raw=raw)
@@ -147,8 +177,9 @@ def _parse_date(question: Question, form: Form, today: dt.date) -> Parsed:
     raw: dict[str, Any] = {**parts, "approximate": approximate}
     if not any(parts.values()):
         return _missing(question)
+    digits = {part: ascii_digits(text) for part, text in parts.items()}
     for part in ("day", "month", "year"):
-        if parts[part] and not _DIGITS.match(parts[part]):
+        if parts[part] and digits[part] is None:
             return _date_error(question, "date_not_real", part, raw)
     partial = bool(question.settings.get("allow_partial"))
     if not parts["year"]:
@@ -162,13 +193,15 @@ def _parse_date(question: Question, form: Form, today: dt.date) -> Parsed:
     if parts["day"] and not parts["month"]:
         return _date_error(question, "date_missing_part", "month", raw, part="month")
 
-    year = int(parts["year"])
-    month = int(parts["month"]) if parts["month"] else None
-    day = int(parts["day"]) if parts["day"] else None
+    year = int(digits["year"] or "0")
+    month = whole_number(parts["month"], _DAY_OR_MONTH_DIGITS) if parts["month"] else None
+    day = whole_number(parts["day"], _DAY_OR_MONTH_DIGITS) if parts["day"] else None
     if year < 1:
         return _date_error(question, "date_not_real", "year", raw)
-    if month is not None and not 1 <= month <= 12:
+    if parts["month"] and (month is None or not 1 <= month <= 12):
         return _date_error(question, "date_not_real", "month", raw)
+    if parts["day"] and day is None:  # hundreds of digits: no day of any month
+        return _date_error(question, "date_not_real", "day", raw)
     if day is not None and month is not None:
         # Day 0 is not a day, and a huge day overflows rather than raising ValueError.
         try:

@@ -8,7 +8,6 @@ not audited.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,11 +59,8 @@ def queue():
             query = query.where(Report.centre == filters.centre)
         if filters.date_from:
             query = query.where(Report.submitted_at >= views.day_start(filters.date_from))
-        if filters.date_to:
-            # The start of the next UK day, so that a day of 23 or 25 hours is counted whole.
-            query = query.where(
-                Report.submitted_at < views.day_start(filters.date_to + dt.timedelta(days=1))
-            )
+        if filters.date_to and views.day_after(filters.date_to):
+            query = query.where(Report.submitted_at < views.day_after(filters.date_to))
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
         # Only the readable columns: the queue never decrypts an answer.
         reports = list(db.session.execute(

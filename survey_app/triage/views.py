@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -22,6 +23,7 @@ from ..centres import all_centres
 from ..formats import UK_TIME, datetime_text, month_text, uk_time
 from ..i18n import qtext
 from ..questionnaire import Questionnaire
+from ..questionnaire.answers import ascii_digits, whole_number
 from ..registry import all_published, get_published
 from ..reports.models import STATUSES, Report
 from ..spreadsheets import neutralise
@@ -31,6 +33,10 @@ PER_PAGE = 50
 # Held reports are decided in batches of this many (a bigger flood: "every held report").
 HELD_PER_PAGE = 100
 MAX_PAGE = 100_000
+# Staff account ids: an integer column, so at most ten digits.
+MAX_ID_DIGITS = 10
+# The only date form the date boxes send (and the hint shows): 2026-01-31.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 REFERENCE = re.compile(r"^R-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2}$")
 NOTE_MAX_LENGTH = 5000
 
@@ -142,10 +148,12 @@ def _page(args: Mapping[str, str], errors: dict[str, str]) -> int:
     text = _text(args, "page")
     if not text:
         return 1
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
-        errors["page"] = _("The page number must be a whole number from 1 to %(max)s", max=MAX_PAGE)
+    page = whole_number(text, len(str(MAX_PAGE)))
+    if page is None or not 1 <= page <= MAX_PAGE:
+        errors["page"] = _("The page number must be a whole number from 1 to %(max)s",
+                           max=format_number(MAX_PAGE))
         return 1
-    return int(text)
+    return page
 
 
 def _date(args: Mapping[str, str], name: str, errors: dict[str, str], message: str,
@@ -163,9 +171,13 @@ def _date(args: Mapping[str, str], name: str, errors: dict[str, str], message: s
     text = _text(args, name, 20)
     if not text:
         return None
+    # Digits typed in another script are read as 0-9; anything else must be where 2026-01-31 has it.
+    iso = "".join(ascii_digits(char) or char for char in text)
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
+        if not ISO_DATE.fullmatch(iso):
+            raise ValueError(text)
+        return dt.date.fromisoformat(iso)
+    except ValueError:  # not that form, or no such day (2026-02-30, 0000-01-01)
         errors[name] = message
         return None
 
@@ -203,6 +215,11 @@ def day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=UK_TIME).astimezone(dt.UTC)
 
 
+def day_after(day: dt.date) -> dt.datetime | None:
+    """The start of the next day, or None after the last day of the calendar (no end at all)."""
+    return None if day == dt.date.max else day_start(day) + dt.timedelta(days=1)
+
+
 @dataclass
 class AuditFilters:
     user: int | None = None
@@ -220,11 +237,12 @@ class AuditFilters:
 def parse_audit_filters(args: Mapping[str, str], user_ids: Iterable[int]) -> AuditFilters:
     errors: dict[str, str] = {}
     filters = AuditFilters(errors=errors)
-    user = _text(args, "user", 20)
-    if user and (not user.isdigit() or int(user) not in set(user_ids)):
+    text = _text(args, "user", 20)
+    user = whole_number(text, MAX_ID_DIGITS) if text else None
+    if text and user not in set(user_ids):
         errors["user"] = _("Select a staff member from the list")
     elif user:
-        filters.user = int(user)
+        filters.user = user
     action = _text(args, "action")
     if action and action not in ACTIONS:
         errors["action"] = _("Select an action from the list")

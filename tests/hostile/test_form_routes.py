@@ -28,6 +28,7 @@ from survey_app.extensions import db
 from survey_app.models import Response, SurveySession
 from survey_app.registry import get_published
 from survey_app.reports.models import Report
+from survey_app.security import upload_limit
 from tests.conftest import PROJECT_ROOT, _empty_tables, make_app
 from tests.pages import Page, Visitor
 from tests.web.test_insight import seed
@@ -225,9 +226,10 @@ def hostile_requests(draw: st.DrawFn, fields: dict[str, list[str]], files: dict[
         name = draw(st.sampled_from(names) | field_names) if names else draw(field_names)
         count = draw(st.integers(2, limits["parts"] * 2))
         value = draw(st.sampled_from(fields.get(name, ["x"])) | hostile_text)
-        # Multipart counts parts (Werkzeug's MAX_FORM_PARTS); a urlencoded body has no such limit.
+        # Fields are counted in either encoding: multipart parts by Werkzeug (MAX_FORM_PARTS),
+        # urlencoded fields by the service (survey_app/security.py), to the same limit.
         tokens = {"field": 1, "wrong": 1, "both": 2}.get(csrf, 0)
-        over = encoding == "multipart" and count + tokens > limits["parts"]
+        over = count + tokens > limits["parts"]
         return Hostile(kind, ((name, value),) * count, encoding=encoding, csrf=csrf, query=query,
                        expect_status=413 if over else None)
 
@@ -606,8 +608,11 @@ def endpoint(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-def limits_of(app: Flask) -> dict[str, int]:
-    return {"content": app.config["MAX_CONTENT_LENGTH"], "parts": app.config["MAX_FORM_PARTS"]}
+def limits_of(app: Flask, endpoint: str) -> dict[str, int]:
+    """The body size and field count the route takes: an upload route takes a larger body."""
+    with app.app_context():
+        content = upload_limit(endpoint) or app.config["MAX_CONTENT_LENGTH"]
+    return {"content": content, "parts": app.config["MAX_FORM_PARTS"]}
 
 
 @HOSTILE
@@ -616,7 +621,8 @@ def test_hostile_posts_get_the_services_own_answer_and_keep_the_answers(app, end
     target = hostile_target(app, endpoint)
     token = target.prepare()
     url = data.draw(target.urls, label="url")
-    hostile = data.draw(hostile_requests(target.fields, target.files, limits_of(app)), label="request")
+    limits = limits_of(app, endpoint)
+    hostile = data.draw(hostile_requests(target.fields, target.files, limits), label="request")
     response = send(target.client, url, hostile, token)
     assert_handled(response, hostile)
     target.check(url, response)
@@ -647,6 +653,7 @@ def fixed_requests(target: Target, limits: dict[str, int]) -> list[tuple[str, Ho
         ("too large", Hostile("oversized", ((name, "x" * (limits["content"] + 1)),)), {413}),
         ("too many parts", Hostile("repeated", ((name, "x"),) * (limits["parts"] + 1), encoding="multipart"),
          {413}),
+        ("too many fields", Hostile("repeated", ((name, "x"),) * (limits["parts"] + 1)), {413}),
         ("no token", Hostile("form", ((name, "x"),), csrf="missing"), {400}),
         ("forged token", Hostile("form", ((name, "x"),), csrf="wrong"), {400}),
         ("truncated multipart, no token", Hostile(
@@ -674,7 +681,7 @@ def fixed_requests(target: Target, limits: dict[str, int]) -> list[tuple[str, Ho
 
 def test_malformed_requests_are_refused_the_same_way_on_every_route(app, endpoint):
     target = TARGETS[endpoint](app, endpoint)
-    for label, hostile, statuses in fixed_requests(target, limits_of(app)):
+    for label, hostile, statuses in fixed_requests(target, limits_of(app, endpoint)):
         token = target.prepare()
         response = send(target.client, target.url, hostile, token)
         assert_handled(response, hostile)
