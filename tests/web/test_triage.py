@@ -362,6 +362,7 @@ def test_every_triage_route_declares_its_roles(app):
     assert policies == {
         "triage.queue": caseworker, "triage.report_page": caseworker, "triage.change_status": caseworker,
         "triage.add_note": caseworker, "triage.referral": caseworker, "triage.referral_csv": caseworker,
+        "triage.held_reports": caseworker, "triage.decide_held": caseworker,
         "triage.audit_log": frozenset({"admin"}),
         "triage.counts": frozenset({"caseworker", "analyst", "admin"}),
     }
