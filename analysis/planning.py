@@ -110,9 +110,7 @@ def _above_target_power(n: float, p: float, target: float, alpha: float) -> floa
     return float(stats.nct.sf(critical, df, math.sqrt(n) * abs(p - target) / math.sqrt(p * (1 - p))))
 
 
-def power_above_target(
-    n: float, p: float, target: float, *, alpha: float = 0.05, deff: float = 1.0
-) -> float:
+def power_above_target(n: float, p: float, target: float, *, alpha: float = 0.05, deff: float = 1.0) -> float:
     """Power of the one-sided t test of "proportion <= target" with ``n`` respondents (effective size
     n / deff) when the proportion is ``p``, as R's
     ``power.t.test(n, delta = p - target, sd = sqrt(p * (1 - p)), type = "one.sample",

@@ -85,10 +85,12 @@ def stored_responses(database_url: str) -> tuple[dict[str, int], int, int]:
     engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as connection:
         references = connection.execute(sa.text("SELECT reference FROM response")).scalars().all()
-        unlinked = connection.execute(sa.text(
-            "SELECT count(*) FROM response r WHERE NOT EXISTS "
-            "(SELECT 1 FROM survey_session s WHERE s.response_id = r.id)"
-        )).scalar_one()
+        unlinked = connection.execute(
+            sa.text(
+                "SELECT count(*) FROM response r WHERE NOT EXISTS "
+                "(SELECT 1 FROM survey_session s WHERE s.response_id = r.id)"
+            )
+        ).scalar_one()
         answers = connection.execute(sa.text("SELECT answers FROM response")).scalars().all()
     engine.dispose()
     counts: dict[str, int] = {}
@@ -153,14 +155,18 @@ def scenario(name: str, kind: str, duration: int, workdir: Path) -> dict[str, An
 
 def print_scenario(figures: dict[str, Any]) -> bool:
     print(f"== {figures['scenario']} on {figures['database']} ==")
-    print(f"  {figures['requests']} requests ({figures['rps']} req/s), "
-          f"{figures['confirmations_shown']} confirmations shown, {figures['stored_responses']} stored, "
-          f"{len(figures['missing'])} missing, {len(figures['stored_twice'])} stored twice, "
-          f"{figures['half_stored'] + figures['not_linked_to_their_survey']} half-stored")
-    print(f"  503 'try again' pages: {figures['try_again_pages_503']}, "
-          f"other statuses: {figures['unexpected_statuses'] or 'none'}, "
-          f"connections lost: {figures['connections_lost'] or 'none'}, "
-          f"answers lost: {figures['answers_lost']}")
+    print(
+        f"  {figures['requests']} requests ({figures['rps']} req/s), "
+        f"{figures['confirmations_shown']} confirmations shown, {figures['stored_responses']} stored, "
+        f"{len(figures['missing'])} missing, {len(figures['stored_twice'])} stored twice, "
+        f"{figures['half_stored'] + figures['not_linked_to_their_survey']} half-stored"
+    )
+    print(
+        f"  503 'try again' pages: {figures['try_again_pages_503']}, "
+        f"other statuses: {figures['unexpected_statuses'] or 'none'}, "
+        f"connections lost: {figures['connections_lost'] or 'none'}, "
+        f"answers lost: {figures['answers_lost']}"
+    )
     ok = True
     for label, held in figures["checks"].items():
         ok &= held

@@ -76,8 +76,10 @@ class Run:
         values = sorted(v for vs in chosen for v in vs)
         if not values:
             return {}
-        return {name: values[min(len(values) - 1, int(len(values) * q))]
-                for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))}
+        return {
+            name: values[min(len(values) - 1, int(len(values) * q))]
+            for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))
+        }
 
 
 @dataclass
@@ -194,8 +196,9 @@ def serving(app: str, env: dict[str, str], workdir: Path, health: str, instances
         upstreams = " ".join(f"server {s.url.removeprefix('http://')};" for s in servers)
         config.write_text(NGINX_CONFIG.format(workdir=workdir, servers=upstreams, port=port))
         log = workdir / f"nginx-{port}.log"
-        proxy = subprocess.Popen(["nginx", "-c", str(config), "-p", str(workdir)],
-                                 stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        proxy = subprocess.Popen(
+            ["nginx", "-c", str(config), "-p", str(workdir)], stdout=log.open("wb"), stderr=subprocess.STDOUT
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_up(url + health, proxy, log)
@@ -239,14 +242,35 @@ def wrk_ceiling(url: str, clients: int, duration: int) -> float:
     return float(output.split("Requests/sec:")[1].split()[0])
 
 
-def wrk(url: str, clients: int, duration: int, workdir: Path, mode: str,
-        fault: Callable[[], None] | None = None, fault_at: float = 0) -> Run:
+def wrk(
+    url: str,
+    clients: int,
+    duration: int,
+    workdir: Path,
+    mode: str,
+    fault: Callable[[], None] | None = None,
+    fault_at: float = 0,
+) -> Run:
     """One run of journey.lua: `duration` active seconds, then a drain; `fault` is called at `fault_at`."""
     out = workdir / f"journey-{uuid.uuid4().hex[:8]}.json"
-    env = {**os.environ, "JOURNEY_OUT": str(out), "JOURNEY_MODE": mode, "JOURNEY_START": SURVEY,
-           "JOURNEY_SECONDS": str(duration)}
-    command = ["wrk", f"-t{clients}", f"-c{clients}", f"-d{duration + DRAIN_SECONDS}s", "--timeout", "10s",
-               "-s", str(JOURNEY_SCRIPT), url + "/"]
+    env = {
+        **os.environ,
+        "JOURNEY_OUT": str(out),
+        "JOURNEY_MODE": mode,
+        "JOURNEY_START": SURVEY,
+        "JOURNEY_SECONDS": str(duration),
+    }
+    command = [
+        "wrk",
+        f"-t{clients}",
+        f"-c{clients}",
+        f"-d{duration + DRAIN_SECONDS}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(JOURNEY_SCRIPT),
+        url + "/",
+    ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if fault is not None:
         time.sleep(fault_at)
@@ -261,9 +285,17 @@ def wrk(url: str, clients: int, duration: int, workdir: Path, mode: str,
 
 def read_run(summary: dict[str, Any], event_files: list[Path], active_seconds: float) -> Run:
     """A run from wrk's totals and each resident's events (journey.lua writes both)."""
-    run = Run(seconds=active_seconds, requests=0, completed=0, retries=0, lost_answers=0, errors={},
-              socket_errors={k: v for k, v in summary["socket_errors"].items() if k != "status" and v},
-              references=[], latencies={})
+    run = Run(
+        seconds=active_seconds,
+        requests=0,
+        completed=0,
+        retries=0,
+        lost_answers=0,
+        errors={},
+        socket_errors={k: v for k, v in summary["socket_errors"].items() if k != "status" and v},
+        references=[],
+        latencies={},
+    )
     for path in event_files:
         for line in path.read_text().splitlines():
             kind, *fields = line.split("\t")
@@ -294,8 +326,11 @@ def database(kind: str, workdir: Path) -> Iterator[str]:
         return
     base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRESQL
     name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1),
-                             isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    admin = sa.create_engine(
+        base.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+        pool_pre_ping=True,
+    )
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
@@ -307,8 +342,13 @@ def database(kind: str, workdir: Path) -> Iterator[str]:
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
 
 
 def count_stored(database_url: str, references: list[str]) -> tuple[int, list[str], list[str]]:
@@ -325,16 +365,19 @@ def count_stored(database_url: str, references: list[str]) -> tuple[int, list[st
     return len(rows), missing, duplicated
 
 
-def bench_database(kind: str, clients: int, duration: int, runs: int, workdir: Path,
-                   instances: int = 1) -> DatabaseResult:
+def bench_database(
+    kind: str, clients: int, duration: int, runs: int, workdir: Path, instances: int = 1
+) -> DatabaseResult:
     result = DatabaseResult(kind, instances)
     with database(kind, workdir) as url:
         env = app_environment(url)
         if instances > 1:
             # The production layout: the instances share the rate limits' counts in Redis, and each
             # runs half the workers, so that the machine's two cores are shared as before.
-            env.update(RATELIMIT_STORAGE_URI=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
-                       WEB_CONCURRENCY=str(max(1, (os.cpu_count() or 2) // instances)))
+            env.update(
+                RATELIMIT_STORAGE_URI=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+                WEB_CONCURRENCY=str(max(1, (os.cpu_count() or 2) // instances)),
+            )
         migrate(env)
         with serving("benchmarks.bare_app:app", env, workdir, "/", instances) as bare:
             wrk_ceiling(bare.url + "/", clients, 2)  # warm up
@@ -354,10 +397,13 @@ def bench_database(kind: str, clients: int, duration: int, runs: int, workdir: P
 def summary(result: DatabaseResult) -> dict[str, Any]:
     pages, journeys = median_run(result.pages), median_run(result.journeys)
     ceiling = statistics.median(result.ceiling)
-    errors = sum(sum(run.errors.values()) + sum(run.socket_errors.values())
-                 for run in [*result.pages, *result.journeys])
+    errors = sum(
+        sum(run.errors.values()) + sum(run.socket_errors.values())
+        for run in [*result.pages, *result.journeys]
+    )
     return {
-        "database": result.name if result.instances == 1
+        "database": result.name
+        if result.instances == 1
         else f"{result.name}, {result.instances} instances behind nginx, Redis",
         "instances": result.instances,
         "ceiling_rps": round(ceiling, 1),
@@ -375,15 +421,25 @@ def summary(result: DatabaseResult) -> dict[str, Any]:
             "latency_ms": {k: round(v, 1) for k, v in journeys.percentiles().items()},
             "latency_ms_by_page": {
                 kind: {k: round(v, 1) for k, v in journeys.percentiles([kind]).items()}
-                for kind in ("start", "begin", "question_get", "question_post", "check_get",
-                             "check_post", "confirmation")
+                for kind in (
+                    "start",
+                    "begin",
+                    "question_get",
+                    "question_post",
+                    "check_get",
+                    "check_post",
+                    "confirmation",
+                )
                 if kind in journeys.latencies
             },
             "runs_rps": [round(run.rps, 1) for run in result.journeys],
         },
         "errors": errors,
-        "error_detail": [run.errors | run.socket_errors for run in [*result.pages, *result.journeys]
-                         if run.errors or run.socket_errors],
+        "error_detail": [
+            run.errors | run.socket_errors
+            for run in [*result.pages, *result.journeys]
+            if run.errors or run.socket_errors
+        ],
         "retries_after_503": sum(run.retries for run in [*result.pages, *result.journeys]),
         "lost_answers": sum(run.lost_answers for run in [*result.pages, *result.journeys]),
         "completed_journeys": result.shown,
@@ -402,13 +458,17 @@ def targets(figures: dict[str, Any]) -> list[tuple[str, bool]]:
         (f"question pages >= {TARGET_QUESTION_RPS} req/s", pages["rps"] >= TARGET_QUESTION_RPS),
         (f"question pages p99 < {TARGET_P99_MS} ms", pages["latency_ms"].get("p99", 1e9) < TARGET_P99_MS),
     ]
-    return [*(speed if figures["instances"] == 1 else []),
+    return [
+        *(speed if figures["instances"] == 1 else []),
         ("zero errors", figures["errors"] == 0),
         ("no answers lost mid-journey", figures["lost_answers"] == 0),
         ("no unhandled error or 'database is locked' in the app's log", not figures["log_problems"]),
-        ("stored responses == completed journeys, none missing or twice",
-         figures["stored_responses"] == figures["completed_journeys"]
-         and not figures["missing_references"] and not figures["duplicated_references"]),
+        (
+            "stored responses == completed journeys, none missing or twice",
+            figures["stored_responses"] == figures["completed_journeys"]
+            and not figures["missing_references"]
+            and not figures["duplicated_references"],
+        ),
     ]
 
 
@@ -417,27 +477,37 @@ def _latency(lat: dict[str, float]) -> str:
 
 
 def print_report(results: list[dict[str, Any]], settings: dict[str, Any]) -> bool:
-    print(f"\nLoad benchmark: {settings['cpus']} CPUs, gunicorn {settings['workers']} sync workers, "
-          f"{settings['clients']} clients, {settings['runs']} runs of {settings['duration']} s"
-          " (median run)\n")
+    print(
+        f"\nLoad benchmark: {settings['cpus']} CPUs, gunicorn {settings['workers']} sync workers, "
+        f"{settings['clients']} clients, {settings['runs']} runs of {settings['duration']} s"
+        " (median run)\n"
+    )
     ok = True
     for figures in results:
         pages, journeys = figures["question_pages"], figures["journeys"]
         print(f"== {figures['database']} ==")
         print(f"  bare Flask page (ceiling)   {figures['ceiling_rps']:8.0f} req/s")
-        print(f"  question pages              {pages['rps']:8.0f} req/s  "
-              f"{pages['ratio_to_ceiling']:.2f} of ceiling  {_latency(pages['latency_ms'])}")
-        print(f"  whole journeys              {journeys['rps']:8.0f} req/s  "
-              f"{journeys['ratio_to_ceiling']:.2f} of ceiling  "
-              f"{journeys['journeys_per_second']:.1f} journeys/s  {_latency(journeys['latency_ms'])}")
+        print(
+            f"  question pages              {pages['rps']:8.0f} req/s  "
+            f"{pages['ratio_to_ceiling']:.2f} of ceiling  {_latency(pages['latency_ms'])}"
+        )
+        print(
+            f"  whole journeys              {journeys['rps']:8.0f} req/s  "
+            f"{journeys['ratio_to_ceiling']:.2f} of ceiling  "
+            f"{journeys['journeys_per_second']:.1f} journeys/s  {_latency(journeys['latency_ms'])}"
+        )
         for kind, lat in journeys["latency_ms_by_page"].items():
             print(f"    {kind:24s}  {_latency(lat)}")
-        print(f"  errors {figures['errors']}, retries after 503: {figures['retries_after_503']}, "
-              f"answers lost: {figures['lost_answers']}")
-        print(f"  completed journeys {figures['completed_journeys']}, "
-              f"stored responses {figures['stored_responses']}, "
-              f"missing {len(figures['missing_references'])}, "
-              f"stored twice {len(figures['duplicated_references'])}")
+        print(
+            f"  errors {figures['errors']}, retries after 503: {figures['retries_after_503']}, "
+            f"answers lost: {figures['lost_answers']}"
+        )
+        print(
+            f"  completed journeys {figures['completed_journeys']}, "
+            f"stored responses {figures['stored_responses']}, "
+            f"missing {len(figures['missing_references'])}, "
+            f"stored twice {len(figures['duplicated_references'])}"
+        )
         for name, held in targets(figures):
             ok &= held
             print(f"  [{'ok' if held else 'MISSED'}] {name}")
@@ -448,8 +518,13 @@ def print_report(results: list[dict[str, Any]], settings: dict[str, Any]) -> boo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--scale-out", type=int, default=2, metavar="N",
-                        help="also run N app instances behind nginx on PostgreSQL and Redis (0: skip)")
+    parser.add_argument(
+        "--scale-out",
+        type=int,
+        default=2,
+        metavar="N",
+        help="also run N app instances behind nginx on PostgreSQL and Redis (0: skip)",
+    )
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
     parser.add_argument("--runs", type=int, default=3)
@@ -457,8 +532,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
-    settings = {"cpus": os.cpu_count(), "workers": workers, "clients": args.clients,
-                "duration": args.duration, "runs": args.runs}
+    settings = {
+        "cpus": os.cpu_count(),
+        "workers": workers,
+        "clients": args.clients,
+        "duration": args.duration,
+        "runs": args.runs,
+    }
     results = []
     with tempfile.TemporaryDirectory(prefix="load-bench-") as tmp:
         plan = [(kind, 1) for kind in args.databases.split(",")]
@@ -466,12 +546,14 @@ def main(argv: list[str] | None = None) -> int:
             plan.append(("postgresql", args.scale_out))
         for kind, instances in plan:
             print(f"measuring on {kind} with {instances} instance(s) ...", flush=True)
-            results.append(summary(bench_database(kind, args.clients, args.duration, args.runs, Path(tmp),
-                                                  instances)))
+            results.append(
+                summary(bench_database(kind, args.clients, args.duration, args.runs, Path(tmp), instances))
+            )
     ok = print_report(results, settings)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({"settings": settings, "results": results, "targets_held": ok},
-                                      indent=2) + "\n")
+    args.output.write_text(
+        json.dumps({"settings": settings, "results": results, "targets_held": ok}, indent=2) + "\n"
+    )
     print(f"written to {args.output}")
     return 0 if ok else 1
 

@@ -21,9 +21,17 @@ from .staff.models import User
 
 # What an audit record can say happened.
 ACTIONS = (
-    "view_report", "change_status", "add_note", "export_referral", "view_audit_log",
-    "export_responses", "review_response", "upload_margins", "change_survey",
-    "release_report", "discard_report",
+    "view_report",
+    "change_status",
+    "add_note",
+    "export_referral",
+    "view_audit_log",
+    "export_responses",
+    "review_response",
+    "upload_margins",
+    "change_survey",
+    "release_report",
+    "discard_report",
 )
 USER_AGENT_LENGTH = 255
 
@@ -71,12 +79,20 @@ def record(action: str, report: Report | None = None, **detail: Any) -> AuditEve
     return event
 
 
-def find_events(*, user: int | None, action: str | None, reference: str | None, page: int,
-                per_page: int) -> tuple[int, list[sa.Row[Any]]]:
+def find_events(
+    *, user: int | None, action: str | None, reference: str | None, page: int, per_page: int
+) -> tuple[int, list[sa.Row[Any]]]:
     """How many events match, and one page of them, newest first, with who and which report."""
     query = (
-        sa.select(AuditEvent.at, AuditEvent.action, AuditEvent.detail, AuditEvent.ip,
-                  User.display_name, User.email, Report.reference)
+        sa.select(
+            AuditEvent.at,
+            AuditEvent.action,
+            AuditEvent.detail,
+            AuditEvent.ip,
+            User.display_name,
+            User.email,
+            Report.reference,
+        )
         .join(User, AuditEvent.user_id == User.id)
         .outerjoin(Report, AuditEvent.report_id == Report.id)
     )
@@ -87,9 +103,11 @@ def find_events(*, user: int | None, action: str | None, reference: str | None, 
     if reference:
         query = query.where(Report.reference == reference)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    events = list(db.session.execute(
-        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ))
+    events = list(
+        db.session.execute(
+            query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     return total, events

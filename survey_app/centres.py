@@ -38,8 +38,10 @@ def load_centres(path: Path) -> dict[str, Centre]:
 
 
 def init_centres(app: Flask) -> None:
-    path = Path(app.config.get("REPORTING_CENTRES_FILE") or Path(app.root_path).parent / "config" /
-                "reporting_centres.yaml")
+    path = Path(
+        app.config.get("REPORTING_CENTRES_FILE")
+        or Path(app.root_path).parent / "config" / "reporting_centres.yaml"
+    )
     app.extensions["centres"] = load_centres(path)
 
 

@@ -23,8 +23,11 @@ def _published_checksums() -> dict[tuple[str, int], str] | None:
     """Checksums of published versions, or None when the database is not set up."""
     try:
         rows = db.session.execute(
-            sa.select(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version,
-                      QuestionnaireVersion.checksum)
+            sa.select(
+                QuestionnaireVersion.questionnaire_id,
+                QuestionnaireVersion.version,
+                QuestionnaireVersion.checksum,
+            )
         ).all()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
@@ -48,8 +51,10 @@ def check(paths: tuple[Path, ...]) -> None:
             click.echo(f"error: {error}", err=True)
             faults += 1
             continue
-        click.echo(f"ok: {path} ({questionnaire.id} version {questionnaire.version}, "
-                   f"{len(questionnaire.questions)} questions)")
+        click.echo(
+            f"ok: {path} ({questionnaire.id} version {questionnaire.version}, "
+            f"{len(questionnaire.questions)} questions)"
+        )
     if not paths and not faults:
         faults += _check_published(directory)
     if faults:
@@ -77,8 +82,12 @@ def _check_published(directory: Path) -> int:
 
 @click.command("seed-demo")
 @click.option("--count", default=4000, show_default=True, help="Demo responses per survey with measures.")
-@click.option("--accounts/--no-accounts", default=True, show_default=True,
-              help="Create the demo staff accounts (or give them new passwords) and print them.")
+@click.option(
+    "--accounts/--no-accounts",
+    default=True,
+    show_default=True,
+    help="Create the demo staff accounts (or give them new passwords) and print them.",
+)
 def seed_demo_command(count: int, accounts: bool) -> None:
     """Publish the questionnaires, add demonstration responses (once) and print demo staff accounts."""
     from .demo import reset_demo_accounts, seed_demo
@@ -115,8 +124,10 @@ def purge_expired_command() -> None:
     removed = purge_expired()
     db.session.commit()
     click.echo(f"deleted {removed} idle survey session(s)")
-    click.echo(f"purged {purge_closed_reports()} report(s) closed more than "
-               f"{current_app.config['REPORT_RETENTION_DAYS']} days ago")
+    click.echo(
+        f"purged {purge_closed_reports()} report(s) closed more than "
+        f"{current_app.config['REPORT_RETENTION_DAYS']} days ago"
+    )
 
 
 def register(app: Flask) -> None:

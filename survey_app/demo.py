@@ -22,13 +22,31 @@ from .survey import quality
 from .survey.store import new_reference, snapshot_for
 
 # Answer more often than their share of the population, as in real surveys.
-_AGE_WEIGHTS = {"age_16_24": 4, "age_25_34": 8, "age_35_44": 12, "age_45_54": 15, "age_55_64": 18,
-                "age_65_plus": 25, PREFER_NOT_TO_SAY: 2}
+_AGE_WEIGHTS = {
+    "age_16_24": 4,
+    "age_25_34": 8,
+    "age_35_44": 12,
+    "age_45_54": 15,
+    "age_55_64": 18,
+    "age_65_plus": 25,
+    PREFER_NOT_TO_SAY: 2,
+}
 _SEX_WEIGHTS = {"female": 60, "male": 38, PREFER_NOT_TO_SAY: 2}
 _QUARTERS = 8
 # Roughly Trafford's main languages (Census 2021), over-sampled a little so each shows in the figures.
-_LANGUAGE_WEIGHTS = {"en": 860, "ur": 40, "pl": 20, "ar": 12, "pa": 12, "zh_Hans": 8, "zh_Hant": 8,
-                     "fa": 10, "ml": 10, "es": 10, "gu": 10}
+_LANGUAGE_WEIGHTS = {
+    "en": 860,
+    "ur": 40,
+    "pl": 20,
+    "ar": 12,
+    "pa": 12,
+    "zh_Hans": 8,
+    "zh_Hant": 8,
+    "fa": 10,
+    "ml": 10,
+    "es": 10,
+    "gu": 10,
+}
 # A few responses look like a bot's or a hurried repeat's, so the quality page has something to show.
 _FAST_SHARE = 0.01
 
@@ -58,8 +76,9 @@ def _answer(question: Question, rng: random.Random, confidence: float) -> Any:
     return rng.choice(values)
 
 
-def make_demo_responses(published: Published, count: int, seed: int = 2021,
-                        today: dt.date | None = None) -> list[Response]:
+def make_demo_responses(
+    published: Published, count: int, seed: int = 2021, today: dt.date | None = None
+) -> list[Response]:
     questionnaire = published.questionnaire
     rng = random.Random(seed)  # noqa: S311 - made-up data, not a secret
     today = today or dt.date.today()
@@ -73,8 +92,10 @@ def make_demo_responses(published: Published, count: int, seed: int = 2021,
         )
         submitted = min(submitted, dt.datetime.now(dt.UTC))
         answers: dict[str, Any] = {}
-        town = rng.choices(["altrincham", "sale", "stretford", "urmston", "partington", "other"],
-                           weights=[28, 26, 18, 14, 6, 8])[0]
+        town = rng.choices(
+            ["altrincham", "sale", "stretford", "urmston", "partington", "other"],
+            weights=[28, 26, 18, 14, 6, 8],
+        )[0]
         # Altrincham starts near the 56% baseline and rises over the two years.
         trend = (_QUARTERS - 1 - quarters_ago) / (_QUARTERS - 1)
         confidence = 0.55 + 0.07 * trend if town == "altrincham" else 0.5 + rng.uniform(-0.05, 0.05)
@@ -83,8 +104,9 @@ def make_demo_responses(published: Published, count: int, seed: int = 2021,
             is_town = question.id == "town_centre"
             answers[question.id] = town if is_town else _answer(question, rng, confidence)
         fast = rng.random() < _FAST_SHARE
-        started = submitted - (dt.timedelta(seconds=rng.randint(8, 15)) if fast
-                               else dt.timedelta(minutes=rng.randint(3, 9)))
+        started = submitted - (
+            dt.timedelta(seconds=rng.randint(8, 15)) if fast else dt.timedelta(minutes=rng.randint(3, 9))
+        )
         responses.append(
             Response(
                 reference=new_reference(),
@@ -107,9 +129,9 @@ def make_demo_responses(published: Published, count: int, seed: int = 2021,
 def seed_demo(published: Published, count: int) -> int:
     """Add demo responses unless there are some already. Returns how many were added."""
     existing = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Response).filter_by(
-            source="demo", questionnaire_id=published.questionnaire.id
-        )
+        sa.select(sa.func.count())
+        .select_from(Response)
+        .filter_by(source="demo", questionnaire_id=published.questionnaire.id)
     )
     if existing:
         return 0

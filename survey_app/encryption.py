@@ -70,4 +70,3 @@ def decrypt_json(token: str) -> Any:
     except InvalidToken:
         raise EncryptionError("the data cannot be decrypted with any key in REPORT_ENCRYPTION_KEYS") from None
     return json.loads(plain)
-

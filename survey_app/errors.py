@@ -41,9 +41,7 @@ def _http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[
     if status == 413:
         if upload_limit(request.endpoint):
             return _page(413, _("What you sent was too large"), _("Go back and choose a smaller file."))
-        return _page(
-            413, _("What you sent was too large"), _("Go back, shorten your answer and try again.")
-        )
+        return _page(413, _("What you sent was too large"), _("Go back, shorten your answer and try again."))
     if status == 400:
         return _page(400, _("Sorry, that did not work"), _("Go back and try again."))
     if status == 403:
@@ -68,8 +66,10 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     return _page(
         400,
         _("This page has expired"),
-        _("For your security, the page timed out or was opened in another window. "
-          "Go back, refresh the page and try again."),
+        _(
+            "For your security, the page timed out or was opened in another window. "
+            "Go back, refresh the page and try again."
+        ),
     )
 
 

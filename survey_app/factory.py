@@ -73,4 +73,3 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_insight(app)
     cli.register(app)
     return app
-

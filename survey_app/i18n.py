@@ -110,7 +110,11 @@ def _remember_language(response: Response) -> Response:
     asked = requested_language()
     if asked and request.cookies.get(LANGUAGE_COOKIE) != asked:
         response.set_cookie(
-            LANGUAGE_COOKIE, asked, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+            LANGUAGE_COOKIE,
+            asked,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
@@ -167,8 +171,9 @@ def _name_with_script(language: Locale, reader: Locale) -> str:
     return f"{name}, {script}" if script else name
 
 
-def language_links(path: str | None = None, current: str | None = None,
-                   changing: bool | None = None) -> list[dict[str, str | bool]]:
+def language_links(
+    path: str | None = None, current: str | None = None, changing: bool | None = None
+) -> list[dict[str, str | bool]]:
     """The language switcher: each language in its own name, linking to this page in it.
 
     By default "this page" is the request's; a page drawn to be kept names its own.
@@ -181,13 +186,15 @@ def language_links(path: str | None = None, current: str | None = None,
     links = []
     for code in available_languages():
         query = urlencode({**keep, "lang": code})
-        links.append({
-            "code": code,
-            "lang": html_lang(code),
-            "name": language_name(code),
-            "href": f"{path}?{query}",
-            "current": code == current,
-        })
+        links.append(
+            {
+                "code": code,
+                "lang": html_lang(code),
+                "name": language_name(code),
+                "href": f"{path}?{query}",
+                "current": code == current,
+            }
+        )
     return links
 
 

@@ -55,8 +55,9 @@ def reset_browser(target: str, forget_language: bool = False) -> Response:
     session.clear()
     response = redirect(target)
     if forget_language:
-        response.delete_cookie(LANGUAGE_COOKIE, httponly=True, samesite="Lax",
-                               secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.delete_cookie(
+            LANGUAGE_COOKIE, httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"]
+        )
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
 

@@ -49,10 +49,12 @@ def configure_logging(json_lines: bool, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
     if json_lines:
-        handler.setFormatter(JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        ))
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
     else:
         handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
@@ -95,11 +97,16 @@ class RequestLog:
         return body
 
 
-def _write(environ: dict[str, Any], status: int, request_id: str, started: float,
-           level: int = logging.INFO) -> None:
+def _write(
+    environ: dict[str, Any], status: int, request_id: str, started: float, level: int = logging.INFO
+) -> None:
     method, path = environ.get("REQUEST_METHOD", ""), get_path_info(environ)
     requests_log.log(
-        level, "%s %s %s", method, path, status,
+        level,
+        "%s %s %s",
+        method,
+        path,
+        status,
         extra={
             "request_id": request_id,
             "method": method,

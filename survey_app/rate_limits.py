@@ -108,8 +108,10 @@ class RateLimits:
     def __init__(self, storage_uri: str) -> None:
         options: dict[str, Any] = {}
         if storage_uri.split(":", 1)[0].startswith(("redis", "valkey")):
-            options = {"socket_timeout": REDIS_TIMEOUT_SECONDS,
-                       "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
+            options = {
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            }
         self._storage = storage.storage_from_string(storage_uri, **options)
         self._fallback: storage.Storage | None = None
         self._shared_down_until = 0.0

@@ -34,9 +34,7 @@ def load_registry(directory: str) -> dict[str, Published]:
         text = Path(path).read_bytes()
         definition = yaml.safe_load(text)
         questionnaire = questionnaires[definition["id"]]
-        published[questionnaire.id] = Published(
-            questionnaire, hashlib.sha256(text).hexdigest(), definition
-        )
+        published[questionnaire.id] = Published(questionnaire, hashlib.sha256(text).hexdigest(), definition)
     return published
 
 

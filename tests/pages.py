@@ -42,8 +42,10 @@ class Page:
 
     @property
     def inline_errors(self) -> list[str]:
-        return [e.get_text(" ", strip=True).removeprefix("Error:").strip()
-                for e in self.soup.select(".govuk-error-message")]
+        return [
+            e.get_text(" ", strip=True).removeprefix("Error:").strip()
+            for e in self.soup.select(".govuk-error-message")
+        ]
 
     def text(self) -> str:
         return self.soup.find("main").get_text(" ", strip=True)
@@ -72,8 +74,11 @@ class Page:
         return fields
 
     def choices(self, name: str) -> list[str]:
-        return [i["value"] for i in self._form().find_all("input", attrs={"name": name})
-                if i.get("type") in ("radio", "checkbox")]
+        return [
+            i["value"]
+            for i in self._form().find_all("input", attrs={"name": name})
+            if i.get("type") in ("radio", "checkbox")
+        ]
 
     def _form(self):
         forms = self.soup.find("main").find_all("form")
@@ -98,8 +103,9 @@ class Visitor:
             response = self.client.get(url)
         return Page(url, response)
 
-    def submit(self, page: Page, answers: dict[str, str | list[str]] | None = None,
-               follow: bool = True) -> Page:
+    def submit(
+        self, page: Page, answers: dict[str, str | list[str]] | None = None, follow: bool = True
+    ) -> Page:
         """Send the page's form with its hidden fields and these answers."""
         data = page.form_fields()
         for name, value in (answers or {}).items():

@@ -56,11 +56,16 @@ def _plain_errors(action: str) -> Iterator[None]:
 
 
 @backup_cli.command("create")
-@click.option("--output", "-o", metavar="FILE",
-              help="Where to write the backup: a file, a folder (named by date), or - for standard output. "
-                   "Default: safer-trafford-<database>-<time>.stsbackup here.")
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Where to write the backup: a file, a folder (named by date), or - for standard output. "
+    "Default: safer-trafford-<database>-<time>.stsbackup here.",
+)
 def create_command(output: str | None) -> None:
     """Back up the database (DATABASE_URL) to a file encrypted with BACKUP_ENCRYPTION_KEY."""
+
     def say(message: str, err: bool = False) -> None:
         click.echo(message, err=err or output == "-")
 
@@ -79,8 +84,10 @@ def create_command(output: str | None) -> None:
 def _describe(header: Header, name: str) -> None:
     fields = header.fields
     click.echo(f"{name}: a Safer Trafford Surveys backup (format {fields['format']})")
-    click.echo(f"  database: {KINDS[header.database]} ({fields['content']}, made with "
-               f"{fields.get('made_with', 'unknown')})")
+    click.echo(
+        f"  database: {KINDS[header.database]} ({fields['content']}, made with "
+        f"{fields.get('made_with', 'unknown')})"
+    )
     click.echo(f"  made: {header.created_at}")
     known, head = known_revisions()
     if header.revision == head:
@@ -98,9 +105,14 @@ def _describe_summary(summary: dict[str, Any]) -> None:
     used = summary.get("report_key_fingerprints", [])
     have = report_key_fingerprints(current_app.config["REPORT_ENCRYPTION_KEYS"])
     missing = [fingerprint for fingerprint in used if fingerprint not in have]
-    click.echo(f"  report keys in use then: {', '.join(used) or 'none'}"
-               + (f" (not in REPORT_ENCRYPTION_KEYS here: {', '.join(missing)})" if missing else
-                  " (all in REPORT_ENCRYPTION_KEYS here)"))
+    click.echo(
+        f"  report keys in use then: {', '.join(used) or 'none'}"
+        + (
+            f" (not in REPORT_ENCRYPTION_KEYS here: {', '.join(missing)})"
+            if missing
+            else " (all in REPORT_ENCRYPTION_KEYS here)"
+        )
+    )
 
 
 def _open_backup(path: Path) -> IO[bytes]:
@@ -154,8 +166,11 @@ def _check_restored(header: Header, summary: dict[str, Any], url: sa.URL) -> Non
         readable = readable_values(connection)
     dispose_engines(current_app)
     expected = summary.get("tables", {})
-    different = [f"{name}: {count:,} in the backup, {counts.get(name, 0):,} now"
-                 for name, count in expected.items() if counts.get(name) != count]
+    different = [
+        f"{name}: {count:,} in the backup, {counts.get(name, 0):,} now"
+        for name, count in expected.items()
+        if counts.get(name) != count
+    ]
     if different or revision != header.revision:
         raise BackupError(
             f"restored into {location(url)}, but the database does not match the backup "
@@ -165,8 +180,9 @@ def _check_restored(header: Header, summary: dict[str, Any], url: sa.URL) -> Non
     click.echo(f"  rows: {counts_text(counts)} (the same as when the backup was made)")
     unreadable = {column: found for column, found in readable.items() if found[1]}
     if unreadable:
-        details = ", ".join(f"{failed:,} of {total:,} in {column}"
-                            for column, (total, failed) in unreadable.items())
+        details = ", ".join(
+            f"{failed:,} of {total:,} in {column}" for column, (total, failed) in unreadable.items()
+        )
         used = ", ".join(summary.get("report_key_fingerprints", [])) or "unknown"
         raise BackupError(
             f"restored, but encrypted answers and notes do not open with REPORT_ENCRYPTION_KEYS ({details}). "
@@ -178,8 +194,10 @@ def _check_restored(header: Header, summary: dict[str, Any], url: sa.URL) -> Non
         click.echo(f"  all {opened:,} encrypted answers and notes open with REPORT_ENCRYPTION_KEYS")
     _known, head = known_revisions()
     if revision != head:
-        click.echo(f"  the backup's schema is {revision}; this release's is {head}: run "
-                   "`flask --app wsgi db upgrade` before starting the service")
+        click.echo(
+            f"  the backup's schema is {revision}; this release's is {head}: run "
+            "`flask --app wsgi db upgrade` before starting the service"
+        )
 
 
 @backup_cli.command("restore")
@@ -208,8 +226,10 @@ def restore_command(file: Path, yes: bool) -> None:
         key = header.key_for(keys_from_environment("restore the backup", header.fingerprint))
         summary = header.summary(key)
         _refuse_if_in_use(url, yes)
-        click.echo(f"restoring the {KINDS[kind]} backup made {header.created_at} (schema {header.revision}) "
-                   f"into {location(url)}")
+        click.echo(
+            f"restoring the {KINDS[kind]} backup made {header.created_at} (schema {header.revision}) "
+            f"into {location(url)}"
+        )
         if kind == "sqlite":
             restore_sqlite(sqlite_path(url), stream, header, key, name)
         else:

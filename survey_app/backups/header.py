@@ -78,14 +78,25 @@ class Header:
             plain = AESGCM(derive(key.secret, self.salt, b"summary")).decrypt(bytes(12), sealed, MAGIC)
             summary = json.loads(plain)
         except (InvalidTag, ValueError, binascii.Error):
-            raise BackupError("the backup's header is damaged: its summary does not open with the right "
-                              "key. Use another backup.") from None
+            raise BackupError(
+                "the backup's header is damaged: its summary does not open with the right "
+                "key. Use another backup."
+            ) from None
         return summary
 
 
 _HEADER_TYPES = {
-    "format": int, "database": str, "content": str, "created_at": str, "alembic_revision": str,
-    "key_fingerprint": str, "cipher": str, "chunk_size": int, "compression": str, "salt": str, "summary": str,
+    "format": int,
+    "database": str,
+    "content": str,
+    "created_at": str,
+    "alembic_revision": str,
+    "key_fingerprint": str,
+    "cipher": str,
+    "chunk_size": int,
+    "compression": str,
+    "salt": str,
+    "summary": str,
 }
 
 
@@ -107,26 +118,44 @@ def read_header(stream: IO[bytes], name: str) -> Header:
         if not isinstance(fields, dict):
             raise ValueError
     except ValueError:
-        raise BackupError(f"{name}: the backup's header is damaged (it is not readable). "
-                          "Use another backup.") from None
+        raise BackupError(
+            f"{name}: the backup's header is damaged (it is not readable). Use another backup."
+        ) from None
     version = fields.get("format")
     if isinstance(version, int) and version > FORMAT:
-        raise BackupError(f"{name} was made by a newer release (backup format {version}; this release reads "
-                          f"format {FORMAT}). Restore it with that release or a newer one.")
+        raise BackupError(
+            f"{name} was made by a newer release (backup format {version}; this release reads "
+            f"format {FORMAT}). Restore it with that release or a newer one."
+        )
     for field, kind in _HEADER_TYPES.items():
         if not isinstance(fields.get(field), kind):
-            raise BackupError(f"{name}: the backup's header is damaged ({field} is missing or wrong). "
-                              "Use another backup.")
-    if (fields["database"] not in KINDS or fields["compression"] not in ("zlib", "none")
-            or not 0 < fields["chunk_size"] <= _MAX_CHUNK_SIZE or fields["cipher"] != "AES-256-GCM"):
+            raise BackupError(
+                f"{name}: the backup's header is damaged ({field} is missing or wrong). Use another backup."
+            )
+    if (
+        fields["database"] not in KINDS
+        or fields["compression"] not in ("zlib", "none")
+        or not 0 < fields["chunk_size"] <= _MAX_CHUNK_SIZE
+        or fields["cipher"] != "AES-256-GCM"
+    ):
         raise BackupError(f"{name}: the backup's header is damaged (unknown values). Use another backup.")
     return Header(magic + line, fields)
 
 
-def header_line(database: str, revision: str, key: BackupKey, salt: bytes, summary: dict[str, Any],
-                created_at: dt.datetime, tool: str, compression: str, chunk_size: int) -> bytes:
+def header_line(
+    database: str,
+    revision: str,
+    key: BackupKey,
+    salt: bytes,
+    summary: dict[str, Any],
+    created_at: dt.datetime,
+    tool: str,
+    compression: str,
+    chunk_size: int,
+) -> bytes:
     sealed = AESGCM(derive(key.secret, salt, b"summary")).encrypt(
-        bytes(12), json.dumps(summary, sort_keys=True).encode("utf-8"), MAGIC)
+        bytes(12), json.dumps(summary, sort_keys=True).encode("utf-8"), MAGIC
+    )
     fields = {
         "format": FORMAT,
         "service": "safer-trafford-surveys",

@@ -83,12 +83,17 @@ def readable_values(connection: sa.Connection) -> dict[str, tuple[int, int]]:
 
 
 def backup_summary(counts: dict[str, int]) -> dict[str, Any]:
-    return {"tables": counts,
-            "report_key_fingerprints": report_key_fingerprints(current_app.config["REPORT_ENCRYPTION_KEYS"])}
+    return {
+        "tables": counts,
+        "report_key_fingerprints": report_key_fingerprints(current_app.config["REPORT_ENCRYPTION_KEYS"]),
+    }
 
 
 def check_revision_known(revision: str, say: Callable[..., None]) -> None:
     known, head = known_revisions()
     if revision not in known:
-        say(f"note: the database's schema revision {revision} is unknown to this release (newest {head}); "
-            "restore this backup with the release that made the schema, or a newer one.", err=True)
+        say(
+            f"note: the database's schema revision {revision} is unknown to this release (newest {head}); "
+            "restore this backup with the release that made the schema, or a newer one.",
+            err=True,
+        )

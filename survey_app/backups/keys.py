@@ -91,5 +91,6 @@ def keys_from_environment(purpose: str, needed: str = "") -> list[BackupKey]:
 
 
 def derive(secret: bytes, salt: bytes, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
-                info=b"safer-trafford-surveys backup v1 " + purpose).derive(secret)
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=salt, info=b"safer-trafford-surveys backup v1 " + purpose
+    ).derive(secret)

@@ -35,8 +35,10 @@ def open_output(output: str | None, kind: str, created_at: dt.datetime) -> Itera
     try:
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise BackupError(f"{partial} exists: another backup is being written there, or one failed; "
-                          "remove it and run again.") from None
+        raise BackupError(
+            f"{partial} exists: another backup is being written there, or one failed; "
+            "remove it and run again."
+        ) from None
     except OSError as error:
         raise BackupError(f"cannot write {path}: {error.strerror}.") from None
     try:
@@ -60,10 +62,13 @@ def _sync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
-def report_created(written: str, kind: str, revision: str, counts: dict[str, int], key: BackupKey,
-                   say: Callable[..., None]) -> None:
+def report_created(
+    written: str, kind: str, revision: str, counts: dict[str, int], key: BackupKey, say: Callable[..., None]
+) -> None:
     size = f" ({Path(written).stat().st_size:,} bytes)" if Path(written).exists() else ""
     say(f"backed up the {KINDS[kind]} database (schema {revision}) to {written}{size}")
     say(f"  rows: {counts_text(counts)}")
-    say(f"  encrypted with the backup key whose fingerprint is {key.fingerprint}; keep that key in the "
-        "secret store, never with the backups")
+    say(
+        f"  encrypted with the backup key whose fingerprint is {key.fingerprint}; keep that key in the "
+        "secret store, never with the backups"
+    )

@@ -46,8 +46,8 @@ class _PartWriter:
         self._buffer += data
         # Keep the tail back: the last part must be sealed as the last.
         while len(self._buffer) > self._chunk_size:
-            self._seal(bytes(self._buffer[:self._chunk_size]), last=False)
-            del self._buffer[:self._chunk_size]
+            self._seal(bytes(self._buffer[: self._chunk_size]), last=False)
+            del self._buffer[: self._chunk_size]
 
     def close(self) -> None:
         self._seal(bytes(self._buffer), last=True)
@@ -102,8 +102,9 @@ def open_parts(stream: IO[bytes], header: Header, key: BackupKey, name: str) -> 
         if last:
             # Checked before the last part is given out: pg_restore may commit as soon as it has it.
             if stream.read(1):
-                raise BackupError(f"{name} is damaged: there is data after its last part. "
-                                  "Use another backup.")
+                raise BackupError(
+                    f"{name} is damaged: there is data after its last part. Use another backup."
+                )
             yield plain
             return
         yield plain
@@ -123,8 +124,9 @@ def _inflate(parts: Iterable[bytes], name: str) -> Iterator[bytes]:
                 data = inflater.unconsumed_tail
         tail = inflater.flush()
     except zlib.error:
-        raise BackupError(f"{name} is damaged: its content does not decompress. Use another backup.") \
-            from None
+        raise BackupError(
+            f"{name} is damaged: its content does not decompress. Use another backup."
+        ) from None
     if tail:
         yield tail
     if not inflater.eof or inflater.unused_data:
@@ -140,8 +142,15 @@ def content(stream: IO[bytes], header: Header, key: BackupKey, name: str) -> Ite
 class Sealer:
     """Writes the header, then seals (and, for SQLite, compresses) everything written."""
 
-    def __init__(self, out: IO[bytes], header_line: bytes, key: BackupKey, salt: bytes,
-                 compression: str, chunk_size: int) -> None:
+    def __init__(
+        self,
+        out: IO[bytes],
+        header_line: bytes,
+        key: BackupKey,
+        salt: bytes,
+        compression: str,
+        chunk_size: int,
+    ) -> None:
         out.write(header_line)
         self._parts = _PartWriter(out, derive(key.secret, salt, b"content"), header_line, chunk_size)
         self._deflater = zlib.compressobj(6) if compression == "zlib" else None

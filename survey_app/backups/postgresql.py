@@ -46,30 +46,52 @@ def _tool(name: str) -> str:
 def create_postgresql(url: sa.URL, output: str | None, key: BackupKey, say: Callable[..., None]) -> None:
     pg_dump = _tool("pg_dump")
     version = subprocess.run(  # noqa: S603 - the installed pg_dump, no shell
-        [pg_dump, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+        [pg_dump, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     conninfo, environment = _libpq(url)
     created_at = dt.datetime.now(dt.UTC)
     # One snapshot for the revision, the counts and the dump: what the header says is what is inside.
-    with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, \
-            connection.begin():
+    with (
+        db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection,
+        connection.begin(),
+    ):
         snapshot = connection.execute(sa.text("SELECT pg_export_snapshot()")).scalar_one()
         revision = schema_revision(connection)
         if revision is None:
-            raise BackupError(f"the database at {location(url)} has no schema yet (run `flask --app wsgi db "
-                              "upgrade`): nothing to back up.")
+            raise BackupError(
+                f"the database at {location(url)} has no schema yet (run `flask --app wsgi db "
+                "upgrade`): nothing to back up."
+            )
         check_revision_known(revision, say)
         counts = table_counts(connection)
         salt = secrets.token_bytes(32)
-        header = header_line("postgresql", revision, key, salt, backup_summary(counts), created_at, version,
-                             "none", parts.CHUNK_SIZE)
-        with open_output(output, "postgresql", created_at) as (stream, written), \
-                tempfile.TemporaryFile() as errors:
+        header = header_line(
+            "postgresql",
+            revision,
+            key,
+            salt,
+            backup_summary(counts),
+            created_at,
+            version,
+            "none",
+            parts.CHUNK_SIZE,
+        )
+        with (
+            open_output(output, "postgresql", created_at) as (stream, written),
+            tempfile.TemporaryFile() as errors,
+        ):
             sealer = Sealer(stream, header, key, salt, "none", parts.CHUNK_SIZE)
             # Custom format is compressed by pg_dump itself.
-            command = [pg_dump, "--format=custom", f"--snapshot={snapshot}", "--no-password",
-                       f"--dbname={conninfo}"]
+            command = [
+                pg_dump,
+                "--format=custom",
+                f"--snapshot={snapshot}",
+                "--no-password",
+                f"--dbname={conninfo}",
+            ]
             process = subprocess.Popen(  # noqa: S603 - the installed pg_dump, no shell
-                command, stdout=subprocess.PIPE, stderr=errors, env=environment)
+                command, stdout=subprocess.PIPE, stderr=errors, env=environment
+            )
             dump = process.stdout
             if dump is None:  # pragma: no cover - stdout=PIPE always gives one
                 raise BackupError("pg_dump could not be started")
@@ -95,11 +117,20 @@ def restore_postgresql(url: sa.URL, stream: IO[bytes], header: Header, key: Back
     conninfo, environment = _libpq(url)
     # One transaction: a restore that fails half-way (a damaged backup, a lost connection) leaves the
     # database exactly as it was.
-    command = [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
-               "--no-password", f"--dbname={conninfo}"]
+    command = [
+        pg_restore,
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-privileges",
+        "--single-transaction",
+        "--no-password",
+        f"--dbname={conninfo}",
+    ]
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(  # noqa: S603 - the installed pg_restore, no shell
-            command, stdin=subprocess.PIPE, stdout=errors, stderr=errors, env=environment)
+            command, stdin=subprocess.PIPE, stdout=errors, stderr=errors, env=environment
+        )
         archive = process.stdin
         if archive is None:  # pragma: no cover - stdin=PIPE always gives one
             raise BackupError("pg_restore could not be started")
@@ -120,5 +151,7 @@ def restore_postgresql(url: sa.URL, stream: IO[bytes], header: Header, key: Back
             message = errors.read().decode("utf-8", "replace").strip()
             lines = message.splitlines()
             shown = "\n".join(lines[:8]) + ("\n..." if len(lines) > 8 else "")
-            raise BackupError(f"pg_restore failed (exit {returncode}); the restore ran in one transaction, "
-                              f"so the database is as it was:\n{shown}")
+            raise BackupError(
+                f"pg_restore failed (exit {returncode}); the restore ran in one transaction, "
+                f"so the database is as it was:\n{shown}"
+            )

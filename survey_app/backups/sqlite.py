@@ -70,8 +70,10 @@ def create_sqlite(path: Path, output: str | None, key: BackupKey, say: Callable[
         _copy_sqlite(path, copy)
         check = quick_check(copy)
         if check != "ok":
-            raise BackupError(f"the database at {path} fails SQLite's quick_check ({check}); no backup was "
-                              "made. Stop the service and keep a plain copy of the file before repairing it.")
+            raise BackupError(
+                f"the database at {path} fails SQLite's quick_check ({check}); no backup was "
+                "made. Stop the service and keep a plain copy of the file before repairing it."
+            )
         engine = sqlite_engine(copy)
         try:
             with engine.connect() as connection:
@@ -80,12 +82,23 @@ def create_sqlite(path: Path, output: str | None, key: BackupKey, say: Callable[
         finally:
             engine.dispose()
         if revision is None:
-            raise BackupError(f"the database at {path} has no schema yet (run `flask --app wsgi db "
-                              "upgrade`): nothing to back up.")
+            raise BackupError(
+                f"the database at {path} has no schema yet (run `flask --app wsgi db "
+                "upgrade`): nothing to back up."
+            )
         check_revision_known(revision, say)
         salt = secrets.token_bytes(32)
-        header = header_line("sqlite", revision, key, salt, backup_summary(counts), created_at,
-                             f"SQLite {sqlite3.sqlite_version} backup API", "zlib", parts.CHUNK_SIZE)
+        header = header_line(
+            "sqlite",
+            revision,
+            key,
+            salt,
+            backup_summary(counts),
+            created_at,
+            f"SQLite {sqlite3.sqlite_version} backup API",
+            "zlib",
+            parts.CHUNK_SIZE,
+        )
         with open_output(output, "sqlite", created_at) as (stream, written), copy.open("rb") as source:
             sealer = Sealer(stream, header, key, salt, "zlib", parts.CHUNK_SIZE)
             for block in iter(lambda: source.read(parts.CHUNK_SIZE), b""):
@@ -103,8 +116,10 @@ def restore_sqlite(path: Path, stream: IO[bytes], header: Header, key: BackupKey
                 out.write(block)
         check = quick_check(copy)
         if check != "ok":
-            raise BackupError(f"{name} is damaged: the database inside fails SQLite's quick_check ({check}). "
-                              "Nothing was restored. Use another backup.")
+            raise BackupError(
+                f"{name} is damaged: the database inside fails SQLite's quick_check ({check}). "
+                "Nothing was restored. Use another backup."
+            )
         # Into the database through SQLite itself, not by replacing the file: a -wal file beside it
         # must never be replayed onto a different database.
         source = sqlite3.connect(copy)

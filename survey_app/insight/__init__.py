@@ -45,15 +45,29 @@ def init_insight(app: Any) -> None:
     app.register_blueprint(routes.bp)
     app.register_blueprint(admin.bp)
     sections = [
-        Section("insight.index", _l("Confidence dashboard"),
-                _l("Weighted confidence estimates with intervals, trends, the targets, the board pack and "
-                   "exports."), frozenset({"analyst"})),
-        Section("surveys_admin.surveys", _l("Surveys"),
-                _l("Open and close surveys, see versions and response counts, and get poster links and QR "
-                   "codes."), frozenset({"admin"})),
-        Section("surveys_admin.margins", _l("Population margins"),
-                _l("The population figures the estimates are weighted to, and uploading new ones."),
-                frozenset({"admin"})),
+        Section(
+            "insight.index",
+            _l("Confidence dashboard"),
+            _l(
+                "Weighted confidence estimates with intervals, trends, the targets, the board pack and "
+                "exports."
+            ),
+            frozenset({"analyst"}),
+        ),
+        Section(
+            "surveys_admin.surveys",
+            _l("Surveys"),
+            _l(
+                "Open and close surveys, see versions and response counts, and get poster links and QR codes."
+            ),
+            frozenset({"admin"}),
+        ),
+        Section(
+            "surveys_admin.margins",
+            _l("Population margins"),
+            _l("The population figures the estimates are weighted to, and uploading new ones."),
+            frozenset({"admin"}),
+        ),
     ]
     LANDINGS["analyst"] = "insight.index"
     known = {section.endpoint for section in SECTIONS}

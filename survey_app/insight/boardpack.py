@@ -180,10 +180,18 @@ def report_table(pack: BoardPack) -> pd.DataFrame:
 
 
 # The board pack's proportions and differences of proportions: shown as percentages in Excel.
-PERCENT_COLUMNS = frozenset({
-    "estimate", "ci_low", "ci_high", "change_on_previous_quarter", "rolling_four_quarters", "baseline",
-    "target_value", "change_from_baseline",
-})
+PERCENT_COLUMNS = frozenset(
+    {
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "change_on_previous_quarter",
+        "rolling_four_quarters",
+        "baseline",
+        "target_value",
+        "change_from_baseline",
+    }
+)
 
 
 def sheets(pack: BoardPack) -> dict[str, pd.DataFrame]:

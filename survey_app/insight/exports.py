@@ -118,8 +118,14 @@ def build_export(
     )
     languages = sorted({r.language for r in records if r.language})
     codebook = _codebook(questionnaire, questions, summary, label)
-    codebook.insert(4, CodebookEntry("language_label", "language as text: its name, with its own name",
-                                     "; ".join(f"{c} = {language_label(c)}" for c in languages)))
+    codebook.insert(
+        4,
+        CodebookEntry(
+            "language_label",
+            "language as text: its name, with its own name",
+            "; ".join(f"{c} = {language_label(c)}" for c in languages),
+        ),
+    )
     first = questionnaire.measures[0][1].id if questionnaire.measures else "<measure>"
     command = (
         "python -m analysis estimate responses.csv --outcome "

@@ -465,8 +465,9 @@ def _quarter_changes(
         if not math.isfinite(c.p_value):
             continue
         out.append(
-            KpiChange(measure_id, base, current, c.difference, c.ci_low, c.ci_high, c.p_value,
-                      c.p_value < 1 - level)
+            KpiChange(
+                measure_id, base, current, c.difference, c.ci_low, c.ci_high, c.p_value, c.p_value < 1 - level
+            )
         )
     return out
 

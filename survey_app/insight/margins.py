@@ -114,8 +114,10 @@ def check_margins(
     totals = {v: m.total for v, m in margins.items() if v in declared}
     # Counts near the largest float add up to infinity, and infinity minus infinity compares as
     # small as anything: such totals never agree.
-    if totals and (not all(math.isfinite(t) for t in totals.values())
-                   or max(totals.values()) - min(totals.values()) > TOTAL_TOLERANCE * max(totals.values())):
+    if totals and (
+        not all(math.isfinite(t) for t in totals.values())
+        or max(totals.values()) - min(totals.values()) > TOTAL_TOLERANCE * max(totals.values())
+    ):
         result.problems.append(
             Problem("totals", items=tuple(f"{v}: {t:,.0f}" for v, t in sorted(totals.items())))
         )

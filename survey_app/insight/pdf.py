@@ -25,7 +25,7 @@ def render_pdf(html: str, base_url: str, static_folder: str, static_url_path: st
                 return super().fetch(url, headers)
             parts = urlsplit(url)
             if url.startswith(base_url) and parts.path.startswith(static_url_path):
-                file = (root / parts.path[len(static_url_path):]).resolve()
+                file = (root / parts.path[len(static_url_path) :]).resolve()
                 if file.is_file() and root in file.parents:
                     kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, file.read_bytes(), {"Content-Type": kind})

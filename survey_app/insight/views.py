@@ -171,8 +171,9 @@ def variable_names(variables: tuple[str, ...]) -> str:
     return format_list(names, locale=get_locale() or "en") if names else ""
 
 
-def trend_chart(results: KpiResults, measure_id: str, targets: list[Target], area: str = ALL,
-                upto: str | None = None) -> str:
+def trend_chart(
+    results: KpiResults, measure_id: str, targets: list[Target], area: str = ALL, upto: str | None = None
+) -> str:
     """The measure by quarter (up to quarter `upto`) as SVG, with the area's baseline and target."""
     points = [
         charts.Point(quarter_label(e.domain), e.estimate, e.ci_low, e.ci_high)

@@ -27,8 +27,11 @@ def text_entries(questionnaire: Questionnaire) -> Iterator[tuple[str, str, str]]
     """(key, English text, translator note) for every string a respondent can read."""
     yield "title", questionnaire.title, "The questionnaire's title"
     if questionnaire.neutral_title:
-        yield ("neutral_title", questionnaire.neutral_title,
-               "A title that does not say what the form is about, for the browser tab and history")
+        yield (
+            "neutral_title",
+            questionnaire.neutral_title,
+            "A title that does not say what the form is about, for the browser tab and history",
+        )
     if questionnaire.description:
         yield "description", questionnaire.description, "What the questionnaire is for, on the front page"
     for number, paragraph in enumerate(questionnaire.introduction, start=1):
@@ -43,14 +46,23 @@ def _question_entries(question: Question) -> Iterator[tuple[str, str, str]]:
     if question.hint:
         yield f"{question.id}.hint", question.hint, f"{kind}. Help text under the question"
     if question.measure:
-        yield (f"{question.id}.measure", question.measure.label,
-               f"{kind}. The name of the statistic staff see: the share giving the answers that count")
+        yield (
+            f"{question.id}.measure",
+            question.measure.label,
+            f"{kind}. The name of the statistic staff see: the share giving the answers that count",
+        )
     if question.risk_cue:
-        yield (f"{question.id}.risk_cue", question.risk_cue.label,
-               f"{kind}. A few words caseworkers see in their queue when the answer needs attention first")
+        yield (
+            f"{question.id}.risk_cue",
+            question.risk_cue.label,
+            f"{kind}. A few words caseworkers see in their queue when the answer needs attention first",
+        )
     if question.short_label:
-        yield (f"{question.id}.short_label", question.short_label,
-               f"{kind}. A short name for the question on the 'Check your answers' page")
+        yield (
+            f"{question.id}.short_label",
+            question.short_label,
+            f"{kind}. A short name for the question on the 'Check your answers' page",
+        )
     for choice in question.choices:
         yield f"{question.id}.choice.{choice.value}", choice.label, f"{kind}. An answer to choose"
         if choice.hint:

@@ -29,8 +29,17 @@ from .scales import DEFAULT_CHOICES, DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE
 from .schema import QUESTIONNAIRE_SCHEMA
 
 _VALIDATOR = jsonschema.Draft202012Validator(QUESTIONNAIRE_SCHEMA)
-_SETTINGS = ("max_length", "min", "max", "suffix", "width", "allow_partial", "allow_approximate",
-             "allow_future", "min_year")
+_SETTINGS = (
+    "max_length",
+    "min",
+    "max",
+    "suffix",
+    "width",
+    "allow_partial",
+    "allow_approximate",
+    "allow_future",
+    "min_year",
+)
 _CONDITION_OPS = ("equals", "in", "not_in", "answered", "all", "any", "not")
 
 
@@ -306,7 +315,7 @@ def _find_cycle(questionnaire: Questionnaire) -> list[str] | None:
         trail.append(node)
         for target in edges[node]:
             if state.get(target) == 1:
-                return [*trail[trail.index(target):], target]
+                return [*trail[trail.index(target) :], target]
             if target not in state:
                 found = visit(target)
                 if found:
@@ -401,4 +410,3 @@ def load_directory(directory: Path | str) -> dict[str, Questionnaire]:
 
 def questionnaire_files(directory: Path | str) -> Iterable[Path]:
     return sorted(Path(directory).glob("*.yaml"))
-

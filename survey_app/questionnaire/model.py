@@ -189,6 +189,7 @@ class Questionnaire:
     def risk_cues_in(self, answers: dict[str, Any]) -> list[str]:
         """The ids of the questions whose risk cue these answers show, in the questionnaire's order."""
         return [
-            q.id for q in self.questions
+            q.id
+            for q in self.questions
             if q.risk_cue is not None and q.id in answers and q.risk_cue.shown_by(answers[q.id])
         ]

@@ -63,8 +63,9 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
             if user is None:
                 return redirect(sign_in_url(request.full_path if request.method in ("GET", "HEAD") else None))
             if policy and not user.has_any_role(policy):
-                log.warning("staff account %s refused %s: needs one of %s",
-                            user.id, request.endpoint, sorted(policy))
+                log.warning(
+                    "staff account %s refused %s: needs one of %s", user.id, request.endpoint, sorted(policy)
+                )
                 abort(403)
             return view(*args, **kwargs)
 
@@ -92,8 +93,9 @@ def refuse_undeclared() -> None:
     if request.endpoint is None or not is_staff_path(request.path):
         return
     if policy_of(current_app.view_functions.get(request.endpoint)) is None:
-        log.error("route %s is under %s but declares no access policy: refused",
-                  request.endpoint, STAFF_PREFIX)
+        log.error(
+            "route %s is under %s but declares no access policy: refused", request.endpoint, STAFF_PREFIX
+        )
         abort(403)
 
 

@@ -69,14 +69,16 @@ def sign_in(user: User) -> None:
     end_browser_session()
     now = utcnow()
     session_id = secrets.token_urlsafe(32)
-    db.session.add(StaffSession(
-        id_hash=hash_session_id(session_id),
-        user_id=user.id,
-        created_at=now,
-        last_seen_at=now,
-        ip=(request.remote_addr or "")[:45] or None,
-        user_agent=(request.user_agent.string or "")[:USER_AGENT_LENGTH] or None,
-    ))
+    db.session.add(
+        StaffSession(
+            id_hash=hash_session_id(session_id),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            ip=(request.remote_addr or "")[:45] or None,
+            user_agent=(request.user_agent.string or "")[:USER_AGENT_LENGTH] or None,
+        )
+    )
     user.last_sign_in_at = now
     db.session.commit()
     # A new CSRF token too: nothing from before signing in carries over.

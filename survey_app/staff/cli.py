@@ -27,17 +27,27 @@ def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         return line.removesuffix("\n").removesuffix("\r")
-    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password",
-                        prompt_suffix=": ")
+    return click.prompt(
+        "Password", hide_input=True, confirmation_prompt="Repeat the password", prompt_suffix=": "
+    )
 
 
 @click.command("create-user")
 @click.argument("email")
 @click.option("--name", required=True, help="The name shown to colleagues, e.g. 'Sam Patel'.")
-@click.option("--role", "roles", multiple=True, required=True, metavar="ROLE",
-              help=f"One of: {', '.join(ROLES)}. Repeat for more than one.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of standard input instead of asking.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    metavar="ROLE",
+    help=f"One of: {', '.join(ROLES)}. Repeat for more than one.",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of asking.",
+)
 def create_user_command(email: str, name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
     """Add a staff account that can sign in at /staff."""
     email = normalise_email(email)

@@ -104,8 +104,9 @@ def sign_in_page():
     return _sign_in_form(email, errors, next_target, notice)
 
 
-def _sign_in_form(email: str, errors: dict[str, str], next_target: str | None,
-                  notice: str | None = None) -> str:
+def _sign_in_form(
+    email: str, errors: dict[str, str], next_target: str | None, notice: str | None = None
+) -> str:
     return render_template(
         "staff/sign_in.html",
         email=email,
@@ -118,8 +119,10 @@ def _sign_in_form(email: str, errors: dict[str, str], next_target: str | None,
 
 def _too_many_attempts(email: str, next_target: str | None, seconds: int) -> Response:
     """The form again, with how long to wait, as a 429: the attempt was not looked at."""
-    message = _("There have been too many attempts to sign in. Wait %(wait)s, then try again.",
-                wait=format_timedelta(_wait_shown(seconds), granularity="second", threshold=1))
+    message = _(
+        "There have been too many attempts to sign in. Wait %(wait)s, then try again.",
+        wait=format_timedelta(_wait_shown(seconds), granularity="second", threshold=1),
+    )
     response = Response(_sign_in_form(email, {"email": message}, next_target), status=429)
     response.headers["Retry-After"] = str(seconds)
     return response

@@ -98,8 +98,11 @@ def wait_before(attempt: Attempt) -> int:
     rule = current_app.config["STAFF_SIGN_IN_RATE_LIMIT"]
     burst = limits.wait_for(rule, "staff.sign_in", attempt.burst_key)
     if burst:
-        log.warning("staff sign-in refused: too many attempts in a short while, %s; wait %s s",
-                    attempt.described, burst)
+        log.warning(
+            "staff sign-in refused: too many attempts in a short while, %s; wait %s s",
+            attempt.described,
+            burst,
+        )
         return burst
     for backoff, key in attempt.counts():
         admission = limits.admit(backoff, key)
@@ -107,8 +110,13 @@ def wait_before(attempt: Attempt) -> int:
             for admitted in attempt.admitted:
                 limits.release(admitted)
             attempt.admitted.clear()
-            log.warning("staff sign-in refused: %s failures counted on %s, %s; wait %s s",
-                        admission.failures, backoff.name, attempt.described, admission.wait)
+            log.warning(
+                "staff sign-in refused: %s failures counted on %s, %s; wait %s s",
+                admission.failures,
+                backoff.name,
+                attempt.described,
+                admission.wait,
+            )
             return admission.wait
         attempt.admitted.append(admission)
     return 0
@@ -122,8 +130,12 @@ def failed(attempt: Attempt) -> None:
     for admission in attempt.admitted:
         wait = limits.failed(admission)
         if wait:
-            log.warning("staff sign-in: the next attempt on %s, %s, must wait %s s",
-                        admission.backoff.name, attempt.described, wait)
+            log.warning(
+                "staff sign-in: the next attempt on %s, %s, must wait %s s",
+                admission.backoff.name,
+                attempt.described,
+                wait,
+            )
 
 
 def succeeded(attempt: Attempt, response: Response) -> None:

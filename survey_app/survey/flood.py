@@ -51,7 +51,8 @@ def hold_reason(centre: str | None) -> str | None:
     else:
         checks.append((CLIENT, config["REPORT_LIMIT_PER_CLIENT"], request.remote_addr or "unknown"))
     over = [
-        kind for kind, rule, value in checks
+        kind
+        for kind, rule, value in checks
         if value and not limits.allow(rule, "report", _keyed(kind, value))
     ]
     if over:

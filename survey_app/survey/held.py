@@ -101,12 +101,16 @@ def _write_forms_cookie(response: Response) -> Response:
     if forms:
         # No max_age or expires: the browser forgets it when it closes.
         response.set_cookie(
-            FORMS_COOKIE, ".".join(key + token for key, token in forms.items()),
-            httponly=True, samesite="Lax", secure=config["SESSION_COOKIE_SECURE"],
+            FORMS_COOKIE,
+            ".".join(key + token for key, token in forms.items()),
+            httponly=True,
+            samesite="Lax",
+            secure=config["SESSION_COOKIE_SECURE"],
         )
     else:
-        response.delete_cookie(FORMS_COOKIE, httponly=True, samesite="Lax",
-                               secure=config["SESSION_COOKIE_SECURE"])
+        response.delete_cookie(
+            FORMS_COOKIE, httponly=True, samesite="Lax", secure=config["SESSION_COOKIE_SECURE"]
+        )
     return response
 
 

@@ -28,8 +28,9 @@ def _required(question: Question) -> str:
 def _range(error: AnswerError) -> str:
     low, high = error.params.get("min"), error.params.get("max")
     if low is not None and high is not None:
-        return _("Enter a number between %(min)s and %(max)s",
-                 min=format_number(low), max=format_number(high))
+        return _(
+            "Enter a number between %(min)s and %(max)s", min=format_number(low), max=format_number(high)
+        )
     if error.code == "too_small":
         return _("Enter a number that is %(min)s or more", min=format_number(low))
     return _("Enter a number that is %(max)s or less", max=format_number(high))
@@ -55,9 +56,12 @@ def error_message(questionnaire: Questionnaire, question: Question, error: Answe
     if code == "invalid_choice":
         return _("Select one of the answers shown")
     if code == "exclusive":
-        return _("Select “%(choice)s” on its own, or choose from the other answers",
-                 choice=qtext(questionnaire.id, f"{question.id}.choice.{error.params['value']}",
-                              error.params["choice"]))
+        return _(
+            "Select “%(choice)s” on its own, or choose from the other answers",
+            choice=qtext(
+                questionnaire.id, f"{question.id}.choice.{error.params['value']}", error.params["choice"]
+            ),
+        )
     if code == "too_long":
         return _("Your answer must be %(max)s characters or fewer", max=format_number(error.params["max"]))
     if code == "not_whole_number":
@@ -77,4 +81,3 @@ def error_message(questionnaire: Questionnaire, question: Question, error: Answe
     if code == "date_too_early":
         return _("The year must be %(year)s or later", year=error.params["year"])
     return _("Check your answer and try again")
-

@@ -68,11 +68,31 @@ class QuestionPage:
     error: tuple[str, str] | None
 
     @classmethod
-    def build(cls, questionnaire: Questionnaire, question: Question, language: str, address: str,
-              changing: bool, back_url: str, raw: dict[str, Any], kiosk: tuple[Any, ...] | None,
-              error: tuple[str, str] | None) -> QuestionPage:
-        return cls(questionnaire.id, questionnaire.version, question.id, question.type, language, address,
-                   changing, back_url, _frozen(raw), kiosk, error)
+    def build(
+        cls,
+        questionnaire: Questionnaire,
+        question: Question,
+        language: str,
+        address: str,
+        changing: bool,
+        back_url: str,
+        raw: dict[str, Any],
+        kiosk: tuple[Any, ...] | None,
+        error: tuple[str, str] | None,
+    ) -> QuestionPage:
+        return cls(
+            questionnaire.id,
+            questionnaire.version,
+            question.id,
+            question.type,
+            language,
+            address,
+            changing,
+            back_url,
+            _frozen(raw),
+            kiosk,
+            error,
+        )
 
     @property
     def keepable(self) -> bool:
@@ -107,8 +127,11 @@ def draw_question_page(page: QuestionPage, csrf_token: Any = None) -> str:
             character_count=(
                 character_count_texts(question.settings["max_length"]) if question.type == "free_text" else {}
             ),
-            page_language={"code": page.language, "html_lang": html_lang(page.language),
-                           "dir": text_direction(page.language)},
+            page_language={
+                "code": page.language,
+                "html_lang": html_lang(page.language),
+                "dir": text_direction(page.language),
+            },
             language_links=lambda: language_links(page.address, page.language, page.changing),
             kiosk_centre=centre,
             kiosk_settings=kiosk_settings,

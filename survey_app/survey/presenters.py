@@ -124,7 +124,7 @@ def error_summary(question: QuestionView, errors: list[tuple[str, str]]) -> list
     for field, message in errors:
         # A field is named after its question ("incident_date-day"); its input's id starts with
         # the question's dom_id instead.
-        suffix = field[len(question.id):] if field.startswith(question.id) else ""
+        suffix = field[len(question.id) :] if field.startswith(question.id) else ""
         links.append({"text": message, "href": f"#{question.dom_id}{suffix}"})
     return links
 
@@ -149,17 +149,28 @@ def character_count_texts(max_length: int) -> dict[str, Any]:
     samples = _plural_samples().items()
     return {
         "textareaDescriptionText": ngettext(
-            "You can enter up to %(count)s character", "You can enter up to %(count)s characters",
-            max_length, count=count),
+            "You can enter up to %(count)s character",
+            "You can enter up to %(count)s characters",
+            max_length,
+            count=count,
+        ),
         "charactersUnderLimitText": {
-            tag: ngettext("You have %(count)s character remaining", "You have %(count)s characters remaining",
-                          number, count=count)
+            tag: ngettext(
+                "You have %(count)s character remaining",
+                "You have %(count)s characters remaining",
+                number,
+                count=count,
+            )
             for tag, number in samples
         },
         "charactersAtLimitText": _("You have 0 characters remaining"),
         "charactersOverLimitText": {
-            tag: ngettext("You have %(count)s character too many", "You have %(count)s characters too many",
-                          number, count=count)
+            tag: ngettext(
+                "You have %(count)s character too many",
+                "You have %(count)s characters too many",
+                number,
+                count=count,
+            )
             for tag, number in samples
         },
     }

@@ -198,8 +198,14 @@ def question(slug: str, address: str):
     return render_cached(page)
 
 
-def _page_inputs(questionnaire: Questionnaire, current: Question, raw: dict, back_url: str,
-                 changing: bool, error: tuple[str, str] | None = None) -> QuestionPage:
+def _page_inputs(
+    questionnaire: Questionnaire,
+    current: Question,
+    raw: dict,
+    back_url: str,
+    changing: bool,
+    error: tuple[str, str] | None = None,
+) -> QuestionPage:
     from ..kiosk import kiosk_settings
 
     centre = current_centre()

@@ -152,35 +152,42 @@ def purge_expired(now: dt.datetime | None = None) -> int:
     config = current_app.config
     idle = sa.or_(
         _table.c.updated_at < now - dt.timedelta(minutes=config["SURVEY_IDLE_MINUTES"]),
-        sa.and_(_table.c.questionnaire_id.in_(_report_ids()),
-                _table.c.updated_at < now - dt.timedelta(minutes=config["REPORT_IDLE_MINUTES"])),
-        sa.and_(_table.c.centre.is_not(None),
-                _table.c.updated_at < now - dt.timedelta(minutes=config["KIOSK_IDLE_MINUTES"])),
+        sa.and_(
+            _table.c.questionnaire_id.in_(_report_ids()),
+            _table.c.updated_at < now - dt.timedelta(minutes=config["REPORT_IDLE_MINUTES"]),
+        ),
+        sa.and_(
+            _table.c.centre.is_not(None),
+            _table.c.updated_at < now - dt.timedelta(minutes=config["KIOSK_IDLE_MINUTES"]),
+        ),
     )
     result = db.session.execute(_table.delete().where(idle))
     return result.rowcount or 0
 
 
-def start(questionnaire: Questionnaire, language: str, centre: str | None = None,
-          channel: str | None = None) -> str:
+def start(
+    questionnaire: Questionnaire, language: str, centre: str | None = None, channel: str | None = None
+) -> str:
     """Begin a survey (on a centre's kiosk, if `centre`; from a poster's short link, if `channel`).
 
     Returns the token the browser keeps. The caller commits.
     """
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.execute(_table.insert().values(
-        token_hash=hash_token(token),
-        questionnaire_id=questionnaire.id,
-        questionnaire_version=questionnaire.version,
-        language=language,
-        answers={},
-        centre=centre,
-        channel=channel,
-        started_at=now,
-        updated_at=now,
-        revision=0,
-    ))
+    db.session.execute(
+        _table.insert().values(
+            token_hash=hash_token(token),
+            questionnaire_id=questionnaire.id,
+            questionnaire_version=questionnaire.version,
+            language=language,
+            answers={},
+            centre=centre,
+            channel=channel,
+            started_at=now,
+            updated_at=now,
+            revision=0,
+        )
+    )
     return token
 
 
@@ -222,8 +229,9 @@ def _decrypted_survey_answers(sealed: str, _keys: MultiFernet) -> dict[str, Any]
     return decrypt_json(sealed)
 
 
-def save_answer(progress: InProgress, questionnaire: Questionnaire, question_id: str, value: Any,
-                language: str) -> InProgress:
+def save_answer(
+    progress: InProgress, questionnaire: Questionnaire, question_id: str, value: Any, language: str
+) -> InProgress:
     """Save one answer onto the answers as they are now, and return them.
 
     The answer is written only onto the revision it was read from. If another page saved an
@@ -236,15 +244,22 @@ def save_answer(progress: InProgress, questionnaire: Questionnaire, question_id:
         answers = {**current.answers, question_id: value}
         now = utcnow()
         with one_statement() as connection:
-            saved = connection.execute(_SAVE_ANSWERS, {
-                "key": current.token_hash, "read_revision": current.revision,
-                "new_revision": current.revision + 1, "answers": answers,
-                "language": language, "now": now,
-            }).rowcount
+            saved = connection.execute(
+                _SAVE_ANSWERS,
+                {
+                    "key": current.token_hash,
+                    "read_revision": current.revision,
+                    "new_revision": current.revision + 1,
+                    "answers": answers,
+                    "language": language,
+                    "now": now,
+                },
+            ).rowcount
             connection.commit()
         if saved == 1:
-            return replace(current, answers=answers, language=language, updated_at=now,
-                           revision=current.revision + 1)
+            return replace(
+                current, answers=answers, language=language, updated_at=now, revision=current.revision + 1
+            )
         fresh = _read(current.token_hash, questionnaire)
         if fresh is None or fresh.submitted:
             raise Expired
@@ -297,8 +312,14 @@ def snapshot_for(published: Published) -> QuestionnaireVersion:
         return db.session.scalars(query).one()
 
 
-def _new_submission(progress: InProgress, published: Published, snapshot: QuestionnaireVersion,
-                    client: str | None, language: str, held_reason: str | None) -> Response | Report:
+def _new_submission(
+    progress: InProgress,
+    published: Published,
+    snapshot: QuestionnaireVersion,
+    client: str | None,
+    language: str,
+    held_reason: str | None,
+) -> Response | Report:
     questionnaire = published.questionnaire
     answers = relevant_answers(questionnaire, progress.answers)
     common = {
@@ -312,13 +333,20 @@ def _new_submission(progress: InProgress, published: Published, snapshot: Questi
     if questionnaire.is_report:
         facts = {q.id: answers[q.id] for q in questionnaire.questions if q.reportable and q.id in answers}
         return Report(
-            reference=new_report_reference(), facts=facts, centre=progress.centre,
-            risk_cues=questionnaire.risk_cues_in(answers), held=held_reason is not None,
-            held_reason=held_reason, **common,
+            reference=new_report_reference(),
+            facts=facts,
+            centre=progress.centre,
+            risk_cues=questionnaire.risk_cues_in(answers),
+            held=held_reason is not None,
+            held_reason=held_reason,
+            **common,
         )
     submitted_at = utcnow()
     flags = quality.flags_for(
-        answers, progress.started_at, submitted_at, _earlier_from(client, questionnaire.id),
+        answers,
+        progress.started_at,
+        submitted_at,
+        _earlier_from(client, questionnaire.id),
         current_app.config["QUALITY_RULES"],
     )
     return Response(
@@ -362,8 +390,13 @@ def _existing_submission(token_hash: str, kind: type[Response] | type[Report]) -
     return db.session.scalars(sa.select(kind).filter_by(session_token_hash=token_hash)).first()
 
 
-def submit(progress: InProgress, published: Published, language: str,
-           client: str | None = None, held_reason: str | None = None) -> Response | Report:
+def submit(
+    progress: InProgress,
+    published: Published,
+    language: str,
+    client: str | None = None,
+    held_reason: str | None = None,
+) -> Response | Report:
     """Store the response or report once, in the caller's transaction. The caller commits.
 
     A second submit, or two at the same moment, return the first one. `client` is the keyed hash
@@ -386,9 +419,14 @@ def submit(progress: InProgress, published: Published, language: str,
                 link = {"report_id": submission.id} if kind is Report else {"response_id": submission.id}
                 # The answers now live in the submission alone.
                 db.session.execute(
-                    _table.update().where(_table.c.token_hash == progress.token_hash).values(
-                        answers={}, updated_at=utcnow(), revision=_table.c.revision + 1,
-                        language=language, **link,
+                    _table.update()
+                    .where(_table.c.token_hash == progress.token_hash)
+                    .values(
+                        answers={},
+                        updated_at=utcnow(),
+                        revision=_table.c.revision + 1,
+                        language=language,
+                        **link,
                     )
                 )
             return submission

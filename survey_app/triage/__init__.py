@@ -15,15 +15,24 @@ def init_triage(app: Flask) -> None:
     app.register_blueprint(bp)
     # The staff home lists these for the roles that can use them (once, however many apps are made).
     sections = [
-        Section("triage.queue", _l("Reports"),
-                _l("The queue of hate crime and domestic abuse reports: read, refer and close them."),
-                frozenset({"caseworker"})),
-        Section("triage.counts", _l("Report counts"),
-                _l("How many reports there are, by form, strand, centre and month. No personal data."),
-                frozenset({"caseworker", "analyst", "admin"})),
-        Section("triage.audit_log", _l("Audit log"),
-                _l("Who opened, changed or exported which report, and when."),
-                frozenset({"admin"})),
+        Section(
+            "triage.queue",
+            _l("Reports"),
+            _l("The queue of hate crime and domestic abuse reports: read, refer and close them."),
+            frozenset({"caseworker"}),
+        ),
+        Section(
+            "triage.counts",
+            _l("Report counts"),
+            _l("How many reports there are, by form, strand, centre and month. No personal data."),
+            frozenset({"caseworker", "analyst", "admin"}),
+        ),
+        Section(
+            "triage.audit_log",
+            _l("Audit log"),
+            _l("Who opened, changed or exported which report, and when."),
+            frozenset({"admin"}),
+        ),
     ]
     known = {section.endpoint for section in SECTIONS}
     SECTIONS.extend(section for section in sections if section.endpoint not in known)

@@ -23,8 +23,11 @@ DECISIONS = (RELEASE, DISCARD)
 def held_reports(limit: int, offset: int = 0) -> list[Report]:
     """Held reports, oldest first: a flood is easiest to see in the order it came."""
     query = (
-        sa.select(Report).where(Report.held.is_(True))
-        .order_by(Report.submitted_at, Report.id).limit(limit).offset(offset)
+        sa.select(Report)
+        .where(Report.held.is_(True))
+        .order_by(Report.submitted_at, Report.id)
+        .limit(limit)
+        .offset(offset)
     )
     return list(db.session.scalars(query))
 

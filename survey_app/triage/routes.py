@@ -63,15 +63,22 @@ def queue():
             query = query.where(Report.submitted_at < views.day_after(filters.date_to))
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
         # Only the readable columns: the queue never decrypts an answer.
-        reports = list(db.session.execute(
-            query.with_only_columns(
-                Report.reference, Report.questionnaire_id, Report.centre, Report.status,
-                Report.submitted_at, Report.purged_at, Report.risk_cues,
+        reports = list(
+            db.session.execute(
+                query.with_only_columns(
+                    Report.reference,
+                    Report.questionnaire_id,
+                    Report.centre,
+                    Report.status,
+                    Report.submitted_at,
+                    Report.purged_at,
+                    Report.risk_cues,
+                )
+                .order_by(Report.submitted_at.desc(), Report.id.desc())
+                .limit(views.PER_PAGE)
+                .offset((filters.page - 1) * views.PER_PAGE)
             )
-            .order_by(Report.submitted_at.desc(), Report.id.desc())
-            .limit(views.PER_PAGE)
-            .offset((filters.page - 1) * views.PER_PAGE)
-        ))
+        )
     status = 400 if filters.errors else 200
     return render_template(
         "triage/queue.html",
@@ -94,8 +101,9 @@ def _language(code: str) -> str:
         return code
 
 
-def _render_report(report: Report, errors: dict[str, str] | None = None, note_text: str = "",
-                   status: int = 200) -> tuple[str, int]:
+def _render_report(
+    report: Report, errors: dict[str, str] | None = None, note_text: str = "", status: int = 200
+) -> tuple[str, int]:
     """The report page: every read of it, including a form sent back with an error, is audited."""
     record("view_report", report)
     db.session.commit()
@@ -232,9 +240,13 @@ def referral_csv(reference: str):
     record("export_referral", report, format="csv")
     db.session.commit()
     body = views.referral_csv(report, utcnow())
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="referral-{report.reference}.csv"',
-    })
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="referral-{report.reference}.csv"',
+        },
+    )
 
 
 @bp.get("/audit")
@@ -245,8 +257,13 @@ def audit_log():
     events: list[Any] = []
     total = 0
     if not filters.errors:
-        total, events = find_events(user=filters.user, action=filters.action, reference=filters.reference,
-                                    page=filters.page, per_page=views.PER_PAGE)
+        total, events = find_events(
+            user=filters.user,
+            action=filters.action,
+            reference=filters.reference,
+            page=filters.page,
+            per_page=views.PER_PAGE,
+        )
     # The read itself goes on the record, after the list is read so that it does not show in it.
     record("view_audit_log", None, filters=filters.params())
     db.session.commit()
@@ -266,10 +283,20 @@ def audit_log():
 @require_role("caseworker", "analyst", "admin")
 def counts():
     # Reports held or discarded as a possible flood are left out of the board's figures.
-    rows = db.session.execute(sa.select(
-        Report.questionnaire_id, Report.facts, Report.centre, Report.status,
-        Report.submitted_at, Report.purged_at,
-    ).where(Report.held.is_(False), Report.status != "discarded"))
-    left_out = db.session.scalar(sa.select(sa.func.count()).where(
-        sa.or_(Report.held.is_(True), Report.status == "discarded"))) or 0
+    rows = db.session.execute(
+        sa.select(
+            Report.questionnaire_id,
+            Report.facts,
+            Report.centre,
+            Report.status,
+            Report.submitted_at,
+            Report.purged_at,
+        ).where(Report.held.is_(False), Report.status != "discarded")
+    )
+    left_out = (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(sa.or_(Report.held.is_(True), Report.status == "discarded"))
+        )
+        or 0
+    )
     return render_template("triage/counts.html", counts=views.counts(rows), left_out=left_out, views=views)

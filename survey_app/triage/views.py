@@ -134,9 +134,13 @@ class QueueFilters:
 
     def params(self) -> dict[str, str]:
         """The filters as query parameters, for links to other pages of the same list."""
-        values = {"form": self.form, "status": self.status, "centre": self.centre,
-                  "from": self.date_from.isoformat() if self.date_from else None,
-                  "to": self.date_to.isoformat() if self.date_to else None}
+        values = {
+            "form": self.form,
+            "status": self.status,
+            "centre": self.centre,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+        }
         return {key: value for key, value in values.items() if value}
 
 
@@ -150,14 +154,16 @@ def _page(args: Mapping[str, str], errors: dict[str, str]) -> int:
         return 1
     page = whole_number(text, len(str(MAX_PAGE)))
     if page is None or not 1 <= page <= MAX_PAGE:
-        errors["page"] = _("The page number must be a whole number from 1 to %(max)s",
-                           max=format_number(MAX_PAGE))
+        errors["page"] = _(
+            "The page number must be a whole number from 1 to %(max)s", max=format_number(MAX_PAGE)
+        )
         return 1
     return page
 
 
-def _date(args: Mapping[str, str], name: str, errors: dict[str, str], message: str,
-          typed: dict[str, dict[str, str]]) -> dt.date | None:
+def _date(
+    args: Mapping[str, str], name: str, errors: dict[str, str], message: str, typed: dict[str, dict[str, str]]
+) -> dt.date | None:
     """A date from its day, month and year boxes (`from-day`...), or from `from=2026-01-31` as the
     queue's own page links write it."""
     parts = {part: _text(args, f"{name}-{part}", 10) for part in ("day", "month", "year")}
@@ -200,10 +206,12 @@ def parse_queue_filters(args: Mapping[str, str]) -> QueueFilters:
         errors["centre"] = _("Select a reporting centre from the list")
     else:
         filters.centre = centre or None
-    filters.date_from = _date(args, "from", errors, _("Enter the start date as a real date, like 27 3 2025"),
-                              filters.typed)
-    filters.date_to = _date(args, "to", errors, _("Enter the end date as a real date, like 27 3 2025"),
-                            filters.typed)
+    filters.date_from = _date(
+        args, "from", errors, _("Enter the start date as a real date, like 27 3 2025"), filters.typed
+    )
+    filters.date_to = _date(
+        args, "to", errors, _("Enter the end date as a real date, like 27 3 2025"), filters.typed
+    )
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         errors["to"] = _("The end date must be the same as or after the start date")
     filters.page = _page(args, errors)
@@ -229,8 +237,11 @@ class AuditFilters:
     errors: dict[str, str] = field(default_factory=dict)
 
     def params(self) -> dict[str, str]:
-        values = {"user": str(self.user) if self.user else None, "action": self.action,
-                  "reference": self.reference}
+        values = {
+            "user": str(self.user) if self.user else None,
+            "action": self.action,
+            "reference": self.reference,
+        }
         return {key: value for key, value in values.items() if value}
 
 
@@ -336,8 +347,9 @@ def _strand_label(questionnaire_id: str, value: str) -> str:
     return qtext(questionnaire_id, f"{question.id}.choice.{value}", question.label_for(value))
 
 
-def counts(rows: Iterable[tuple[str, dict[str, Any], str | None, str, dt.datetime, dt.datetime | None]]
-           ) -> Counts:
+def counts(
+    rows: Iterable[tuple[str, dict[str, Any], str | None, str, dt.datetime, dt.datetime | None]],
+) -> Counts:
     """Counts from (questionnaire id, facts, centre, status, submitted at, purged at) rows."""
     forms: Counter[str] = Counter()
     purged_forms: Counter[str] = Counter()
@@ -364,7 +376,8 @@ def counts(rows: Iterable[tuple[str, dict[str, Any], str | None, str, dt.datetim
         by_form=sorted(((form_title(q), n, purged_forms[q]) for q, n in forms.items()), key=lambda r: r[0]),
         by_strand=[
             (form_title(qid), [(_strand_label(qid, value), n) for value, n in counter.most_common()])
-            for qid, counter in strands.items() if counter
+            for qid, counter in strands.items()
+            if counter
         ],
         by_centre=sorted(((centre_name(c), n) for c, n in centres.items()), key=lambda r: r[0]),
         by_month=[(month_text(month), n) for month, n in sorted(months.items())],

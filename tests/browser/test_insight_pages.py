@@ -89,12 +89,21 @@ def test_the_staff_pages_fit_a_phone(browser: Browser, live_server):
     base, app = live_server.url, live_server.app
     seed_once(app)
     add_staff(app, "ana@trafford.example", {"analyst", "admin"})
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3,
-                                is_mobile=True, has_touch=True).new_page()
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True
+    ).new_page()
     sign_in(phone, base, "ana@trafford.example")
     survey = "/staff/insight/community_confidence"
-    pages = (survey, f"{survey}?area=altrincham&period=last4", f"{survey}/board-pack", f"{survey}/quality",
-             f"{survey}/weighting", f"{survey}/export", "/staff/surveys", "/staff/margins")
+    pages = (
+        survey,
+        f"{survey}?area=altrincham&period=last4",
+        f"{survey}/board-pack",
+        f"{survey}/quality",
+        f"{survey}/weighting",
+        f"{survey}/export",
+        "/staff/surveys",
+        "/staff/margins",
+    )
     for path in pages:
         phone.goto(base + path)
         assert phone.evaluate(OVERFLOW) == 0, path

@@ -23,12 +23,21 @@ def submit(page: Page) -> None:
 def answer_hate_crime(page: Page) -> None:
     """Answer the hate crime form by answer codes, so it works in any language."""
     plan = {
-        "reporter_role": ("radio", "witness"), "incident_types": ("checkbox", "harassment"),
-        "description": ("text", SECRET), "incident_date": ("date", "2025"), "ongoing": ("radio", "no"),
-        "location": ("text", "Partington shopping centre"), "location_postcode": ("text", ""),
-        "ward": ("radio", "dont_know"), "motivation": ("checkbox", "disability"), "offender": ("text", ""),
-        "injured": ("radio", "no"), "police_aware": ("radio", "no"), "contact": ("radio", "anonymous"),
-        "age_band": ("radio", "prefer_not_to_say"), "ethnic_group": ("radio", "prefer_not_to_say"),
+        "reporter_role": ("radio", "witness"),
+        "incident_types": ("checkbox", "harassment"),
+        "description": ("text", SECRET),
+        "incident_date": ("date", "2025"),
+        "ongoing": ("radio", "no"),
+        "location": ("text", "Partington shopping centre"),
+        "location_postcode": ("text", ""),
+        "ward": ("radio", "dont_know"),
+        "motivation": ("checkbox", "disability"),
+        "offender": ("text", ""),
+        "injured": ("radio", "no"),
+        "police_aware": ("radio", "no"),
+        "contact": ("radio", "anonymous"),
+        "age_band": ("radio", "prefer_not_to_say"),
+        "ethnic_group": ("radio", "prefer_not_to_say"),
     }
     for _ in range(30):
         if "/questions/" not in page.url:

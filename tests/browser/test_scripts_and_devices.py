@@ -24,10 +24,17 @@ _DISTINCT_GLYPHS = """([selector, first, second]) => {
 }"""
 
 
-@pytest.mark.parametrize(("lang", "first", "second"), [
-    ("zh_Hant", "警", "察"), ("zh_Hans", "警", "区"), ("ur", "پ", "ل"), ("gu", "પ", "લ"),
-    ("ml", "പ", "ല"), ("pa", "ਪ", "ਲ"),
-])
+@pytest.mark.parametrize(
+    ("lang", "first", "second"),
+    [
+        ("zh_Hant", "警", "察"),
+        ("zh_Hans", "警", "区"),
+        ("ur", "پ", "ل"),
+        ("gu", "પ", "લ"),
+        ("ml", "പ", "ല"),
+        ("pa", "ਪ", "ਲ"),
+    ],
+)
 def test_each_language_is_drawn_with_real_glyphs(phone: Page, live_server, lang, first, second):
     phone.goto(f"{live_server.url}/surveys/community_confidence?lang={lang}")
     assert phone.evaluate(_DISTINCT_GLYPHS, ["h1", first, second]), f"{lang} shows empty boxes"

@@ -124,8 +124,13 @@ class NetworkLog:
         request_id = event["requestId"]
         if event.get("redirectResponse") and request_id in self.current:  # a redirect keeps the id
             self.current[request_id]["status"] = event["redirectResponse"]["status"]
-        entry = {"method": event["request"]["method"], "url": event["request"]["url"],
-                 "status": None, "cached": False, "bytes": 0}
+        entry = {
+            "method": event["request"]["method"],
+            "url": event["request"]["url"],
+            "status": None,
+            "cached": False,
+            "bytes": 0,
+        }
         self.requests.append(entry)
         self.current[request_id] = entry
 
@@ -244,12 +249,16 @@ def _when_tappable(page: Page) -> dict[str, Any]:
 
 def _print(name: str, run: Run) -> None:
     print(f"\n{name}")
-    print(f"  cold start, nothing cached: Start now tappable {run.cold_start_tappable:.2f} s "
-          f"(first paint {run.cold_paint:.2f} s, DOMContentLoaded {run.cold_dcl:.2f} s, "
-          f"load {run.cold_load:.2f} s; {run.cold_bytes / 1024:.1f} KB received, uncompressed)")
-    print(f"  from the tap on Start now: first answer tappable {run.interactive:.2f} s "
-          f"(HTML in {run.question_response:.2f} s, first paint {run.question_paint:.2f} s, "
-          f"DOMContentLoaded {run.question_dcl:.2f} s)")
+    print(
+        f"  cold start, nothing cached: Start now tappable {run.cold_start_tappable:.2f} s "
+        f"(first paint {run.cold_paint:.2f} s, DOMContentLoaded {run.cold_dcl:.2f} s, "
+        f"load {run.cold_load:.2f} s; {run.cold_bytes / 1024:.1f} KB received, uncompressed)"
+    )
+    print(
+        f"  from the tap on Start now: first answer tappable {run.interactive:.2f} s "
+        f"(HTML in {run.question_response:.2f} s, first paint {run.question_paint:.2f} s, "
+        f"DOMContentLoaded {run.question_dcl:.2f} s)"
+    )
     for entry in run.after_start:
         where = "cache" if entry["cached"] else f"network, {entry['bytes']} B"
         print(f"    {entry['method']:<5}{entry['status']!s:<5}{entry['url']:<90} {where}")
@@ -280,4 +289,5 @@ def test_first_question_answerable_within_2_seconds_of_start_on_slow_3g(
     assert [(entry["method"], entry["status"]) for entry in fetched] == [("POST", 302), ("GET", 200)], fetched
 
     assert slow.interactive < BUDGET_SECONDS, (
-        f"the first question became answerable {slow.interactive:.2f} s after the tap on Start now")
+        f"the first question became answerable {slow.interactive:.2f} s after the tap on Start now"
+    )

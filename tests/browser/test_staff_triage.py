@@ -44,8 +44,15 @@ def report_domestic_abuse_at_kiosk(page: Page, base: str, lang: str) -> str:
     page.goto(f"{base}/kiosk/sale-point?lang={lang}")
     page.locator('.app-kiosk-choice[href="/forms/support"]').click()
     submit(page)
-    choices = {"safe_now": "yes", "in_danger": "no", "what_to_do": "report", "reporter_role": "victim",
-               "abuse_kinds": "emotional", "children": "no", "contact": "no_contact"}
+    choices = {
+        "safe_now": "yes",
+        "in_danger": "no",
+        "what_to_do": "report",
+        "reporter_role": "victim",
+        "abuse_kinds": "emotional",
+        "children": "no",
+        "contact": "no_contact",
+    }
     for _ in range(20):
         if "/questions/" not in page.url:
             break
@@ -65,8 +72,9 @@ def report_domestic_abuse_at_kiosk(page: Page, base: str, lang: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["en", "ur"])
-def test_kiosk_report_reaches_the_queue_and_each_read_is_audited(phone: Page, browser: Browser,
-                                                                   live_server, lang):
+def test_kiosk_report_reaches_the_queue_and_each_read_is_audited(
+    phone: Page, browser: Browser, live_server, lang
+):
     base, app = live_server.url, live_server.app
     reference = report_domestic_abuse_at_kiosk(phone, base, lang)
 
@@ -88,7 +96,8 @@ def test_kiosk_report_reaches_the_queue_and_each_read_is_audited(phone: Page, br
     with app.app_context():
         report = db.session.scalars(sa.select(Report).filter_by(reference=reference)).one()
         views = db.session.scalars(
-            sa.select(AuditEvent).filter_by(report_id=report.id, action="view_report")).all()
+            sa.select(AuditEvent).filter_by(report_id=report.id, action="view_report")
+        ).all()
     assert len(views) == 1
     assert report.centre == "sale-point"
     assert report.language == lang

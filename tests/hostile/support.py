@@ -18,8 +18,11 @@ HOSTILE = settings(
     database=None,
     # The app fixture is deliberately shared by every example of a test: state built up by earlier
     # hostile requests is part of what must survive.
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 
 # Markup and spreadsheet formulas that must only ever come back as inert text.

@@ -74,8 +74,7 @@ def request_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [record for record in caplog.records if record.name == "survey_app.requests"]
 
 
-def test_a_connection_lost_at_the_end_of_a_page_gives_the_try_again_page_and_the_log_says_so(
-        broken, caplog):
+def test_a_connection_lost_at_the_end_of_a_page_gives_the_try_again_page_and_the_log_says_so(broken, caplog):
     app, breaker = broken
     reference = add_report(app, "hate_crime_report")
     caseworker = staff_client(app, "case@example.org", "caseworker")

@@ -45,10 +45,21 @@ SHIPPED_MARGINS = (PROJECT_ROOT / "data" / "population_margins.csv").read_text(e
 PAYLOADS = (*MARKUP, *FORMULAS)
 MARGINS_NAME = "<img src=x onerror=alert(1)>.csv"
 ABUSE_ANSWERS = {
-    "safe_now": "yes", "in_danger": "no", "what_to_do": "report", "reporter_role": "victim",
-    "abuse_kinds": ["coercive_control"], "description": "", "children": "no", "contact": "contact",
-    "safe_phone": "", "safe_times": "", "voicemail_safe": "no", "text_safe": "yes", "interpreter": "yes",
-    "interpreter_language": "", "referral_consent": "yes",
+    "safe_now": "yes",
+    "in_danger": "no",
+    "what_to_do": "report",
+    "reporter_role": "victim",
+    "abuse_kinds": ["coercive_control"],
+    "description": "",
+    "children": "no",
+    "contact": "contact",
+    "safe_phone": "",
+    "safe_times": "",
+    "voicemail_safe": "no",
+    "text_safe": "yes",
+    "interpreter": "yes",
+    "interpreter_language": "",
+    "referral_consent": "yes",
 }
 
 
@@ -63,10 +74,15 @@ def app(database_url: str, tmp_path: Path):
     shutil.copytree(PROJECT_ROOT / "questionnaires", folder)
     path = folder / "community_confidence.yaml"
     survey = yaml.safe_load(path.read_text(encoding="utf-8"))
-    survey["questions"].append({
-        "id": "anything_else", "type": "free_text", "title": "Is there anything else you want to tell us?",
-        "max_length": 500, "required": False,
-    })
+    survey["questions"].append(
+        {
+            "id": "anything_else",
+            "type": "free_text",
+            "title": "Is there anything else you want to tell us?",
+            "max_length": 500,
+            "required": False,
+        }
+    )
     path.write_text(yaml.safe_dump(survey, allow_unicode=True, sort_keys=False), encoding="utf-8")
     app = make_app(database_url, RATELIMIT_ENABLED=False, QUESTIONNAIRE_DIR=str(folder))
     yield app
@@ -112,8 +128,9 @@ class World:
         self.reviews()
         self.margins()
 
-    def report(self, start: str, questionnaire_id: str, answers: dict, payloads: tuple[str, ...],
-               offset: int) -> str:
+    def report(
+        self, start: str, questionnaire_id: str, answers: dict, payloads: tuple[str, ...], offset: int
+    ) -> str:
         typed = spread(payloads, free_text_fields(self.app, questionnaire_id), offset)
         reference = self.send(start, answers, typed)
         self.typed.update({f"{reference} {field}": value for field, value in typed.items()})
@@ -145,11 +162,13 @@ class World:
         for reference in self.reports:
             token = token_on(client, f"/staff/reports/{reference}")
             for payload in PAYLOADS:
-                response = client.post(f"/staff/reports/{reference}/notes",
-                                       data={"csrf_token": token, "note": payload})
+                response = client.post(
+                    f"/staff/reports/{reference}/notes", data={"csrf_token": token, "note": payload}
+                )
                 assert response.status_code == 303, payload
-            client.post(f"/staff/reports/{reference}/status",
-                        data={"csrf_token": token, "status": "in_review"})
+            client.post(
+                f"/staff/reports/{reference}/status", data={"csrf_token": token, "status": "in_review"}
+            )
 
     def reviews(self) -> None:
         with self.app.app_context():
@@ -158,8 +177,10 @@ class World:
         token = token_on(self.analyst, "/staff")
         for response_id, payload in zip(ids, PAYLOADS, strict=True):
             decision = "exclude" if payload in MARKUP else "include"
-            response = self.analyst.post(f"{INSIGHT}/quality/{response_id}",
-                                         data={"csrf_token": token, "decision": decision, "reason": payload})
+            response = self.analyst.post(
+                f"{INSIGHT}/quality/{response_id}",
+                data={"csrf_token": token, "decision": decision, "reason": payload},
+            )
             assert response.status_code == 302, payload
         self.review_ids = ids
 
@@ -168,13 +189,19 @@ class World:
         for index, row in enumerate(rows):
             row["source"] = PAYLOADS[index % len(PAYLOADS)]
         token = token_on(self.admin, "/staff")
-        response = self.admin.post("/staff/margins", content_type="multipart/form-data", data={
-            "csrf_token": token, "margins": (io.BytesIO(as_csv(rows)), MARGINS_NAME)})
+        response = self.admin.post(
+            "/staff/margins",
+            content_type="multipart/form-data",
+            data={"csrf_token": token, "margins": (io.BytesIO(as_csv(rows)), MARGINS_NAME)},
+        )
         assert response.status_code == 302, Page("/", response).error_summary
         # A refused file echoes what is wrong with it: that must be inert too.
         rows[0]["category"] = "<script>alert('category')</script>"
-        self.refused_margins = self.admin.post("/staff/margins", content_type="multipart/form-data", data={
-            "csrf_token": token, "margins": (io.BytesIO(as_csv(rows)), "=cmd|' /C calc'!A0.csv")})
+        self.refused_margins = self.admin.post(
+            "/staff/margins",
+            content_type="multipart/form-data",
+            data={"csrf_token": token, "margins": (io.BytesIO(as_csv(rows)), "=cmd|' /C calc'!A0.csv")},
+        )
         assert self.refused_margins.status_code == 400
 
 
@@ -202,7 +229,8 @@ def assert_inert(html: str, where: str) -> BeautifulSoup:
     soup = BeautifulSoup(html, "html.parser")
     for script in soup.find_all("script"):
         assert script.get("src", "").startswith("/static/") and not script.get_text(strip=True), (
-            f"{where}: a script that is not the service's own: {script}")
+            f"{where}: a script that is not the service's own: {script}"
+        )
     for element in soup.find_all(True):
         for name, value in element.attrs.items():
             assert not name.lower().startswith("on"), f"{where}: an event handler: {str(element)[:200]}"
@@ -210,7 +238,8 @@ def assert_inert(html: str, where: str) -> BeautifulSoup:
                 text = value if isinstance(value, str) else " ".join(value)
                 link = re.sub(r"[\s\x00-\x1f]", "", text).lower()
                 assert not link.startswith(("javascript:", "data:text/html", "vbscript:")), (
-                    f"{where}: a scripted link: {str(element)[:200]}")
+                    f"{where}: a scripted link: {str(element)[:200]}"
+                )
         assert element.name not in ("iframe", "object", "embed", "base"), f"{where}: {element.name} from data"
         if element.name == "img":
             assert element.get("src") != "x", f"{where}: an image tag from the data"
@@ -255,7 +284,8 @@ def assert_excel_neutralised(body: bytes, where: str) -> list[str]:
                 if isinstance(cell.value, str):
                     texts.append(cell.value)
                     assert not cell.value.startswith(FORMULA_STARTS), (
-                        f"{where}: {place} would run as a formula: {cell.value!r}")
+                        f"{where}: {place} would run as a formula: {cell.value!r}"
+                    )
     return texts
 
 
@@ -271,18 +301,28 @@ def test_markup_typed_anywhere_is_shown_as_text_in_every_staff_page(app):
     world = World(app)
     caseworker, analyst, admin = world.caseworker, world.analyst, world.admin
     pages: list[tuple[FlaskClient, str]] = [
-        (caseworker, "/staff"), (caseworker, "/staff/reports"), (caseworker, "/staff/counts"),
+        (caseworker, "/staff"),
+        (caseworker, "/staff/reports"),
+        (caseworker, "/staff/counts"),
         (caseworker, "/staff/reports?from=<script>alert(1)</script>&centre=%22><img src=x onerror=alert(1)>"),
-        (admin, "/staff/audit"), (admin, "/staff/audit?reference=<script>alert(1)</script>&user=<b>"),
-        (analyst, INSIGHT), (analyst, f"{INSIGHT}?area=<script>&measure=%22><svg onload=alert(1)>"),
-        (analyst, f"{INSIGHT}/weighting"), (analyst, f"{INSIGHT}/quality"),
-        (analyst, f"{INSIGHT}/quality?show=excluded"), (analyst, f"{INSIGHT}/export"),
-        (analyst, f"{INSIGHT}/board-pack"), (admin, "/staff/margins"), (admin, "/staff/surveys"),
+        (admin, "/staff/audit"),
+        (admin, "/staff/audit?reference=<script>alert(1)</script>&user=<b>"),
+        (analyst, INSIGHT),
+        (analyst, f"{INSIGHT}?area=<script>&measure=%22><svg onload=alert(1)>"),
+        (analyst, f"{INSIGHT}/weighting"),
+        (analyst, f"{INSIGHT}/quality"),
+        (analyst, f"{INSIGHT}/quality?show=excluded"),
+        (analyst, f"{INSIGHT}/export"),
+        (analyst, f"{INSIGHT}/board-pack"),
+        (admin, "/staff/margins"),
+        (admin, "/staff/surveys"),
         (admin, "/staff"),
     ]
     for reference in world.reports:
-        pages += [(caseworker, f"/staff/reports/{reference}"),
-                  (caseworker, f"/staff/reports/{reference}/referral")]
+        pages += [
+            (caseworker, f"/staff/reports/{reference}"),
+            (caseworker, f"/staff/reports/{reference}/referral"),
+        ]
     for client, url in pages:
         response = client.get(url)
         assert response.status_code in (200, 400), (url, response.status_code)
@@ -305,18 +345,23 @@ def test_markup_typed_anywhere_is_shown_as_text_in_every_staff_page(app):
     assert_inert(refused, "refused margins file")
     token = token_on(analyst, "/staff")
     too_long = MARKUP[1] + "x" * 600
-    review = analyst.post(f"{INSIGHT}/quality/{world.review_ids[0]}",
-                          data={"csrf_token": token, "decision": "exclude", "reason": too_long})
+    review = analyst.post(
+        f"{INSIGHT}/quality/{world.review_ids[0]}",
+        data={"csrf_token": token, "decision": "exclude", "reason": too_long},
+    )
     assert review.status_code == 400
     assert_inert(review.get_data(as_text=True), "review sent back")
     token = token_on(caseworker, "/staff")
-    note = caseworker.post(f"/staff/reports/{world.reports[0]}/notes",
-                           data={"csrf_token": token, "note": MARKUP[6] + "x" * 5001})
+    note = caseworker.post(
+        f"/staff/reports/{world.reports[0]}/notes", data={"csrf_token": token, "note": MARKUP[6] + "x" * 5001}
+    )
     assert note.status_code == 400
     assert_inert(note.get_data(as_text=True), "note sent back")
     anonymous = app.test_client()
-    signing_in = anonymous.post("/staff/sign-in", data={
-        "csrf_token": token_on(anonymous, "/staff/sign-in"), "email": MARKUP[1], "password": MARKUP[0]})
+    signing_in = anonymous.post(
+        "/staff/sign-in",
+        data={"csrf_token": token_on(anonymous, "/staff/sign-in"), "email": MARKUP[1], "password": MARKUP[0]},
+    )
     assert signing_in.status_code == 200
     assert_inert(signing_in.get_data(as_text=True), "sign-in sent back")
 

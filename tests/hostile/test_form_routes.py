@@ -57,9 +57,34 @@ ERROR_HEADINGS = {
 # What a hostile client sends ---------------------------------------------------------------------
 
 SPECIAL_TEXT = [
-    "", " ", "\x00", "a\x00b", "\r\n", "\t", "\x1b[31m", *MARKUP, *FORMULAS, "9" * 30, "-1", "0",
-    "2147483648", "9223372036854775808", "1e309", "NaN", "１２", "%00", "%ff", "../../etc/passwd",
-    "' OR 1=1 --", "\u202eevil", "\ufeff", "x" * 5001, "\U0001f600" * 20, "null", "[]", "{}",
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\r\n",
+    "\t",
+    "\x1b[31m",
+    *MARKUP,
+    *FORMULAS,
+    "9" * 30,
+    "-1",
+    "0",
+    "2147483648",
+    "9223372036854775808",
+    "1e309",
+    "NaN",
+    "１２",
+    "%00",
+    "%ff",
+    "../../etc/passwd",
+    "' OR 1=1 --",
+    "\u202eevil",
+    "\ufeff",
+    "x" * 5001,
+    "\U0001f600" * 20,
+    "null",
+    "[]",
+    "{}",
 ]
 # Any text a form can carry (surrogates cannot be encoded as UTF-8, so no browser can send one).
 hostile_text = st.sampled_from(SPECIAL_TEXT) | st.text(
@@ -134,9 +159,11 @@ class Hostile:
         pairs = ", ".join(f"{short(k)}={short(v)}" for k, v in self.pairs[:8])
         more = f" and {len(self.pairs) - 8} more" if len(self.pairs) > 8 else ""
         files = ", ".join(f"{k}:{short(n)}:{short(c)}" for k, n, c in self.files)
-        return (f"Hostile({self.kind}, csrf={self.csrf}, {self.encoding}, query={self.query!r}, "
-                f"pairs=[{pairs}{more}], files=[{files}], raw={short(self.raw)}, "
-                f"content_type={self.content_type!r}, expect={self.expect_status})")
+        return (
+            f"Hostile({self.kind}, csrf={self.csrf}, {self.encoding}, query={self.query!r}, "
+            f"pairs=[{pairs}{more}], files=[{files}], raw={short(self.raw)}, "
+            f"content_type={self.content_type!r}, expect={self.expect_status})"
+        )
 
     def _repr_pretty_(self, printer, cycle) -> None:  # how Hypothesis shows a failing example
         printer.text(repr(self))
@@ -157,11 +184,27 @@ def mutated_csv(draw: st.DrawFn, sample: bytes) -> bytes:
         if not rows[row]:
             continue
         column = draw(st.integers(0, len(rows[row]) - 1))
-        rows[row][column] = draw(hostile_text | st.sampled_from(
-            ["0", "-1", "1e308", "1e-308", "0.0000001", "inf", "nan", "1,000", "unknown", "age_band", "sex"]
-        ))
-    change = draw(st.sampled_from(["none", "none", "drop", "duplicate", "truncate", "latin-1", "nul",
-                                   "bytes"]))
+        rows[row][column] = draw(
+            hostile_text
+            | st.sampled_from(
+                [
+                    "0",
+                    "-1",
+                    "1e308",
+                    "1e-308",
+                    "0.0000001",
+                    "inf",
+                    "nan",
+                    "1,000",
+                    "unknown",
+                    "age_band",
+                    "sex",
+                ]
+            )
+        )
+    change = draw(
+        st.sampled_from(["none", "none", "drop", "duplicate", "truncate", "latin-1", "nul", "bytes"])
+    )
     if change == "drop" and len(rows) > 1:
         del rows[draw(st.integers(1, len(rows) - 1))]
     elif change == "duplicate":
@@ -182,14 +225,28 @@ def mutated_csv(draw: st.DrawFn, sample: bytes) -> bytes:
 
 
 @st.composite
-def hostile_requests(draw: st.DrawFn, fields: dict[str, list[str]], files: dict[str, bytes],
-                     limits: dict[str, int]) -> Hostile:
+def hostile_requests(
+    draw: st.DrawFn, fields: dict[str, list[str]], files: dict[str, bytes], limits: dict[str, int]
+) -> Hostile:
     file_kinds = ["file"] * 3 if files else []
     kinds = ["form", "form", "form", "large", "oversized", "repeated", "raw", *file_kinds]
     kind = draw(st.sampled_from(kinds))
     names = sorted(fields)
-    query = draw(st.sampled_from(["", "", "", "?change=1", "?next=//evil.example/", "?next=%2Fstaff%00",
-                                  "?show=%ff", "?done=<script>", "?change=%00"]))
+    query = draw(
+        st.sampled_from(
+            [
+                "",
+                "",
+                "",
+                "?change=1",
+                "?next=//evil.example/",
+                "?next=%2Fstaff%00",
+                "?show=%ff",
+                "?done=<script>",
+                "?change=%00",
+            ]
+        )
+    )
     csrf = draw(st.sampled_from(["field", "field", "field", "header", "missing", "wrong", "both"]))
     encoding = draw(st.sampled_from(["urlencoded", "multipart"]))
 
@@ -204,8 +261,21 @@ def hostile_requests(draw: st.DrawFn, fields: dict[str, list[str]], files: dict[
         uploads: tuple[tuple[str, str, bytes], ...] = ()
         if kind == "file":
             name = draw(st.sampled_from(sorted(files)))
-            filename = draw(st.sampled_from(["margins.csv", "margins.csv", "", "../../etc/passwd", "a" * 300,
-                                             "x\x00.csv", "<script>.csv", "=cmd.csv"]) | hostile_text)
+            filename = draw(
+                st.sampled_from(
+                    [
+                        "margins.csv",
+                        "margins.csv",
+                        "",
+                        "../../etc/passwd",
+                        "a" * 300,
+                        "x\x00.csv",
+                        "<script>.csv",
+                        "=cmd.csv",
+                    ]
+                )
+                | hostile_text
+            )
             uploads = ((name, filename, draw(mutated_csv(files[name]))),)
         return Hostile(kind, tuple(pairs), uploads, encoding, csrf, query=query)
 
@@ -230,18 +300,34 @@ def hostile_requests(draw: st.DrawFn, fields: dict[str, list[str]], files: dict[
         # urlencoded fields by the service (survey_app/security.py), to the same limit.
         tokens = {"field": 1, "wrong": 1, "both": 2}.get(csrf, 0)
         over = count + tokens > limits["parts"]
-        return Hostile(kind, ((name, value),) * count, encoding=encoding, csrf=csrf, query=query,
-                       expect_status=413 if over else None)
+        return Hostile(
+            kind,
+            ((name, value),) * count,
+            encoding=encoding,
+            csrf=csrf,
+            query=query,
+            expect_status=413 if over else None,
+        )
 
     # A raw body: the token, when sent at all, goes in the header, so the body itself reaches the view.
     csrf = draw(st.sampled_from(["header", "header", "missing"]))
     name = draw(st.sampled_from(names)) if names else "anything"
-    shape = draw(st.sampled_from(["percent", "non_utf8", "truncated", "no_boundary", "wrong_boundary",
-                                  "content_type", "binary"]))
+    shape = draw(
+        st.sampled_from(
+            ["percent", "non_utf8", "truncated", "no_boundary", "wrong_boundary", "content_type", "binary"]
+        )
+    )
     form = "application/x-www-form-urlencoded"
     if shape == "percent":
-        junk = draw(st.lists(st.sampled_from(["%", "%z", "%zz", "%e9", "%ff%fe", "=%", "&&", "=", "+", "%00",
-                                              "%C0%80", "%ED%A0%80"]), min_size=1, max_size=6))
+        junk = draw(
+            st.lists(
+                st.sampled_from(
+                    ["%", "%z", "%zz", "%e9", "%ff%fe", "=%", "&&", "=", "+", "%00", "%C0%80", "%ED%A0%80"]
+                ),
+                min_size=1,
+                max_size=6,
+            )
+        )
         raw = f"csrf_token={TOKEN}&{name}={''.join(junk)}&{''.join(junk)}".encode()
         return Hostile("raw", raw=raw, content_type=form, csrf=csrf, query=query)
     if shape == "non_utf8":
@@ -260,13 +346,24 @@ def hostile_requests(draw: st.DrawFn, fields: dict[str, list[str]], files: dict[
         return Hostile("raw", raw=raw, content_type="multipart/form-data", csrf=csrf, query=query)
     if shape == "wrong_boundary":
         raw = multipart([(name, b"x", None)], boundary="one")
-        return Hostile("raw", raw=raw, content_type="multipart/form-data; boundary=other", csrf=csrf,
-                       query=query)
+        return Hostile(
+            "raw", raw=raw, content_type="multipart/form-data; boundary=other", csrf=csrf, query=query
+        )
     if shape == "content_type":
-        content_type = draw(st.sampled_from(["application/json", "text/plain", "application/xml",
-                                             "application/octet-stream", "text/html; charset=utf-7",
-                                             "application/x-www-form-urlencoded; charset=utf-16", "*/*",
-                                             "multipart/mixed; boundary=hostile-boundary"]))
+        content_type = draw(
+            st.sampled_from(
+                [
+                    "application/json",
+                    "text/plain",
+                    "application/xml",
+                    "application/octet-stream",
+                    "text/html; charset=utf-7",
+                    "application/x-www-form-urlencoded; charset=utf-16",
+                    "*/*",
+                    "multipart/mixed; boundary=hostile-boundary",
+                ]
+            )
+        )
         raw = json.dumps({name: draw(hostile_text), "csrf_token": TOKEN}).encode()
         return Hostile("raw", raw=raw, content_type=content_type, csrf=csrf, query=query)
     return Hostile("raw", raw=draw(st.binary(max_size=400)), content_type=form, csrf=csrf, query=query)
@@ -331,8 +428,11 @@ class Journey:
 
     def in_progress(self) -> SurveySession:
         with self.app.app_context():
-            row = db.session.scalars(sa.select(SurveySession).where(
-                SurveySession.response_id.is_(None), SurveySession.report_id.is_(None))).one()
+            row = db.session.scalars(
+                sa.select(SurveySession).where(
+                    SurveySession.response_id.is_(None), SurveySession.report_id.is_(None)
+                )
+            ).one()
             db.session.expunge(row)
             return row
 
@@ -342,9 +442,14 @@ class Journey:
         start = self.visitor.get(self.start)
         self.visitor.submit(start, follow=False)
         with self.app.app_context():
-            db.session.execute(sa.update(SurveySession).where(
-                SurveySession.response_id.is_(None), SurveySession.report_id.is_(None),
-            ).values(answers=self.saved))
+            db.session.execute(
+                sa.update(SurveySession)
+                .where(
+                    SurveySession.response_id.is_(None),
+                    SurveySession.report_id.is_(None),
+                )
+                .values(answers=self.saved)
+            )
             db.session.commit()
         page = self.visitor.get(f"{self.start}/check-answers")
         assert answer_cells(page, self.questionnaire) == self.cells
@@ -398,9 +503,12 @@ SURVEY_QUESTIONS = {  # questions whose answer changes no route, with answers th
 REPORT_QUESTIONS = {
     "description": ["It happened outside the shop", "x" * 5000],
     "incident_types": ["verbal_abuse", "threats", "physical", "online", "dont_know"],
-    "incident_date-day": ["1", "31", "0", ""], "incident_date-month": ["3", "13", ""],
-    "incident_date-year": ["2025", "1899", "3000", ""], "incident_date-approximate": ["yes"],
-    "location": ["Stamford New Road"], "motivation": ["religion_or_belief", "race", "dont_know"],
+    "incident_date-day": ["1", "31", "0", ""],
+    "incident_date-month": ["3", "13", ""],
+    "incident_date-year": ["2025", "1899", "3000", ""],
+    "incident_date-approximate": ["yes"],
+    "location": ["Stamford New Road"],
+    "motivation": ["religion_or_belief", "race", "dont_know"],
 }
 REPORT_PAGES = ["description", "incident_types", "incident_date", "location", "motivation"]
 
@@ -408,16 +516,23 @@ REPORT_PAGES = ["description", "incident_types", "incident_date", "location", "m
 def journey_target(app: Flask, endpoint: str) -> Target:
     is_report = endpoint.startswith("report.")
     start = HATE if is_report else SURVEY
-    journey = Journey(app, "hate_crime_report" if is_report else "community_confidence", start,
-                      HATE_ANSWERS if is_report else ANSWERS)
+    journey = Journey(
+        app,
+        "hate_crime_report" if is_report else "community_confidence",
+        start,
+        HATE_ANSWERS if is_report else ANSWERS,
+    )
     journey.complete()
     fields = REPORT_QUESTIONS if is_report else SURVEY_QUESTIONS
     pages = REPORT_PAGES if is_report else list(SURVEY_QUESTIONS)
     action = endpoint.split(".")[1]
     if action == "question":
         url = f"{start}/questions/{pages[0]}"
-        urls = st.builds(lambda question, change: f"{start}/questions/{question}{change}",
-                         st.sampled_from([*pages, "no_such_question"]), st.sampled_from(["", "?change=1"]))
+        urls = st.builds(
+            lambda question, change: f"{start}/questions/{question}{change}",
+            st.sampled_from([*pages, "no_such_question"]),
+            st.sampled_from(["", "?change=1"]),
+        )
     elif action == "begin":
         url = f"{start}/start"
         urls = addresses(url, "/surveys/no-such-survey/start")
@@ -460,12 +575,19 @@ def report_target(app: Flask, endpoint: str) -> Target:
     staff = Staff(app, "case@example.org", "caseworker")
     action = "notes" if endpoint == "triage.add_note" else "status"
     url = f"/staff/reports/{reference}/{action}"
-    urls = addresses(url, f"/staff/reports/R-AAAA-BBBB-CC/{action}",
-                     f"/staff/reports/{reference.lower()}/{action}", f"/staff/reports/%00/{action}")
-    fields = {"note": ["Phoned back", "x" * 5000],
-              "status": ["new", "in_review", "closed", "referred_police"]}
-    return Target(staff.client, url, urls, fields, staff.prepare,
-                  expect_ok(staff.client, f"/staff/reports/{reference}"))
+    urls = addresses(
+        url,
+        f"/staff/reports/R-AAAA-BBBB-CC/{action}",
+        f"/staff/reports/{reference.lower()}/{action}",
+        f"/staff/reports/%00/{action}",
+    )
+    fields = {
+        "note": ["Phoned back", "x" * 5000],
+        "status": ["new", "in_review", "closed", "referred_police"],
+    }
+    return Target(
+        staff.client, url, urls, fields, staff.prepare, expect_ok(staff.client, f"/staff/reports/{reference}")
+    )
 
 
 def review_target(app: Flask, endpoint: str) -> Target:
@@ -475,19 +597,33 @@ def review_target(app: Flask, endpoint: str) -> Target:
     staff = Staff(app, "analyst@example.org", "analyst")
     base = "/staff/insight/community_confidence/quality"
     url = f"{base}/{response_id}"
-    urls = addresses(url, f"{url}?show=excluded", f"{base}/0", f"{base}/-1", f"{base}/2147483648",
-                     f"{base}/9223372036854775808", f"{base}/{10**30}",
-                     f"/staff/insight/hate_crime_report/quality/{response_id}")
+    urls = addresses(
+        url,
+        f"{url}?show=excluded",
+        f"{base}/0",
+        f"{base}/-1",
+        f"{base}/2147483648",
+        f"{base}/9223372036854775808",
+        f"{base}/{10**30}",
+        f"/staff/insight/hate_crime_report/quality/{response_id}",
+    )
     fields = {"decision": ["include", "exclude"], "reason": ["Finished in ten seconds", "x" * 1000]}
-    return Target(staff.client, url, urls, fields, staff.prepare,
-                  expect_ok(staff.client, f"{base}?show=excluded"))
+    return Target(
+        staff.client, url, urls, fields, staff.prepare, expect_ok(staff.client, f"{base}?show=excluded")
+    )
 
 
 def margins_target(app: Flask, endpoint: str) -> Target:
     if endpoint == "surveys_admin.margins_default":
         staff = Staff(app, "admin@example.org", "admin")
-        return Target(staff.client, "/staff/margins/default", st.just("/staff/margins/default"), {},
-                      staff.prepare, expect_ok(staff.client, "/staff/margins"))
+        return Target(
+            staff.client,
+            "/staff/margins/default",
+            st.just("/staff/margins/default"),
+            {},
+            staff.prepare,
+            expect_ok(staff.client, "/staff/margins"),
+        )
     seed(app, 400)
     staff = Staff(app, "admin@example.org", "admin", "analyst")
 
@@ -499,16 +635,29 @@ def margins_target(app: Flask, endpoint: str) -> Target:
             shown = staff.client.get(page)
             assert shown.status_code == 200, f"{page} answered {shown.status_code} after the upload"
 
-    return Target(staff.client, "/staff/margins", st.just("/staff/margins"), {"margins": ["margins.csv"]},
-                  staff.prepare, check, files={"margins": SHIPPED_MARGINS})
+    return Target(
+        staff.client,
+        "/staff/margins",
+        st.just("/staff/margins"),
+        {"margins": ["margins.csv"]},
+        staff.prepare,
+        check,
+        files={"margins": SHIPPED_MARGINS},
+    )
 
 
 def survey_state_target(app: Flask, endpoint: str) -> Target:
     staff = Staff(app, "admin@example.org", "admin")
     url = "/staff/surveys/community_confidence/state"
     urls = addresses(url, "/staff/surveys/hate_crime_report/state", "/staff/surveys/nothing/state")
-    return Target(staff.client, url, urls, {"state": ["open", "closed"]}, staff.prepare,
-                  expect_ok(staff.client, "/staff/surveys"))
+    return Target(
+        staff.client,
+        url,
+        urls,
+        {"state": ["open", "closed"]},
+        staff.prepare,
+        expect_ok(staff.client, "/staff/surveys"),
+    )
 
 
 def sign_in_target(app: Flask, endpoint: str) -> Target:
@@ -522,8 +671,11 @@ def sign_in_target(app: Flask, endpoint: str) -> Target:
             response = client.get("/staff/sign-in")
         return csrf_token(response)
 
-    fields = {"email": ["locked.out@example.org", "nobody@example.org", "A@B"],
-              "password": [PASSWORD, "wrong password!"]}
+    fields = {
+        "email": ["locked.out@example.org", "nobody@example.org", "A@B"],
+        "password": [PASSWORD, "wrong password!"],
+    }
+
     def check(_url: str, response: TestResponse) -> None:
         # Signed in (the real password can be drawn), the sign-in page sends on to the staff home.
         page = client.get("/staff/sign-in")
@@ -546,18 +698,31 @@ def kiosk_target(app: Flask, endpoint: str) -> Target:
         return csrf_token(client.get("/kiosk/partington"))
 
     url = "/kiosk/partington/reset"
-    return Target(client, url, addresses(url, "/kiosk/atlantis/reset"), {}, prepare,
-                  expect_ok(client, "/kiosk/partington"))
+    return Target(
+        client,
+        url,
+        addresses(url, "/kiosk/atlantis/reset"),
+        {},
+        prepare,
+        expect_ok(client, "/kiosk/partington"),
+    )
 
 
 TARGETS: dict[str, Callable[[Flask, str], Target]] = {
-    "survey.begin": journey_target, "survey.question": journey_target, "survey.check_answers": journey_target,
-    "report.begin": journey_target, "report.question": journey_target, "report.check_answers": journey_target,
-    "triage.add_note": report_target, "triage.change_status": report_target,
+    "survey.begin": journey_target,
+    "survey.question": journey_target,
+    "survey.check_answers": journey_target,
+    "report.begin": journey_target,
+    "report.question": journey_target,
+    "report.check_answers": journey_target,
+    "triage.add_note": report_target,
+    "triage.change_status": report_target,
     "insight.review": review_target,
-    "surveys_admin.margins": margins_target, "surveys_admin.margins_default": margins_target,
+    "surveys_admin.margins": margins_target,
+    "surveys_admin.margins_default": margins_target,
     "surveys_admin.change_state": survey_state_target,
-    "staff.sign_in": sign_in_target, "staff.sign_out": sign_out_target,
+    "staff.sign_in": sign_in_target,
+    "staff.sign_out": sign_out_target,
     "kiosk.reset": kiosk_target,
 }
 
@@ -651,29 +816,68 @@ def fixed_requests(target: Target, limits: dict[str, int]) -> list[tuple[str, Ho
     form = "application/x-www-form-urlencoded"
     return [
         ("too large", Hostile("oversized", ((name, "x" * (limits["content"] + 1)),)), {413}),
-        ("too many parts", Hostile("repeated", ((name, "x"),) * (limits["parts"] + 1), encoding="multipart"),
-         {413}),
+        (
+            "too many parts",
+            Hostile("repeated", ((name, "x"),) * (limits["parts"] + 1), encoding="multipart"),
+            {413},
+        ),
         ("too many fields", Hostile("repeated", ((name, "x"),) * (limits["parts"] + 1)), {413}),
         ("no token", Hostile("form", ((name, "x"),), csrf="missing"), {400}),
         ("forged token", Hostile("form", ((name, "x"),), csrf="wrong"), {400}),
-        ("truncated multipart, no token", Hostile(
-            "raw", raw=multipart([("csrf_token", TOKEN.encode(), None), (name, b"x", None)])[:40],
-            content_type=boundary, csrf="missing"), {400}),
-        ("bad percent-encoding, no token", Hostile("raw", raw=f"{name}=%zz%&%".encode(), content_type=form,
-                                                   csrf="missing"), {400}),
-        ("JSON, no token", Hostile("raw", raw=json.dumps({name: "x"}).encode(),
-                                   content_type="application/json", csrf="missing"), {400}),
-        ("truncated multipart", Hostile(
-            "raw", raw=multipart([("csrf_token", TOKEN.encode(), None), (name, b"x", None)])[:-20],
-            content_type=boundary, csrf="header"), set()),
-        ("bad percent-encoding", Hostile("raw", raw=f"{name}=%zz%e9%&%".encode(), content_type=form,
-                                         csrf="header"), set()),
-        ("Latin-1 bytes", Hostile("raw", raw=f"{name}=caf".encode() + b"\xe9", content_type=form,
-                                  csrf="header"), set()),
-        ("multipart without a boundary", Hostile("raw", raw=b"--x\r\n\r\n",
-                                                 content_type="multipart/form-data", csrf="header"), set()),
-        ("JSON", Hostile("raw", raw=json.dumps({name: "x"}).encode(), content_type="application/json",
-                         csrf="header"), set()),
+        (
+            "truncated multipart, no token",
+            Hostile(
+                "raw",
+                raw=multipart([("csrf_token", TOKEN.encode(), None), (name, b"x", None)])[:40],
+                content_type=boundary,
+                csrf="missing",
+            ),
+            {400},
+        ),
+        (
+            "bad percent-encoding, no token",
+            Hostile("raw", raw=f"{name}=%zz%&%".encode(), content_type=form, csrf="missing"),
+            {400},
+        ),
+        (
+            "JSON, no token",
+            Hostile(
+                "raw", raw=json.dumps({name: "x"}).encode(), content_type="application/json", csrf="missing"
+            ),
+            {400},
+        ),
+        (
+            "truncated multipart",
+            Hostile(
+                "raw",
+                raw=multipart([("csrf_token", TOKEN.encode(), None), (name, b"x", None)])[:-20],
+                content_type=boundary,
+                csrf="header",
+            ),
+            set(),
+        ),
+        (
+            "bad percent-encoding",
+            Hostile("raw", raw=f"{name}=%zz%e9%&%".encode(), content_type=form, csrf="header"),
+            set(),
+        ),
+        (
+            "Latin-1 bytes",
+            Hostile("raw", raw=f"{name}=caf".encode() + b"\xe9", content_type=form, csrf="header"),
+            set(),
+        ),
+        (
+            "multipart without a boundary",
+            Hostile("raw", raw=b"--x\r\n\r\n", content_type="multipart/form-data", csrf="header"),
+            set(),
+        ),
+        (
+            "JSON",
+            Hostile(
+                "raw", raw=json.dumps({name: "x"}).encode(), content_type="application/json", csrf="header"
+            ),
+            set(),
+        ),
         *[(f"NUL in {field}", with_nul(target.fields, field), set()) for field in sorted(target.fields)],
         ("unknown fields only", Hostile("form", (("favourite_colour", "blue"), ("__class__", "x"))), set()),
     ]
@@ -693,16 +897,24 @@ def test_malformed_requests_are_refused_the_same_way_on_every_route(app, endpoin
 # A survey free-text answer ----------------------------------------------------------------------
 
 TYPES_ANSWERS = {
-    "visited": "yes", "visit_date": {"visit_date-month": "6", "visit_date-year": "2024"},
-    "feelings": ["safe"], "visits": "3", "rating": "good", "agree": "neither", "comment": "Fine",
+    "visited": "yes",
+    "visit_date": {"visit_date-month": "6", "visit_date-year": "2024"},
+    "feelings": ["safe"],
+    "visits": "3",
+    "rating": "good",
+    "agree": "neither",
+    "comment": "Fine",
     "postcode": "wa14 1ab",
 }
 
 
 @pytest.fixture
 def types_app(database_url: str):
-    app = make_app(database_url, RATELIMIT_ENABLED=False,
-                   QUESTIONNAIRE_DIR=str(PROJECT_ROOT / "tests/fixtures/questionnaires"))
+    app = make_app(
+        database_url,
+        RATELIMIT_ENABLED=False,
+        QUESTIONNAIRE_DIR=str(PROJECT_ROOT / "tests/fixtures/questionnaires"),
+    )
     yield app
     _empty_tables(app)
 
@@ -771,14 +983,17 @@ def _nul_in_a_source(rows: list[dict[str, str]]) -> None:
     rows[0]["source"] = "Census\x002021"
 
 
-@pytest.mark.parametrize(("content", "filename"), [
-    pytest.param(margins_with(_every_count_zero), "zeros.csv", id="every-count-zero"),
-    pytest.param(margins_with(_one_group_emptied), "no-women.csv", id="one-group-emptied"),
-    pytest.param(margins_with(_one_group_tiny), "tiny.csv", id="one-group-tiny"),
-    pytest.param(margins_with(_everything_a_billion_times), "huge.csv", id="huge-population"),
-    pytest.param(margins_with(_nul_in_a_source), "nul.csv", id="nul-in-a-source"),
-    pytest.param(SHIPPED_MARGINS, "bad\x00name\r\n.csv", id="control-characters-in-the-name"),
-])
+@pytest.mark.parametrize(
+    ("content", "filename"),
+    [
+        pytest.param(margins_with(_every_count_zero), "zeros.csv", id="every-count-zero"),
+        pytest.param(margins_with(_one_group_emptied), "no-women.csv", id="one-group-emptied"),
+        pytest.param(margins_with(_one_group_tiny), "tiny.csv", id="one-group-tiny"),
+        pytest.param(margins_with(_everything_a_billion_times), "huge.csv", id="huge-population"),
+        pytest.param(margins_with(_nul_in_a_source), "nul.csv", id="nul-in-a-source"),
+        pytest.param(SHIPPED_MARGINS, "bad\x00name\r\n.csv", id="control-characters-in-the-name"),
+    ],
+)
 def test_a_margins_file_is_refused_with_a_reason_or_the_figures_still_work(app, content, filename):
     # Files that pass a quick look (the columns, the categories, equal totals) but could leave every
     # insight page failing once they are in use.
@@ -791,6 +1006,9 @@ def test_a_margins_file_is_refused_with_a_reason_or_the_figures_still_work(app, 
         assert Page("/", response).soup.select(".govuk-error-summary__list li")
         return
     assert response.status_code == 302
-    for page in ("/staff/margins", "/staff/insight/community_confidence",
-                 "/staff/insight/community_confidence/export/responses.csv"):
+    for page in (
+        "/staff/margins",
+        "/staff/insight/community_confidence",
+        "/staff/insight/community_confidence/export/responses.csv",
+    ):
         assert staff.client.get(page).status_code == 200, page

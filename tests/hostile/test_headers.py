@@ -36,9 +36,18 @@ HOSTILE_HEADERS = [
     {"Range": "bytes=9999999999999999999-"},
     {"Range": "bytes=5-1"},
 ]
-PAGES = ["/", "/surveys/community_confidence", "/forms/incident", "/kiosk/partington", "/staff",
-         "/staff/sign-in", "/healthz", "/s/community_confidence/altrincham", "/static/dist/app.css",
-         "/no-such-page"]
+PAGES = [
+    "/",
+    "/surveys/community_confidence",
+    "/forms/incident",
+    "/kiosk/partington",
+    "/staff",
+    "/staff/sign-in",
+    "/healthz",
+    "/s/community_confidence/altrincham",
+    "/static/dist/app.css",
+    "/no-such-page",
+]
 POSTS = ["/surveys/community_confidence/start", "/staff/sign-in", "/kiosk/partington/reset"]
 
 

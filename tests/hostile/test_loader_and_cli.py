@@ -40,17 +40,89 @@ REAL_QUESTIONNAIRES = [yaml.safe_load(path.read_text(encoding="utf-8")) for path
 # Pieces of YAML syntax and of questionnaire vocabulary: glued together at random they reach the
 # parser's corners (anchors, tags, flow collections, block scalars) far more often than random text.
 YAML_PIECES = [
-    "id: ", "version: ", "title: ", "questions:", "kind: report", "\n", "  ", "    ", "- ", ": ", "{", "}",
-    "[", "]", ", ", "&a ", "*a", "*missing", "!!str ", "!!int ", "!!float ", "!!bool ", "!!timestamp ",
-    "!!map ", "!!binary ", "!!python/object:os.system ",
-    "!custom ", "? ", "|", ">-", "# note", "'", '"', "\\", "\t", "---\n", "...\n", "%YAML 1.1\n",
-    "%TAG ! tag:x,2000:\n", "<<: *a", "type: yes_no", "type: free_text", "type: number", "type: date",
-    "type: single_choice", "type: notice", "id: q", "id: r", "title: Q", "max_length: 5",
-    "max_length: -1", "min: 5", "max: 1", "show_if: {answer: q, equals: 'yes'}",
-    "show_if: {answer: r, in: x}", "routes:", "- when: {answer: q, equals: 'no'}", "goto: check_answers",
-    "goto: q", "choices:", "- {value: a, label: A}", "value: a", "label: A", "measure: {id: m}",
-    "final: true", "paragraphs: [p]", "2001-13-45", "2001-12-14 25:61:00", ".nan", ".inf", "~", "null",
-    "0x1F", "0o17", "1_000", "1" * 5000, "\x00", "\x07", "\x85", "\u2028", "\ufeff", "\ud7ff", "é",
+    "id: ",
+    "version: ",
+    "title: ",
+    "questions:",
+    "kind: report",
+    "\n",
+    "  ",
+    "    ",
+    "- ",
+    ": ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ", ",
+    "&a ",
+    "*a",
+    "*missing",
+    "!!str ",
+    "!!int ",
+    "!!float ",
+    "!!bool ",
+    "!!timestamp ",
+    "!!map ",
+    "!!binary ",
+    "!!python/object:os.system ",
+    "!custom ",
+    "? ",
+    "|",
+    ">-",
+    "# note",
+    "'",
+    '"',
+    "\\",
+    "\t",
+    "---\n",
+    "...\n",
+    "%YAML 1.1\n",
+    "%TAG ! tag:x,2000:\n",
+    "<<: *a",
+    "type: yes_no",
+    "type: free_text",
+    "type: number",
+    "type: date",
+    "type: single_choice",
+    "type: notice",
+    "id: q",
+    "id: r",
+    "title: Q",
+    "max_length: 5",
+    "max_length: -1",
+    "min: 5",
+    "max: 1",
+    "show_if: {answer: q, equals: 'yes'}",
+    "show_if: {answer: r, in: x}",
+    "routes:",
+    "- when: {answer: q, equals: 'no'}",
+    "goto: check_answers",
+    "goto: q",
+    "choices:",
+    "- {value: a, label: A}",
+    "value: a",
+    "label: A",
+    "measure: {id: m}",
+    "final: true",
+    "paragraphs: [p]",
+    "2001-13-45",
+    "2001-12-14 25:61:00",
+    ".nan",
+    ".inf",
+    "~",
+    "null",
+    "0x1F",
+    "0o17",
+    "1_000",
+    "1" * 5000,
+    "\x00",
+    "\x07",
+    "\x85",
+    "\u2028",
+    "\ufeff",
+    "\ud7ff",
+    "é",
 ]
 yaml_like_text = st.lists(st.sampled_from(YAML_PIECES) | st.text(max_size=4), max_size=60).map("".join)
 
@@ -59,8 +131,10 @@ plain_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | plain_text | st.dates()
 structures = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(plain_text | st.integers() | st.booleans(), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(plain_text | st.integers() | st.booleans(), children, max_size=4)
+    ),
     max_leaves=25,
 )
 
@@ -154,9 +228,12 @@ def test_bytes_load_or_give_one_line_questionnaire_error(tmp_path, content):
 
 
 @HOSTILE
-@given(data=structures | st.fixed_dictionaries(
-    {"id": structures, "version": structures, "title": structures, "questions": structures}
-))
+@given(
+    data=structures
+    | st.fixed_dictionaries(
+        {"id": structures, "version": structures, "title": structures, "questions": structures}
+    )
+)
 def test_random_structures_load_or_give_one_line_questionnaire_error(tmp_path, data):
     path = tmp_path / "hostile.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -180,6 +257,7 @@ def test_a_missing_or_unreadable_file_is_a_questionnaire_error(tmp_path):
 
 # python -m analysis ----------------------------------------------------------------------------
 
+
 def mostly(good: st.SearchStrategy, bad: st.SearchStrategy) -> st.SearchStrategy:
     """Usually `good`, sometimes `bad`: one wrong thing at a time gets past the first check it would
     fail, so the later checks are exercised too."""
@@ -192,8 +270,26 @@ def rarely(draw: st.DrawFn, one_in: int = 6) -> bool:
     return draw(st.integers(1, one_in)) == 2
 
 
-JUNK = ["", "abc", "nan", "inf", "-inf", "-1", "1e308", "1e-320", "NA", "0x10", " 1", "１", '"', "a,b",
-        "=1+1", "1" * 400, "Salé", "\x00"]
+JUNK = [
+    "",
+    "abc",
+    "nan",
+    "inf",
+    "-inf",
+    "-1",
+    "1e308",
+    "1e-320",
+    "NA",
+    "0x10",
+    " 1",
+    "１",
+    '"',
+    "a,b",
+    "=1+1",
+    "1" * 400,
+    "Salé",
+    "\x00",
+]
 junk = st.sampled_from(JUNK) | st.text(max_size=6)
 # The shape of a survey export: an outcome, a weight, areas, waves, a two-stage design.
 DATA_COLUMNS = {
@@ -206,23 +302,29 @@ DATA_COLUMNS = {
     "sex": mostly(st.sampled_from(["male", "female"]), junk),
     "fpc": mostly(st.sampled_from(["1000", "2000"]), junk),
 }
-MARGINS_ROWS = [("area", "Sale", "600"), ("area", "Altrincham", "400"), ("sex", "male", "500"),
-                ("sex", "female", "500")]
+MARGINS_ROWS = [
+    ("area", "Sale", "600"),
+    ("area", "Altrincham", "400"),
+    ("sex", "male", "500"),
+    ("sex", "female", "500"),
+]
 
 
 @st.composite
 def csv_file(draw: st.DrawFn, header: list[str], rows: list[list[str]]) -> bytes:
     """The table as a CSV file, usually well formed, sometimes broken or in the wrong encoding."""
     if rarely(draw):  # something else entirely
-        return draw(st.sampled_from([b"", b"\n", b"\xff\xfe\x00\x01", b'"unclosed,quote\n1,2\n'])
-                    | st.binary(max_size=200))
+        return draw(
+            st.sampled_from([b"", b"\n", b"\xff\xfe\x00\x01", b'"unclosed,quote\n1,2\n'])
+            | st.binary(max_size=200)
+        )
     if rarely(draw) and header:  # a column renamed, dropped or doubled
         index = draw(st.integers(0, len(header) - 1))
         change = draw(st.sampled_from(["rename", "drop", "double"]))
         if change == "rename":
-            header = [*header[:index], draw(junk), *header[index + 1:]]
+            header = [*header[:index], draw(junk), *header[index + 1 :]]
         elif change == "drop":
-            header = header[:index] + header[index + 1:]
+            header = header[:index] + header[index + 1 :]
         else:
             header = [*header, header[index]]
     if rarely(draw, 10):  # quotes and commas in cells left unescaped
@@ -252,13 +354,15 @@ def margins_files(draw: st.DrawFn) -> bytes:
         rows = draw(st.permutations(rows))[: draw(st.integers(0, len(rows)))]
     if rarely(draw, 8):
         rows.append(draw(st.sampled_from(rows)) if rows else ["area", "Sale", "1"])
-    return draw(csv_file(["variable", "category", "population_count", "source"],
-                         [[*row, draw(junk)] for row in rows]))
+    return draw(
+        csv_file(["variable", "category", "population_count", "source"], [[*row, draw(junk)] for row in rows])
+    )
 
 
-numbers = mostly(st.sampled_from(["0.05", "0.5", "0.8", "0.95", "1.5", "2", "100"]),
-                 st.sampled_from(["0", "1", "-1", "nan", "inf", "1e400", "abc", "", "0,1"])
-                 | st.text(max_size=5))
+numbers = mostly(
+    st.sampled_from(["0.05", "0.5", "0.8", "0.95", "1.5", "2", "100"]),
+    st.sampled_from(["0", "1", "-1", "nan", "inf", "1e400", "abc", "", "0,1"]) | st.text(max_size=5),
+)
 column_names = mostly(st.sampled_from(list(DATA_COLUMNS)), junk)
 
 
@@ -267,19 +371,27 @@ def analysis_arguments(draw: st.DrawFn, files: dict[str, str]) -> list[str]:
     """An argument list for `python -m analysis`: mostly the right shape, with wrong values."""
     data = draw(mostly(st.just(files["data"]), st.sampled_from([files["missing"], files["folder"]])))
     margins = draw(mostly(st.just(files["margins"]), st.sampled_from([files["data"], files["missing"]])))
-    command = draw(mostly(st.sampled_from(["estimate", "compare", "rake", "samplesize"]),
-                          st.sampled_from(["", "help", "Estimate"])))
+    command = draw(
+        mostly(
+            st.sampled_from(["estimate", "compare", "rake", "samplesize"]),
+            st.sampled_from(["", "help", "Estimate"]),
+        )
+    )
     design = {
-        "--weight": mostly(st.just("w"), column_names), "--strata": mostly(st.just("stratum"), column_names),
-        "--cluster": mostly(st.just("psu"), column_names), "--fpc": mostly(st.just("fpc"), column_names),
+        "--weight": mostly(st.just("w"), column_names),
+        "--strata": mostly(st.just("stratum"), column_names),
+        "--cluster": mostly(st.just("psu"), column_names),
+        "--fpc": mostly(st.just("fpc"), column_names),
         "--lonely-psu": st.sampled_from(["fail", "remove", "certainty", "lonely"]),
         "--method": mostly(st.sampled_from(METHODS), st.sampled_from(["bayes", ""])),
         "--level": mostly(st.just("0.95"), numbers),
         "--margins": st.just(margins),
-        "--vars": mostly(st.sampled_from(["area", "sex", "area,sex"]),
-                         st.lists(column_names, max_size=3).map(",".join)),
-        "--trim": mostly(st.sampled_from(["0.5,2", "0.1,10"]), st.sampled_from(["2,0.5", "a,b", "5", "-1,2",
-                                                                               "0,inf", ""])),
+        "--vars": mostly(
+            st.sampled_from(["area", "sex", "area,sex"]), st.lists(column_names, max_size=3).map(",".join)
+        ),
+        "--trim": mostly(
+            st.sampled_from(["0.5,2", "0.1,10"]), st.sampled_from(["2,0.5", "a,b", "5", "-1,2", "0,inf", ""])
+        ),
     }
     if command == "samplesize":
         argv = [command, "--p1", draw(numbers), "--p2", draw(numbers)]
@@ -292,26 +404,45 @@ def analysis_arguments(draw: st.DrawFn, files: dict[str, str]) -> list[str]:
         argv = [command, data, "--outcome", draw(mostly(st.just("y"), column_names))]
         options = dict(design)
         if command == "estimate":
-            options.update({"--by": mostly(st.sampled_from(["area", "area,sex", "wave"]),
-                                           st.lists(column_names, max_size=2).map(",".join)),
-                            "--missing": st.sampled_from(["domain", "complete_case", "drop"]),
-                            "--rolling": mostly(st.just("wave"), column_names),
-                            "--window": mostly(st.sampled_from(["1", "2", "4"]), numbers),
-                            "--format": st.sampled_from(["csv", "json", "xml"])})
+            options.update(
+                {
+                    "--by": mostly(
+                        st.sampled_from(["area", "area,sex", "wave"]),
+                        st.lists(column_names, max_size=2).map(",".join),
+                    ),
+                    "--missing": st.sampled_from(["domain", "complete_case", "drop"]),
+                    "--rolling": mostly(st.just("wave"), column_names),
+                    "--window": mostly(st.sampled_from(["1", "2", "4"]), numbers),
+                    "--format": st.sampled_from(["csv", "json", "xml"]),
+                }
+            )
         else:
             waves = mostly(st.sampled_from(["2025Q1", "2025Q2", "2025Q4"]), junk)
-            argv += ["--by", draw(mostly(st.just("wave"), column_names)), "--base", draw(waves),
-                     "--current", draw(waves)]
-            options.update({"--where": st.sampled_from(["area=Sale", "area", "=", "nowhere=x"]),
-                            "--target": numbers})
+            argv += [
+                "--by",
+                draw(mostly(st.just("wave"), column_names)),
+                "--base",
+                draw(waves),
+                "--current",
+                draw(waves),
+            ]
+            options.update(
+                {"--where": st.sampled_from(["area=Sale", "area", "=", "nowhere=x"]), "--target": numbers}
+            )
     else:
         argv = [command] if command else []
         options = {}
     for name in draw(st.lists(st.sampled_from(sorted(options)), max_size=6, unique=True)) if options else []:
         argv += [name, draw(options[name])]
     if rarely(draw, 10):  # a flag without its value, a stray word, or an unknown option
-        argv.insert(draw(st.integers(1, max(1, len(argv)))), draw(st.sampled_from(
-            ["--one-sided", "--trim-relative", "--unknown", "-x", "extra", "--weight", "--", "-h"])))
+        argv.insert(
+            draw(st.integers(1, max(1, len(argv)))),
+            draw(
+                st.sampled_from(
+                    ["--one-sided", "--trim-relative", "--unknown", "-x", "extra", "--weight", "--", "-h"]
+                )
+            ),
+        )
     return argv
 
 
@@ -337,10 +468,16 @@ def assert_clear_outcome(code: int, err: str) -> None:
 @pytest.fixture
 def cli_files(tmp_path) -> dict[str, str]:
     (tmp_path / "folder").mkdir()
-    return {name: str(tmp_path / file) for name, file in (
-        ("data", "data.csv"), ("margins", "margins.csv"), ("out", "out.csv"), ("missing", "absent/none.csv"),
-        ("folder", "folder"),
-    )}
+    return {
+        name: str(tmp_path / file)
+        for name, file in (
+            ("data", "data.csv"),
+            ("margins", "margins.csv"),
+            ("out", "out.csv"),
+            ("missing", "absent/none.csv"),
+            ("folder", "folder"),
+        )
+    }
 
 
 @settings(HOSTILE, max_examples=200)  # in-process runs are quick, and the arguments combine in many ways
@@ -359,16 +496,33 @@ GOOD_MARGINS = b"variable,category,population_count\narea,Sale,100\narea,Altrinc
 ESTIMATE = ["estimate", "{data}", "--outcome", "y"]
 WITH_MARGINS = [*ESTIMATE, "--margins", "{margins}"]
 MISTAKES = [
-    pytest.param(GOOD_DATA, b"variable,category,population_count\narea,Sal\xe9,100\n", WITH_MARGINS,
-                 "UTF-8", id="latin-1-margins"),
-    pytest.param(GOOD_DATA.decode().encode("utf-16"), GOOD_MARGINS, ESTIMATE, "cannot read",
-                 id="utf-16-data"),
-    pytest.param(GOOD_DATA, b"", ["rake", "{data}", "--margins", "{margins}", "--out", "{out}"], "column",
-                 id="empty-margins"),
-    pytest.param(GOOD_DATA, b"variable,category,population_count\narea,Sale," + b"9" * 200_000 + b"\n",
-                 WITH_MARGINS, "margins", id="huge-margins-field"),
-    pytest.param(b"y,w\n1,heavy\n", GOOD_MARGINS, [*ESTIMATE, "--weight", "w"], "non-numeric",
-                 id="text-weight"),
+    pytest.param(
+        GOOD_DATA,
+        b"variable,category,population_count\narea,Sal\xe9,100\n",
+        WITH_MARGINS,
+        "UTF-8",
+        id="latin-1-margins",
+    ),
+    pytest.param(
+        GOOD_DATA.decode().encode("utf-16"), GOOD_MARGINS, ESTIMATE, "cannot read", id="utf-16-data"
+    ),
+    pytest.param(
+        GOOD_DATA,
+        b"",
+        ["rake", "{data}", "--margins", "{margins}", "--out", "{out}"],
+        "column",
+        id="empty-margins",
+    ),
+    pytest.param(
+        GOOD_DATA,
+        b"variable,category,population_count\narea,Sale," + b"9" * 200_000 + b"\n",
+        WITH_MARGINS,
+        "margins",
+        id="huge-margins-field",
+    ),
+    pytest.param(
+        b"y,w\n1,heavy\n", GOOD_MARGINS, [*ESTIMATE, "--weight", "w"], "non-numeric", id="text-weight"
+    ),
     pytest.param(b"", GOOD_MARGINS, ESTIMATE, "cannot read", id="empty-data"),
     pytest.param(b"y\n1\n", GOOD_MARGINS, [*ESTIMATE, "--level", "lots"], "invalid float", id="bad-argument"),
 ]
@@ -382,8 +536,12 @@ def test_the_real_command_prints_one_line_and_no_traceback(tmp_path, data_file, 
     files["margins"].write_bytes(margins_file)
     args = [arg.format(**{k: str(v) for k, v in files.items()}) for arg in argv]
     result = subprocess.run(
-        [sys.executable, "-m", "analysis", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "-m", "analysis", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

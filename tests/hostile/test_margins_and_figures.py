@@ -28,9 +28,16 @@ SURVEY = "/staff/insight/community_confidence"
 SHIPPED = (PROJECT_ROOT / "data" / "population_margins.csv").read_text(encoding="utf-8")
 # Every page that shows figures, and every download made from them.
 FIGURE_PAGES = [
-    SURVEY, f"{SURVEY}?period=last4", f"{SURVEY}/chart.svg", f"{SURVEY}/weighting",
-    f"{SURVEY}/board-pack", f"{SURVEY}/board-pack.csv", f"{SURVEY}/board-pack.xlsx",
-    f"{SURVEY}/board-pack.pdf", f"{SURVEY}/export", f"{SURVEY}/export/responses.csv",
+    SURVEY,
+    f"{SURVEY}?period=last4",
+    f"{SURVEY}/chart.svg",
+    f"{SURVEY}/weighting",
+    f"{SURVEY}/board-pack",
+    f"{SURVEY}/board-pack.csv",
+    f"{SURVEY}/board-pack.xlsx",
+    f"{SURVEY}/board-pack.pdf",
+    f"{SURVEY}/export",
+    f"{SURVEY}/export/responses.csv",
     f"{SURVEY}/quality",
 ]
 UNAVAILABLE = "The figures cannot be shown"
@@ -58,17 +65,28 @@ def almost_everyone_young_and_female(people: float = 1e12) -> bytes:
     have to stand for everyone, which raking cannot reach. Every total agrees."""
     wards = ward_names()
     total = people + 5  # five other age bands of 1 each
-    return margins({
-        "age_band": {"age_16_24": people},
-        "sex": {"female": total - 1},
-        "ward": {ward: total / len(wards) for ward in wards},
-    })
+    return margins(
+        {
+            "age_band": {"age_16_24": people},
+            "sex": {"female": total - 1},
+            "ward": {ward: total / len(wards) for ward in wards},
+        }
+    )
 
 
 def too_many_to_count() -> bytes:
     """Counts whose totals are larger than a float holds: they add up to infinity."""
-    categories = [*ward_names(), "age_16_24", "age_25_34", "age_35_44", "age_45_54", "age_55_64",
-                  "age_65_plus", "female", "male"]
+    categories = [
+        *ward_names(),
+        "age_16_24",
+        "age_25_34",
+        "age_35_44",
+        "age_45_54",
+        "age_55_64",
+        "age_65_plus",
+        "female",
+        "male",
+    ]
     return margins({variable: dict.fromkeys(categories, 1e307) for variable in ("age_band", "sex", "ward")})
 
 
@@ -83,8 +101,9 @@ def admin(app):
     return staff_client(app, "admin@example.org", "admin", "analyst")
 
 
-@pytest.mark.parametrize("content", [almost_everyone_young_and_female(),
-                                     almost_everyone_young_and_female(1e8)])
+@pytest.mark.parametrize(
+    "content", [almost_everyone_young_and_female(), almost_everyone_young_and_female(1e8)]
+)
 def test_margins_no_weights_can_meet_are_refused_at_upload_and_nothing_changes(app, admin, content):
     before = get(admin, SURVEY)
     assert before.status == 200
@@ -102,8 +121,10 @@ def test_counts_too_large_to_add_up_are_refused_even_before_any_response(app):
     admin = staff_client(app, "admin@example.org", "admin")
     refused = Page("/staff/margins", margins_upload(admin, too_many_to_count()))
     assert refused.status == 400
-    assert any(message.startswith("The variables do not add up to the same population")
-               for message in refused.error_summary)
+    assert any(
+        message.startswith("The variables do not add up to the same population")
+        for message in refused.error_summary
+    )
     assert stored_margins(app) == []
 
 
@@ -119,8 +140,15 @@ def use_margins(app, content: bytes, filename: str) -> None:
     with app.app_context():
         admin_id = db.session.scalar(sa.select(User.id).where(User.email == "admin@example.org"))
         db.session.execute(sa.update(MarginsFile).values(active=False))
-        db.session.add(MarginsFile(filename=filename, content=content.decode(), checksum="0" * 64,
-                                   uploaded_by_id=admin_id, active=True))
+        db.session.add(
+            MarginsFile(
+                filename=filename,
+                content=content.decode(),
+                checksum="0" * 64,
+                uploaded_by_id=admin_id,
+                active=True,
+            )
+        )
         db.session.commit()
 
 
@@ -131,8 +159,9 @@ def test_every_figure_page_explains_when_the_margins_in_use_cannot_be_met(app, a
         assert page.status == 503, url
         assert page.heading == UNAVAILABLE, url
         reason = page.soup.find(id="reason").get_text(" ", strip=True)
-        assert reason.startswith("The responses cannot be weighted to the population margins in use "
-                                 "(young.csv):"), url
+        assert reason.startswith(
+            "The responses cannot be weighted to the population margins in use (young.csv):"
+        ), url
         assert page.link_href("Population margins") == "/staff/margins"
     # The administrator puts it right from the margins page, which still works.
     assert get(admin, "/staff/margins").status == 200

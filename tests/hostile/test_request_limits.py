@@ -118,8 +118,12 @@ def test_the_larger_body_is_for_the_upload_route_alone(app):
 
 def test_the_readme_states_the_limits_the_code_has():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    stated = re.search(r"at most 256 KiB \(([\d,]+) bytes\).*?(\d+) fields"
-                       r".*?margins upload.*?1 MiB \(([\d,]+) bytes\)", readme, re.S)
+    stated = re.search(
+        r"at most 256 KiB \(([\d,]+) bytes\).*?(\d+) fields"
+        r".*?margins upload.*?1 MiB \(([\d,]+) bytes\)",
+        readme,
+        re.S,
+    )
     assert stated, "the README no longer states the request limits"
     body, fields, upload = (int(group.replace(",", "")) for group in stated.groups())
     assert (body, fields, upload) == (MAX_BODY_BYTES, MAX_FORM_FIELDS, MAX_UPLOAD_BODY)

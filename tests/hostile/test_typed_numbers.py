@@ -24,8 +24,9 @@ LONG = "9" * 5000  # longer than int() reads (4,300 digits)
 
 @pytest.fixture(scope="module")
 def incident_date():
-    questionnaire = load_questionnaire(PROJECT_ROOT / "questionnaires" / "hate_crime_report.yaml",
-                                       "questionnaires/hate_crime_report.yaml")
+    questionnaire = load_questionnaire(
+        PROJECT_ROOT / "questionnaires" / "hate_crime_report.yaml", "questionnaires/hate_crime_report.yaml"
+    )
     return questionnaire.question("incident_date")
 
 
@@ -33,17 +34,20 @@ def date(day: str = "", month: str = "", year: str = "") -> dict[str, list[str]]
     return {"incident_date-day": [day], "incident_date-month": [month], "incident_date-year": [year]}
 
 
-@pytest.mark.parametrize(("sent", "field"), [
-    (date(LONG, "3", "2025"), "day"),
-    (date("1", LONG, "2025"), "month"),
-    (date("0" * 5000 + "1" * 5000, "3", "2025"), "day"),
-    (date("1", "3", LONG), "year"),
-    (date("²", "3", "2025"), "day"),
-    (date("1", "¹²", "2025"), "month"),
-    (date("1", "3", "2⁰2⁵"), "year"),
-    (date("100", "3", "2025"), "day"),
-    (date("1", "013", "2025"), "month"),
-])
+@pytest.mark.parametrize(
+    ("sent", "field"),
+    [
+        (date(LONG, "3", "2025"), "day"),
+        (date("1", LONG, "2025"), "month"),
+        (date("0" * 5000 + "1" * 5000, "3", "2025"), "day"),
+        (date("1", "3", LONG), "year"),
+        (date("²", "3", "2025"), "day"),
+        (date("1", "¹²", "2025"), "month"),
+        (date("1", "3", "2⁰2⁵"), "year"),
+        (date("100", "3", "2025"), "day"),
+        (date("1", "013", "2025"), "month"),
+    ],
+)
 def test_a_date_part_that_is_no_number_of_days_or_months_is_refused(incident_date, sent, field):
     parsed = parse_answer(incident_date, sent, TODAY)
     assert parsed.value is None
@@ -51,12 +55,15 @@ def test_a_date_part_that_is_no_number_of_days_or_months_is_refused(incident_dat
     assert parsed.error.code in ("date_not_real", "date_year_format")
 
 
-@pytest.mark.parametrize("sent", [
-    date("١٥", "٣", "٢٠٢٥"),  # Arabic-Indic digits, as an Arabic phone keyboard types them
-    date("۱۵", "۳", "۲۰۲۵"),  # Persian (extended Arabic-Indic) digits
-    date("１５", "３", "２０２５"),  # full-width digits, from a Chinese keyboard
-    date("015", "03", "2025"),
-])
+@pytest.mark.parametrize(
+    "sent",
+    [
+        date("١٥", "٣", "٢٠٢٥"),  # Arabic-Indic digits, as an Arabic phone keyboard types them
+        date("۱۵", "۳", "۲۰۲۵"),  # Persian (extended Arabic-Indic) digits
+        date("１５", "３", "２０２５"),  # full-width digits, from a Chinese keyboard
+        date("015", "03", "2025"),
+    ],
+)
 def test_digits_of_any_script_mean_their_number(incident_date, sent):
     parsed = parse_answer(incident_date, sent, TODAY)
     assert parsed.error is None
@@ -66,12 +73,16 @@ def test_digits_of_any_script_mean_their_number(incident_date, sent):
 def test_a_day_thousands_of_digits_long_on_the_incident_form_is_shown_again_with_a_message(app, client):
     visitor = Visitor(client)
     page = begin(visitor, HATE)
-    for qid, value in {"reporter_role": "witness", "incident_types": "threats",
-                       "description": "It happened"}.items():
+    for qid, value in {
+        "reporter_role": "witness",
+        "incident_types": "threats",
+        "description": "It happened",
+    }.items():
         page = visitor.submit(page, {qid: value})
     assert question_id(page) == "incident_date"
-    refused = visitor.submit(page, {"incident_date-day": LONG, "incident_date-month": "3",
-                                    "incident_date-year": "2025"})
+    refused = visitor.submit(
+        page, {"incident_date-day": LONG, "incident_date-month": "3", "incident_date-year": "2025"}
+    )
     assert refused.status == 200
     assert question_id(refused) == "incident_date"
     assert refused.error_summary == ["The date must be a real date"]
@@ -79,13 +90,15 @@ def test_a_day_thousands_of_digits_long_on_the_incident_form_is_shown_again_with
 
 @pytest.fixture(scope="module")
 def number_question():
-    questionnaire = load_questionnaire(PROJECT_ROOT / "tests/fixtures/questionnaires/all_types.yaml",
-                                       "all_types.yaml")
+    questionnaire = load_questionnaire(
+        PROJECT_ROOT / "tests/fixtures/questionnaires/all_types.yaml", "all_types.yaml"
+    )
     return questionnaire.question("visits")
 
 
-@pytest.mark.parametrize(("typed", "value"),
-                         [("٣", 3), ("３", 3), ("٣١", 31), ("-0", 0), ("007", 7), ("1,000", None)])
+@pytest.mark.parametrize(
+    ("typed", "value"), [("٣", 3), ("３", 3), ("٣١", 31), ("-0", 0), ("007", 7), ("1,000", None)]
+)
 def test_a_number_in_any_script_is_read_as_its_value(number_question, typed, value):
     parsed = parse_answer(number_question, {"visits": [typed]}, TODAY)
     if value is None:  # above the question's maximum
@@ -137,8 +150,20 @@ def test_a_page_number_in_another_script_is_that_page(app, caseworker):
     assert queue_references(page) == [reference]
 
 
-@pytest.mark.parametrize("typed", ["31-01-2026", "2026-1-31", "2026/01/31", "20260131", "2026-W05-6",
-                                   "0000-01-01", "2026-02-30", "²⁰²⁶-01-31", "%2B2026-01-31"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "31-01-2026",
+        "2026-1-31",
+        "2026/01/31",
+        "20260131",
+        "2026-W05-6",
+        "0000-01-01",
+        "2026-02-30",
+        "²⁰²⁶-01-31",
+        "%2B2026-01-31",
+    ],
+)
 def test_a_date_filter_that_is_no_date_is_refused_with_the_message(app, caseworker, typed):
     page = get(caseworker, f"/staff/reports?from={typed}")
     assert page.status == 400

@@ -36,9 +36,27 @@ def _placeholders(text: str) -> list[str]:
 def test_template_is_up_to_date(tmp_path):
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-         "--no-location", "--sort-output", "--omit-header", "-c", "Translators:", "-o", str(fresh), "."],
-        cwd=PROJECT_ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            "-c",
+            "Translators:",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
     )
     assert fresh.read_text(encoding="utf-8") == TEMPLATE.read_text(encoding="utf-8"), (
         "translations/messages.pot is out of date: run `make translations`"

@@ -120,8 +120,11 @@ REAL_VALUES: dict[str, dict[str, object]] = {
     "kiosk": {"centre_id": "partington"},
     "static": {"filename": "dist/app.css"},
     "triage": {"reference": "from data"},
-    "insight": {"questionnaire_id": "community_confidence", "kind": "responses.csv",
-                "response_id": "from data"},
+    "insight": {
+        "questionnaire_id": "community_confidence",
+        "kind": "responses.csv",
+        "response_id": "from data",
+    },
     "surveys_admin": {"questionnaire_id": "community_confidence"},
 }
 
@@ -233,9 +236,14 @@ class World:
         browser = Browser(identity)
         if identity.roles is not None:
             email = f"{identity.name}@trafford.example"
-            response = client.post(SIGN_IN, data={
-                "csrf_token": csrf_token(page), "email": email, "password": PASSWORD,
-            })
+            response = client.post(
+                SIGN_IN,
+                data={
+                    "csrf_token": csrf_token(page),
+                    "email": email,
+                    "password": PASSWORD,
+                },
+            )
             assert response.status_code == 302, f"{identity.name} could not sign in"
             page = visitor.get("/staff")
             assert page.status == 200
@@ -268,8 +276,9 @@ def csrf_token(page: Page) -> str:
 
 def add_staff(app: Flask, identity: Identity, password_hash: str) -> None:
     with app.app_context():
-        user = User(email=f"{identity.name}@trafford.example", display_name=identity.name,
-                    password_hash=password_hash)
+        user = User(
+            email=f"{identity.name}@trafford.example", display_name=identity.name, password_hash=password_hash
+        )
         user.roles = identity.roles
         db.session.add(user)
         db.session.commit()
@@ -294,8 +303,9 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
         db.session.add_all(make_demo_responses(published, 400, seed=11, today=dt.date(2026, 11, 24)))
         db.session.commit()
         world.real_values["insight"]["response_id"] = db.session.scalar(sa.select(sa.func.min(Response.id)))
-    reference = add_report(app, "hate_crime_report",
-                           answers={"description": REPORT_STORY, "contact_phone": REPORT_PHONE})
+    reference = add_report(
+        app, "hate_crime_report", answers={"description": REPORT_STORY, "contact_phone": REPORT_PHONE}
+    )
     world.real_values["triage"]["reference"] = reference
     # One hash for every account: argon2id takes half a second each on a small machine.
     password_hash = hash_password(PASSWORD)
@@ -329,8 +339,10 @@ def requests_for(rule: Rule, real: dict[str, object]) -> Iterator[Request]:
     variables = sorted(rule.arguments)
     missing = [name for name in variables if name not in real or name not in UNKNOWN_VALUES]
     if missing:
-        raise AssertionError(f"{rule.endpoint}: add a real and an unknown value for {missing} "
-                             "to REAL_VALUES and UNKNOWN_VALUES")
+        raise AssertionError(
+            f"{rule.endpoint}: add a real and an unknown value for {missing} "
+            "to REAL_VALUES and UNKNOWN_VALUES"
+        )
     variants = [({name: real[name] for name in variables}, True)]
     variants += [({**variants[0][0], name: UNKNOWN_VALUES[name]}, False) for name in variables]
     for values, known in variants:
@@ -346,8 +358,9 @@ def is_ok(status: int) -> bool:
     return 200 <= status < 400
 
 
-def judge(policy: str | frozenset[str], identity: Identity, request: Request,
-          response: TestResponse) -> str | None:
+def judge(
+    policy: str | frozenset[str], identity: Identity, request: Request, response: TestResponse
+) -> str | None:
     """What is wrong with this answer, or None."""
     status = response.status_code
     body = response.get_data()

@@ -98,8 +98,9 @@ def leaks(records: Iterable[logging.LogRecord], secrets: Iterable[str]) -> list[
         texts = list(record_texts(record))
         for secret in secrets:
             if any(secret in text for text in texts):
-                found.append(f"{record.name} {record.levelname} {record.getMessage()[:120]!r} "
-                             f"holds {secret[:40]!r}")
+                found.append(
+                    f"{record.name} {record.levelname} {record.getMessage()[:120]!r} holds {secret[:40]!r}"
+                )
     return found
 
 
@@ -159,9 +160,17 @@ def resident_reports_a_hate_crime(app: Flask) -> None:
 def resident_reports_domestic_abuse(app: Flask) -> None:
     visitor = Visitor(app.test_client())
     answers = {
-        "safe_now": "yes", "in_danger": "no", "what_to_do": "report", "reporter_role": "victim",
-        "abuse_kinds": ["coercive_control", "economic"], "children": "yes", "contact": "contact",
-        "voicemail_safe": "no", "text_safe": "yes", "interpreter": "yes", "referral_consent": "yes",
+        "safe_now": "yes",
+        "in_danger": "no",
+        "what_to_do": "report",
+        "reporter_role": "victim",
+        "abuse_kinds": ["coercive_control", "economic"],
+        "children": "yes",
+        "contact": "contact",
+        "voicemail_safe": "no",
+        "text_safe": "yes",
+        "interpreter": "yes",
+        "referral_consent": "yes",
         **ABUSE_MARKERS,
     }
     confirmation = visitor.submit(fill(visitor, begin(visitor, ABUSE), answers))
@@ -194,9 +203,14 @@ def caseworker_reads_both_reports_and_adds_a_note(app: Flask) -> None:
     for _attempt in range(5):
         assert sign_in_page(visitor, UNKNOWN_EMAIL, UNKNOWN_PASSWORD).error_summary
     assert sign_in_page(visitor, UNKNOWN_EMAIL, UNKNOWN_PASSWORD).status == 429
-    forged = visitor.client.post("/staff/sign-in", data={
-        "csrf_token": FORGED_CSRF, "email": STAFF_EMAIL, "password": STAFF_PASSWORD,
-    })
+    forged = visitor.client.post(
+        "/staff/sign-in",
+        data={
+            "csrf_token": FORGED_CSRF,
+            "email": STAFF_EMAIL,
+            "password": STAFF_PASSWORD,
+        },
+    )
     assert forged.status_code == 400
     home = sign_in_page(visitor, STAFF_EMAIL, STAFF_PASSWORD)
     assert home.heading == "Staff home"
@@ -233,9 +247,18 @@ def test_no_answer_password_or_token_reaches_the_logs(app, all_logs, tokens):
     assert any("must wait" in r.getMessage() for r in records), "the slowed sign-in was not captured"
     assert len(tokens) >= 4, "the CSRF tokens and session ids were not collected"
     secrets = [
-        *HATE_MARKERS.values(), *ABUSE_MARKERS.values(), TOO_LONG_MARKER.strip(), NOTE_TEXT,
-        TOO_LONG_NOTE_MARKER.strip(), *SURVEY_CODES,
-        STAFF_PASSWORD, WRONG_PASSWORD, UNKNOWN_PASSWORD, UNKNOWN_EMAIL, STAFF_EMAIL, FORGED_CSRF,
+        *HATE_MARKERS.values(),
+        *ABUSE_MARKERS.values(),
+        TOO_LONG_MARKER.strip(),
+        NOTE_TEXT,
+        TOO_LONG_NOTE_MARKER.strip(),
+        *SURVEY_CODES,
+        STAFF_PASSWORD,
+        WRONG_PASSWORD,
+        UNKNOWN_PASSWORD,
+        UNKNOWN_EMAIL,
+        STAFF_EMAIL,
+        FORGED_CSRF,
         *tokens,
     ]
     found = leaks(records, secrets)

@@ -146,8 +146,9 @@ def test_the_csrf_token_from_before_sign_in_no_longer_works(app, client):
 
 def attempt(client: FlaskClient, email: str, password: str, **request_options):
     token = csrf_token(Visitor(client).get("/staff/sign-in"))
-    return client.post("/staff/sign-in", data={"csrf_token": token, "email": email, "password": password},
-                       **request_options)
+    return client.post(
+        "/staff/sign-in", data={"csrf_token": token, "email": email, "password": password}, **request_options
+    )
 
 
 def test_the_right_password_does_not_get_past_the_rate_limit(app, client):
@@ -167,8 +168,10 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_limit(app, client):
         forged = {"X-Forwarded-For": f"198.51.100.{number}"}
         email = f"guess{number}@trafford.example"
         assert attempt(client, email, "not the password", headers=forged).status_code == 200
-    assert attempt(client, EMAIL, "not the password",
-                   headers={"X-Forwarded-For": "198.51.100.99"}).status_code == 429
+    assert (
+        attempt(client, EMAIL, "not the password", headers={"X-Forwarded-For": "198.51.100.99"}).status_code
+        == 429
+    )
 
 
 def test_behind_a_proxy_an_address_prepended_by_the_client_does_not_reset_the_limit(database_url):
@@ -195,8 +198,10 @@ def test_failures_from_many_addresses_and_spellings_never_stop_the_owner(app, cl
     for round_number in range(4):
         for number, spelling in enumerate(spellings):
             address = f"192.0.2.{round_number * 10 + number + 1}"
-            page = Page("/staff/sign-in", attempt(client, spelling, "not the password",
-                                                  environ_base={"REMOTE_ADDR": address}))
+            page = Page(
+                "/staff/sign-in",
+                attempt(client, spelling, "not the password", environ_base={"REMOTE_ADDR": address}),
+            )
             assert page.error_summary == [GENERIC_ERROR]
     # Twenty failures, from twenty addresses: the owner at their own address signs in at once.
     signed_in = attempt(client, EMAIL, PASSWORD, environ_base={"REMOTE_ADDR": "192.0.2.99"})
@@ -282,8 +287,9 @@ def test_the_kiosk_reset_leads_only_to_its_own_start_screen(app, client):
     token = csrf_token(Visitor(client).get("/kiosk/sale-point"))
     wrong = {}
     for shown, query, headers in HOSTILE_EXITS:
-        location = with_browser_cookie(app, client, "POST", f"/kiosk/sale-point/reset?{query}", headers,
-                                       data={"csrf_token": token}).location
+        location = with_browser_cookie(
+            app, client, "POST", f"/kiosk/sale-point/reset?{query}", headers, data={"csrf_token": token}
+        ).location
         if location != "/kiosk/sale-point":
             wrong[shown] = location
     assert not wrong

@@ -71,8 +71,11 @@ def roomy_app(database_url: str) -> Iterator[Flask]:
 
 def attempt(client: FlaskClient, email: str, password: str, address: str):
     token = Visitor(client).get("/staff/sign-in").form_fields()["csrf_token"][0]
-    return client.post("/staff/sign-in", data={"csrf_token": token, "email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/staff/sign-in",
+        data={"csrf_token": token, "email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def error(response) -> str:
@@ -178,7 +181,8 @@ def test_the_waits_say_nothing_about_whether_an_account_exists(roomy_app):
     known, unknown = roomy_app.test_client(), roomy_app.test_client()
     for _attempt in range(5):
         assert error(attempt(known, EMAIL, WRONG, HOME)) == error(
-            attempt(unknown, "nobody@trafford.example", WRONG, OFFICE))
+            attempt(unknown, "nobody@trafford.example", WRONG, OFFICE)
+        )
     known_refused = attempt(known, EMAIL, WRONG, HOME)
     unknown_refused = attempt(unknown, "nobody@trafford.example", WRONG, OFFICE)
     assert known_refused.status_code == unknown_refused.status_code == 429
@@ -248,8 +252,9 @@ def test_a_remembered_browser_is_trusted_for_its_own_accounts_and_slowed_like_an
     assert waits(attempt(browser, "alex@trafford.example", PASSWORD, HOME)) == 30
     # A copied cookie gives five tries and then the same waits, counted for that browser alone.
     copied = roomy_app.test_client()
-    copied.set_cookie(DEVICE_COOKIE, browser.get_cookie(DEVICE_COOKIE, path="/staff/sign-in").value,
-                      path="/staff/sign-in")
+    copied.set_cookie(
+        DEVICE_COOKIE, browser.get_cookie(DEVICE_COOKIE, path="/staff/sign-in").value, path="/staff/sign-in"
+    )
     for _attempt in range(5):
         assert error(attempt(copied, EMAIL, WRONG, ATTACKER)) == GENERIC_ERROR
     assert waits(attempt(copied, EMAIL, WRONG, ATTACKER)) == 30
@@ -341,13 +346,25 @@ def test_app_instances_must_be_a_positive_whole_number(production):
 
 def test_gunicorn_refuses_more_workers_than_the_app_was_told_of(tmp_path):
     """WEB_CONCURRENCY says one worker, the command line asks for two: gunicorn's own count decides."""
-    environment = {key: value for key, value in os.environ.items() if key not in (
-        "RATELIMIT_STORAGE_URI", "APP_INSTANCES", "GUNICORN_CMD_ARGS")}
-    environment.update(PRODUCTION, WEB_CONCURRENCY="1", BIND="127.0.0.1:0",
-                       DATABASE_URL=f"sqlite:///{tmp_path}/start.sqlite3")
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("RATELIMIT_STORAGE_URI", "APP_INSTANCES", "GUNICORN_CMD_ARGS")
+    }
+    environment.update(
+        PRODUCTION,
+        WEB_CONCURRENCY="1",
+        BIND="127.0.0.1:0",
+        DATABASE_URL=f"sqlite:///{tmp_path}/start.sqlite3",
+    )
     started = subprocess.run(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "2", "wsgi:app"],
-        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert started.returncode != 0
     line = "Cannot start Safer Trafford Surveys: RATELIMIT_STORAGE_URI is memory://"

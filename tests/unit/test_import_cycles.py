@@ -113,7 +113,8 @@ def test_the_cycle_finder_finds_a_cycle_through_a_type_checking_import(tmp_path)
     (package / "sub").mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "a.py").write_text(
-        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .sub import b\n")
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .sub import b\n"
+    )
     (package / "sub" / "__init__.py").write_text("")
     (package / "sub" / "b.py").write_text("from ..a import thing\n\ndef later():\n    from .. import c\n")
     (package / "c.py").write_text("from .sub import b\n")

@@ -170,10 +170,16 @@ def test_type_settings_are_kept(build) -> None:
     questionnaire = build(
         [
             {"id": "text", "type": "free_text", "title": "T", "max_length": 50},
-            {"id": "num", "type": "number", "title": "N", "min": 0, "max": 9, "suffix": "years",
-             "width": 2},
-            {"id": "when", "type": "date", "title": "D", "allow_partial": True,
-             "allow_approximate": True, "allow_future": True, "min_year": 2000},
+            {"id": "num", "type": "number", "title": "N", "min": 0, "max": 9, "suffix": "years", "width": 2},
+            {
+                "id": "when",
+                "type": "date",
+                "title": "D",
+                "allow_partial": True,
+                "allow_approximate": True,
+                "allow_future": True,
+                "min_year": 2000,
+            },
         ]
     )
     text, num, when = questionnaire.questions
@@ -313,8 +319,12 @@ def test_conditions_routes_and_measures_are_parsed(build) -> None:
 def test_a_route_may_go_to_a_later_question(build) -> None:
     questionnaire = build(
         [
-            {"id": "q1", "type": "yes_no", "title": "Q1",
-             "routes": [{"when": {"answer": "q1", "equals": "no"}, "goto": "q3"}]},
+            {
+                "id": "q1",
+                "type": "yes_no",
+                "title": "Q1",
+                "routes": [{"when": {"answer": "q1", "equals": "no"}, "goto": "q3"}],
+            },
             {"id": "q2", "type": "yes_no", "title": "Q2"},
             {"id": "q3", "type": "yes_no", "title": "Q3"},
         ]
@@ -424,14 +434,22 @@ def test_a_missing_file(tmp_path: Path) -> None:
         ("id: test\ntitle: T\nquestions: []\n", "'version' is missing"),
         ("id: test\nversion: 1\nquestions: []\n", "'title' is missing"),
         ("id: test\nversion: 1\ntitle: T\n", "'questions' is missing"),
-        (HEAD.replace("id: test", "id: Test-1") + "  - {id: q1, type: yes_no, title: Q}\n",
-         "id: 'Test-1' must be lower case letters, digits and underscores"),
-        (HEAD + "  - {id: q1, type: yes_no, title: Q}\nowner: me\n",
-         "unknown field ('owner' was unexpected)"),
-        (HEAD.replace("version: 1", "version: 0") + "  - {id: q1, type: yes_no, title: Q}\n",
-         "version: 0 is less than the minimum of 1"),
-        (HEAD.replace("version: 1", "version: one") + "  - {id: q1, type: yes_no, title: Q}\n",
-         "version: 'one' is not of type 'integer'"),
+        (
+            HEAD.replace("id: test", "id: Test-1") + "  - {id: q1, type: yes_no, title: Q}\n",
+            "id: 'Test-1' must be lower case letters, digits and underscores",
+        ),
+        (
+            HEAD + "  - {id: q1, type: yes_no, title: Q}\nowner: me\n",
+            "unknown field ('owner' was unexpected)",
+        ),
+        (
+            HEAD.replace("version: 1", "version: 0") + "  - {id: q1, type: yes_no, title: Q}\n",
+            "version: 0 is less than the minimum of 1",
+        ),
+        (
+            HEAD.replace("version: 1", "version: one") + "  - {id: q1, type: yes_no, title: Q}\n",
+            "version: 'one' is not of type 'integer'",
+        ),
     ],
 )
 def test_top_level_schema_faults(tmp_path: Path, text: str, reason: str) -> None:
@@ -456,8 +474,10 @@ QUESTION_FAULTS = [
         id="unknown-field",
     ),
     pytest.param(
-        ["{id: q1, type: single_choice, title: Q, "
-         "choices: [{value: a, label: A, colour: red}, {value: b, label: B}]}"],
+        [
+            "{id: q1, type: single_choice, title: Q, "
+            "choices: [{value: a, label: A, colour: red}, {value: b, label: B}]}"
+        ],
         "q1",
         "choices.0: unknown field ('colour' was unexpected)",
         id="unknown-choice-field",
@@ -490,8 +510,10 @@ QUESTION_FAULTS = [
         id="id-starting-with-digit",
     ),
     pytest.param(
-        ["{id: q1, type: single_choice, title: Q, "
-         "choices: [{value: a, label: A}, {value: No Way, label: B}]}"],
+        [
+            "{id: q1, type: single_choice, title: Q, "
+            "choices: [{value: a, label: A}, {value: No Way, label: B}]}"
+        ],
         "q1",
         "choices.1.value: 'No Way' must be lower case letters, digits and underscores",
         id="bad-choice-value",
@@ -530,8 +552,10 @@ QUESTION_FAULTS = [
         id="duplicate-choice-value",
     ),
     pytest.param(
-        ["{id: q1, type: single_choice, title: Q, dont_know: true, "
-         "choices: [{value: a, label: A}, {value: dont_know, label: Not sure}]}"],
+        [
+            "{id: q1, type: single_choice, title: Q, dont_know: true, "
+            "choices: [{value: a, label: A}, {value: dont_know, label: Not sure}]}"
+        ],
         "q1",
         "the choice value 'dont_know' is used twice",
         id="dont-know-given-twice",
@@ -591,15 +615,19 @@ QUESTION_FAULTS = [
         id="prefer-not-to-say-on-date",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q}",
-         "{id: q2, type: yes_no, title: Q, show_if: {answer: nowhere, equals: 'yes'}}"],
+        [
+            "{id: q1, type: yes_no, title: Q}",
+            "{id: q2, type: yes_no, title: Q, show_if: {answer: nowhere, equals: 'yes'}}",
+        ],
         "q2",
         "show_if refers to 'nowhere', which is not a question before this one",
         id="show-if-unknown-question",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q, show_if: {answer: q2, equals: 'yes'}}",
-         "{id: q2, type: yes_no, title: Q}"],
+        [
+            "{id: q1, type: yes_no, title: Q, show_if: {answer: q2, equals: 'yes'}}",
+            "{id: q2, type: yes_no, title: Q}",
+        ],
         "q1",
         "show_if refers to 'q2', which is not a question before this one",
         id="show-if-later-question",
@@ -611,31 +639,40 @@ QUESTION_FAULTS = [
         id="show-if-itself",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q}", "{id: q2, type: yes_no, title: Q}",
-         "{id: q3, type: yes_no, title: Q, show_if: {all: [{answer: q1, equals: 'yes'}, "
-         "{not: {answer: q9, answered: true}}]}}"],
+        [
+            "{id: q1, type: yes_no, title: Q}",
+            "{id: q2, type: yes_no, title: Q}",
+            "{id: q3, type: yes_no, title: Q, show_if: {all: [{answer: q1, equals: 'yes'}, "
+            "{not: {answer: q9, answered: true}}]}}",
+        ],
         "q3",
         "show_if refers to 'q9', which is not a question before this one",
         id="show-if-unknown-question-nested",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q}",
-         "{id: q2, type: yes_no, title: Q, show_if: {answer: q1, equals: maybe}}"],
+        [
+            "{id: q1, type: yes_no, title: Q}",
+            "{id: q2, type: yes_no, title: Q, show_if: {answer: q1, equals: maybe}}",
+        ],
         "q2",
         "show_if tests 'q1' for 'maybe', which is not one of its choices",
         id="show-if-value-not-a-choice",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q}",
-         "{id: q2, type: yes_no, title: Q, show_if: {any: [{answer: q1, equals: 'no'}, "
-         "{answer: q1, not_in: ['yes', dont_know]}]}}"],
+        [
+            "{id: q1, type: yes_no, title: Q}",
+            "{id: q2, type: yes_no, title: Q, show_if: {any: [{answer: q1, equals: 'no'}, "
+            "{answer: q1, not_in: ['yes', dont_know]}]}}",
+        ],
         "q2",
         "show_if tests 'q1' for 'dont_know', which is not one of its choices",
         id="show-if-nested-value-not-a-choice",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q}",
-         "{id: q2, type: yes_no, title: Q, show_if: {answer: q1, equals: yes}}"],
+        [
+            "{id: q1, type: yes_no, title: Q}",
+            "{id: q2, type: yes_no, title: Q, show_if: {answer: q1, equals: yes}}",
+        ],
         "q2",
         "show_if.equals: True is not of type 'string'",
         id="unquoted-yes-is-a-boolean",
@@ -647,8 +684,10 @@ QUESTION_FAULTS = [
         id="condition-without-a-test",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q}",
-         "{id: q2, type: yes_no, title: Q, show_if: {answer: q1, equals: 'yes', answered: true}}"],
+        [
+            "{id: q1, type: yes_no, title: Q}",
+            "{id: q2, type: yes_no, title: Q, show_if: {answer: q1, equals: 'yes', answered: true}}",
+        ],
         "q2",
         "a condition needs exactly one of equals, in, not_in, answered, all, any, not",
         id="condition-with-two-tests",
@@ -660,8 +699,10 @@ QUESTION_FAULTS = [
         id="condition-without-answer",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q}",
-         "{id: q2, type: yes_no, title: Q, show_if: {answer: q1, in: []}}"],
+        [
+            "{id: q1, type: yes_no, title: Q}",
+            "{id: q2, type: yes_no, title: Q, show_if: {answer: q1, in: []}}",
+        ],
         "q2",
         "show_if.in: [] should be non-empty",
         id="condition-with-empty-in",
@@ -673,22 +714,29 @@ QUESTION_FAULTS = [
         id="empty-condition",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q, routes: [{when: {answer: q1, equals: 'no'}, goto: nowhere}]}",
-         "{id: q2, type: yes_no, title: Q}"],
+        [
+            "{id: q1, type: yes_no, title: Q, routes: [{when: {answer: q1, equals: 'no'}, goto: nowhere}]}",
+            "{id: q2, type: yes_no, title: Q}",
+        ],
         "q1",
         "routes: goto 'nowhere' is not a question in this file",
         id="goto-unknown-question",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q, routes: [{when: {answer: q2, equals: 'no'}, goto: q3}]}",
-         "{id: q2, type: yes_no, title: Q}", "{id: q3, type: yes_no, title: Q}"],
+        [
+            "{id: q1, type: yes_no, title: Q, routes: [{when: {answer: q2, equals: 'no'}, goto: q3}]}",
+            "{id: q2, type: yes_no, title: Q}",
+            "{id: q3, type: yes_no, title: Q}",
+        ],
         "q1",
         "routes refers to 'q2', which is not a question before this one",
         id="route-tests-a-later-question",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q, routes: [{when: {answer: q1, equals: perhaps}, goto: q2}]}",
-         "{id: q2, type: yes_no, title: Q}"],
+        [
+            "{id: q1, type: yes_no, title: Q, routes: [{when: {answer: q1, equals: perhaps}, goto: q2}]}",
+            "{id: q2, type: yes_no, title: Q}",
+        ],
         "q1",
         "routes tests 'q1' for 'perhaps', which is not one of its choices",
         id="route-tests-a-value-not-a-choice",
@@ -700,16 +748,21 @@ QUESTION_FAULTS = [
         id="route-without-goto",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q}", "{id: q2, type: yes_no, title: Q}",
-         "{id: q3, type: yes_no, title: Q, routes: [{when: {answer: q3, equals: 'no'}, goto: q1}]}"],
+        [
+            "{id: q1, type: yes_no, title: Q}",
+            "{id: q2, type: yes_no, title: Q}",
+            "{id: q3, type: yes_no, title: Q, routes: [{when: {answer: q3, equals: 'no'}, goto: q1}]}",
+        ],
         "q1",
         "routes make a loop: q1 -> q2 -> q3 -> q1",
         id="backward-goto-loop",
     ),
     pytest.param(
-        ["{id: q1, type: yes_no, title: Q}",
-         "{id: q2, type: yes_no, title: Q, routes: [{when: {answer: q2, equals: 'no'}, goto: q2}]}",
-         "{id: q3, type: yes_no, title: Q}"],
+        [
+            "{id: q1, type: yes_no, title: Q}",
+            "{id: q2, type: yes_no, title: Q, routes: [{when: {answer: q2, equals: 'no'}, goto: q2}]}",
+            "{id: q3, type: yes_no, title: Q}",
+        ],
         "q2",
         "routes make a loop: q2 -> q2",
         id="goto-itself",
@@ -721,8 +774,10 @@ QUESTION_FAULTS = [
         id="measure-positive-not-a-choice",
     ),
     pytest.param(
-        ["{id: q1, type: rating, title: Q, measure: {id: m1, label: M, positive: [good], "
-         "excluded_from_base: [dont_know]}}"],
+        [
+            "{id: q1, type: rating, title: Q, measure: {id: m1, label: M, positive: [good], "
+            "excluded_from_base: [dont_know]}}"
+        ],
         "q1",
         "measure 'm1' names 'dont_know', which is not one of its choices",
         id="measure-excluded-not-a-choice",
@@ -740,9 +795,12 @@ QUESTION_FAULTS = [
         id="measure-without-positive",
     ),
     pytest.param(
-        ["{id: q1, type: rating, title: Q, measure: {id: m1, label: M, positive: [good]}}",
-         "{id: q2, type: yes_no, title: Q}",
-         "{id: q3, type: agreement, title: Q, measure: {id: m1, label: M again, positive: [tend_to_agree]}}"],
+        [
+            "{id: q1, type: rating, title: Q, measure: {id: m1, label: M, positive: [good]}}",
+            "{id: q2, type: yes_no, title: Q}",
+            "{id: q3, type: agreement, title: Q,"
+            " measure: {id: m1, label: M again, positive: [tend_to_agree]}}",
+        ],
         "q3",
         "the measure id 'm1' is also declared by 'q1'",
         id="duplicate-measure-id",

@@ -7,8 +7,12 @@ import pytest
 from survey_app.questionnaire import QuestionnaireError, load_questionnaire, parse_answer, path
 from survey_app.questionnaire.model import SEEN
 
-YES_NO = {"id": "safe", "type": "yes_no", "title": "Safe?",
-          "routes": [{"when": {"answer": "safe", "equals": "no"}, "goto": "leave"}]}
+YES_NO = {
+    "id": "safe",
+    "type": "yes_no",
+    "title": "Safe?",
+    "routes": [{"when": {"answer": "safe", "equals": "no"}, "goto": "leave"}],
+}
 LEAVE = {"id": "leave", "type": "notice", "title": "Leave now", "final": True, "paragraphs": ["Call 999."]}
 STORY = {"id": "story", "type": "free_text", "title": "What happened?", "max_length": 100}
 
@@ -23,8 +27,9 @@ def write(tmp_path, questions, **top):
 
 
 def test_kind_slug_and_neutral_title(tmp_path):
-    form = load_questionnaire(write(tmp_path, [STORY], kind="report", slug="support",
-                                    neutral_title="Contact form"))
+    form = load_questionnaire(
+        write(tmp_path, [STORY], kind="report", slug="support", neutral_title="Contact form")
+    )
     assert form.is_report and form.slug == "support" and form.neutral_title == "Contact form"
     survey = load_questionnaire(write(tmp_path, [STORY]))
     assert not survey.is_report and survey.slug == "form"
@@ -47,8 +52,10 @@ def test_notice_answer_is_seen(tmp_path):
         ([STORY, {**LEAVE}], "a final notice is shown only when a route leads to it"),
         ([{**STORY, "final": True}], "only a notice can be final"),
         ([{**STORY, "reportable": True}], "only a question with choices can be reportable"),
-        ([YES_NO, {"id": "leave", "type": "notice", "title": "Leave", "final": True}],
-         "a notice needs paragraphs"),
+        (
+            [YES_NO, {"id": "leave", "type": "notice", "title": "Leave", "final": True}],
+            "a notice needs paragraphs",
+        ),
     ],
 )
 def test_report_faults_are_named(tmp_path, questions, message):

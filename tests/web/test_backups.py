@@ -57,8 +57,11 @@ HEAD = ScriptDirectory(str(PROJECT_ROOT / "survey_app" / "migrations")).get_curr
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql",
-                 marks=pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set"),
+    ),
 ]
 needs_postgresql = pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 
@@ -83,8 +86,9 @@ class Databases:
         if kind == "sqlite":
             return f"sqlite:///{self.folder / f'{uuid.uuid4().hex[:12]}.sqlite3'}"
         if self._admin is None:
-            self._admin = sa.create_engine(normalise_database_url(PG_URL), isolation_level="AUTOCOMMIT",
-                                           poolclass=sa.pool.NullPool)
+            self._admin = sa.create_engine(
+                normalise_database_url(PG_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+            )
         name = f"backup_test_{uuid.uuid4().hex[:12]}"
         with self._admin.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -95,8 +99,14 @@ class Databases:
         if migrate:
             app = make_app(url, **overrides)
         else:
-            app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
-                              "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789", **overrides})
+            app = create_app(
+                {
+                    "TESTING": True,
+                    "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                    "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+                    **overrides,
+                }
+            )
         self.apps.append(app)
         return app
 
@@ -134,8 +144,9 @@ def populate(app: Flask) -> str:
     reference = submit_hate_report(app)
     client = staff_client(app, CASEWORKER, "caseworker")
     page = get(client, f"/staff/reports/{reference}")
-    client.post(f"/staff/reports/{reference}/notes",
-                data={"csrf_token": csrf_token(page), "note": SECRET_NOTE})
+    client.post(
+        f"/staff/reports/{reference}/notes", data={"csrf_token": csrf_token(page), "note": SECRET_NOTE}
+    )
     add_user(app, email=ADMIN, roles=("admin",))
     visitor = Visitor(app.test_client())
     visitor.submit(answer_all(visitor, ANSWERS))
@@ -154,8 +165,10 @@ def all_rows(app: Flask) -> dict[str, list[tuple]]:
         metadata = sa.MetaData()
         metadata.reflect(bind=connection)
         return {
-            name: [tuple(row) for row in connection.execute(
-                sa.select(table).order_by(*table.primary_key.columns))]
+            name: [
+                tuple(row)
+                for row in connection.execute(sa.select(table).order_by(*table.primary_key.columns))
+            ]
             for name, table in sorted(metadata.tables.items())
         }
 
@@ -188,7 +201,7 @@ def part_ends(data: bytes) -> list[int]:
     position = data.index(b"\n", len(backups.MAGIC)) + 1
     ends = []
     while position < len(data):
-        word = int.from_bytes(data[position:position + 4], "big")
+        word = int.from_bytes(data[position : position + 4], "big")
         position += 4 + (word & 0x7FFF_FFFF)
         ends.append(position)
     return ends
@@ -247,9 +260,24 @@ def test_restore_into_an_empty_database_gives_the_same_rows_and_the_same_reports
 
 def test_the_backup_file_holds_no_readable_answers_reports_or_addresses(source):
     data = source.file.read_bytes()
-    readable = [SECRET_STORY, "Zebedee", "Quillfeather", SECRET_PHONE, "Anna Example", SECRET_NOTE,
-                "Wobblefritz", CASEWORKER, ADMIN, "trafford.example", source.reference, "pakistani",
-                "police_council_dealing", "tend_to_agree", "community_confidence", "argon2id"]
+    readable = [
+        SECRET_STORY,
+        "Zebedee",
+        "Quillfeather",
+        SECRET_PHONE,
+        "Anna Example",
+        SECRET_NOTE,
+        "Wobblefritz",
+        CASEWORKER,
+        ADMIN,
+        "trafford.example",
+        source.reference,
+        "pakistani",
+        "police_council_dealing",
+        "tend_to_agree",
+        "community_confidence",
+        "argon2id",
+    ]
     for text in readable:
         assert text.encode() not in data, f"{text!r} is readable in the backup"
     assert b"SQLite format 3" not in data and b"PGDMP" not in data
@@ -261,21 +289,27 @@ def test_the_backup_file_holds_no_readable_answers_reports_or_addresses(source):
     # REPORT_ENCRYPTION_KEYS.
     inside = decrypted(source.file)
     if source.kind == "postgresql":
-        inside = subprocess.run(["pg_restore", "--file=-"], input=inside, capture_output=True,
-                                check=True).stdout
+        inside = subprocess.run(
+            ["pg_restore", "--file=-"], input=inside, capture_output=True, check=True
+        ).stdout
     for text in (CASEWORKER, ADMIN, source.reference, "pakistani", "police_council_dealing", "argon2id"):
         assert text.encode() in inside, text
     for text in (SECRET_STORY, "Zebedee", SECRET_PHONE, "Anna Example", "Wobblefritz"):
         assert text.encode() not in inside, text
 
 
-@pytest.mark.parametrize(("key", "message"), [
-    (None, "BACKUP_ENCRYPTION_KEY is not set"),
-    (OTHER_KEY, "BACKUP_ENCRYPTION_KEY does not open this backup"),
-    ("not-a-key", "key 1 is not a key"),
-], ids=["missing", "wrong", "malformed"])
-def test_restore_without_the_right_backup_key_fails_clearly_and_changes_nothing(source, databases, key,
-                                                                               message):
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (None, "BACKUP_ENCRYPTION_KEY is not set"),
+        (OTHER_KEY, "BACKUP_ENCRYPTION_KEY does not open this backup"),
+        ("not-a-key", "key 1 is not a key"),
+    ],
+    ids=["missing", "wrong", "malformed"],
+)
+def test_restore_without_the_right_backup_key_fails_clearly_and_changes_nothing(
+    source, databases, key, message
+):
     target = databases.app(databases.new_url(source.kind), migrate=False)
     result = cli(target, "restore", str(source.file), key=key)
     assert result.exit_code == 1
@@ -288,8 +322,9 @@ def test_restore_without_the_right_backup_key_fails_clearly_and_changes_nothing(
 
 def test_restored_reports_cannot_be_read_with_other_report_keys(source, databases):
     other_report_keys = Fernet.generate_key().decode()
-    target = databases.app(databases.new_url(source.kind), migrate=False,
-                           REPORT_ENCRYPTION_KEYS=other_report_keys)
+    target = databases.app(
+        databases.new_url(source.kind), migrate=False, REPORT_ENCRYPTION_KEYS=other_report_keys
+    )
     result = cli(target, "restore", str(source.file))
     assert result.exit_code == 1
     assert "do not open with REPORT_ENCRYPTION_KEYS" in result.output
@@ -306,8 +341,11 @@ def test_restored_reports_cannot_be_read_with_other_report_keys(source, database
 
 def test_a_backup_key_of_its_own_is_required_to_make_a_backup(source, tmp_path):
     report_key = source.app.config["REPORT_ENCRYPTION_KEYS"].split(",")[0]
-    for key, message in [(None, "BACKUP_ENCRYPTION_KEY is not set"), ("short", "key 1 is not a key"),
-                         (report_key, "key 1 is also in REPORT_ENCRYPTION_KEYS")]:
+    for key, message in [
+        (None, "BACKUP_ENCRYPTION_KEY is not set"),
+        ("short", "key 1 is not a key"),
+        (report_key, "key 1 is also in REPORT_ENCRYPTION_KEYS"),
+    ]:
         result = cli(source.app, "create", "--output", str(tmp_path / "backup.stsbackup"), key=key)
         assert result.exit_code == 1 and message in result.output, result.output
     assert list(tmp_path.iterdir()) == []
@@ -411,8 +449,10 @@ def test_a_backup_is_restored_only_into_the_same_kind_of_database(sources, datab
         result = cli(target, "restore", str(sources(backup_kind).file))
         assert result.exit_code == 1
         names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-        assert (f"is a backup of a {names[backup_kind]} database, and DATABASE_URL names a "
-                f"{names[target_kind]} database") in result.output
+        assert (
+            f"is a backup of a {names[backup_kind]} database, and DATABASE_URL names a "
+            f"{names[target_kind]} database"
+        ) in result.output
         assert "do not move data between SQLite and PostgreSQL" in result.output
         assert table_names(target) == []
 
@@ -458,8 +498,9 @@ def test_sqlite_backup_taken_while_another_connection_writes_is_consistent(datab
         try:
             while not stop.is_set():
                 writer.execute("BEGIN IMMEDIATE")
-                writer.executemany("INSERT INTO probe VALUES (?, ?, ?)",
-                                   [(batch, n, b"x" * 200) for n in range(batch_size)])
+                writer.executemany(
+                    "INSERT INTO probe VALUES (?, ?, ?)", [(batch, n, b"x" * 200) for n in range(batch_size)]
+                )
                 writer.execute("COMMIT")
                 commits.append(time.monotonic())
                 batch += 1
@@ -491,8 +532,9 @@ def test_sqlite_backup_taken_while_another_connection_writes_is_consistent(datab
         copy.write_bytes(decrypted(tmp_path / f"{number}.stsbackup"))
         check = sqlite3.connect(copy)
         assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        batches = check.execute("SELECT batch, count(*) FROM probe WHERE batch > 0 GROUP BY batch "
-                                "ORDER BY batch").fetchall()
+        batches = check.execute(
+            "SELECT batch, count(*) FROM probe WHERE batch > 0 GROUP BY batch ORDER BY batch"
+        ).fetchall()
         total = check.execute("SELECT count(*) FROM probe").fetchone()[0]
         check.close()
         # Each copy is the database as it was at one moment: every transaction up to it, whole.
@@ -513,9 +555,17 @@ def test_verify_says_what_a_backup_is_and_whether_the_key_opens_it(source):
     result = cli(source.app, "verify", str(source.file))
     assert result.exit_code == 0, result.output
     kind = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[source.kind]
-    for text in (f"database: {kind}", f"schema revision: {HEAD} (the same as this release's)", "made: 20",
-                 "BACKUP_ENCRYPTION_KEY opens it", "report 1", "report_note 1", "staff_user 2",
-                 "(all in REPORT_ENCRYPTION_KEYS here)", "OK: every part is intact"):
+    for text in (
+        f"database: {kind}",
+        f"schema revision: {HEAD} (the same as this release's)",
+        "made: 20",
+        "BACKUP_ENCRYPTION_KEY opens it",
+        "report 1",
+        "report_note 1",
+        "staff_user 2",
+        "(all in REPORT_ENCRYPTION_KEYS here)",
+        "OK: every part is intact",
+    ):
         assert text in result.output, text
 
     quick = cli(source.app, "verify", "--quick", str(source.file))
@@ -567,19 +617,24 @@ def test_backup_files_are_owner_only_never_overwritten_and_may_go_to_a_folder_or
 
 
 def run(args: list[str], **env: str | None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("APP_ENV", "SECRET_KEY", backups.KEY_VARIABLE)}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("APP_ENV", "SECRET_KEY", backups.KEY_VARIABLE)
+    }
     environment.update({k: v for k, v in env.items() if v is not None})
-    return subprocess.run(args, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        args, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_backup_commands_as_a_person_runs_them(databases, tmp_path):
     url = databases.new_url("sqlite")
     source = databases.app(url)
     reference = submit_hate_report(source)
-    env = {"DATABASE_URL": url, "BACKUP_ENCRYPTION_KEY": KEY,
-           "REPORT_ENCRYPTION_KEYS": source.config["REPORT_ENCRYPTION_KEYS"]}
+    env = {
+        "DATABASE_URL": url,
+        "BACKUP_ENCRYPTION_KEY": KEY,
+        "REPORT_ENCRYPTION_KEYS": source.config["REPORT_ENCRYPTION_KEYS"],
+    }
     file = tmp_path / "backup.stsbackup"
     made = run([*FLASK, "backup", "create", "--output", str(file)], **env)
     assert made.returncode == 0, made.stderr

@@ -14,12 +14,14 @@ FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 
 
 def run(args: list[str], tmp_path, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("APP_ENV", "SECRET_KEY", "REPORT_ENCRYPTION_KEYS")}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("APP_ENV", "SECRET_KEY", "REPORT_ENCRYPTION_KEYS")
+    }
     environment.setdefault("DATABASE_URL", f"sqlite:///{tmp_path}/cli.sqlite3")
     environment.update(env)
-    return subprocess.run(args, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        args, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 BROKEN = """\
@@ -73,8 +75,13 @@ def test_service_refuses_to_start_with_a_broken_questionnaire(tmp_path):
 
 @pytest.mark.parametrize("secret", ["", "change-me", "short"])
 def test_production_without_a_real_secret_refuses_to_start(tmp_path, secret):
-    result = run([sys.executable, "-c", "import wsgi"], tmp_path, APP_ENV="production", SECRET_KEY=secret,
-                 REPORT_ENCRYPTION_KEYS=KEY)
+    result = run(
+        [sys.executable, "-c", "import wsgi"],
+        tmp_path,
+        APP_ENV="production",
+        SECRET_KEY=secret,
+        REPORT_ENCRYPTION_KEYS=KEY,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr
@@ -85,16 +92,26 @@ KEY = "x9kOUqGKmy1Z8dB2Jv7i3u7fBqgq2Tq0V3uZt1Ww1xE="
 
 @pytest.mark.parametrize("keys", ["", "not-a-key", f"{KEY},short"])
 def test_production_without_usable_encryption_keys_refuses_to_start(tmp_path, keys):
-    result = run([sys.executable, "-c", "import wsgi"], tmp_path, APP_ENV="production",
-                 SECRET_KEY="s" * 48, REPORT_ENCRYPTION_KEYS=keys)
+    result = run(
+        [sys.executable, "-c", "import wsgi"],
+        tmp_path,
+        APP_ENV="production",
+        SECRET_KEY="s" * 48,
+        REPORT_ENCRYPTION_KEYS=keys,
+    )
     assert result.returncode != 0
     assert "REPORT_ENCRYPTION_KEYS" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_production_with_a_secret_and_keys_starts(tmp_path):
-    result = run([sys.executable, "-c", "import wsgi; print(wsgi.app.config['APP_ENV'])"], tmp_path,
-                 APP_ENV="production", SECRET_KEY="s" * 48, REPORT_ENCRYPTION_KEYS=KEY)
+    result = run(
+        [sys.executable, "-c", "import wsgi; print(wsgi.app.config['APP_ENV'])"],
+        tmp_path,
+        APP_ENV="production",
+        SECRET_KEY="s" * 48,
+        REPORT_ENCRYPTION_KEYS=KEY,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "production"
 

@@ -66,8 +66,12 @@ def test_the_check_answers_page_gives_a_date_the_uk_way(all_types_app):  # noqa:
     page = begin(visitor)
     steps = [
         {"visited": "yes"},
-        {"visit_date-day": "14", "visit_date-month": "11", "visit_date-year": str(LAST_YEAR),
-         "visit_date-approximate": "yes"},
+        {
+            "visit_date-day": "14",
+            "visit_date-month": "11",
+            "visit_date-year": str(LAST_YEAR),
+            "visit_date-approximate": "yes",
+        },
         {"feelings": ["safe"]},
         {"visits": "2"},
         {},
@@ -93,20 +97,24 @@ def _no_us_or_iso_dates(text: str, where: str) -> None:
 
 def test_every_staff_page_gives_dates_the_uk_way_in_uk_time(app):
     seed(app, 400)
-    reference = add_report(app, submitted_at=SUMMER_MOMENT, status="closed",
-                           closed_at=SUMMER_MOMENT + dt.timedelta(days=1))
+    reference = add_report(
+        app, submitted_at=SUMMER_MOMENT, status="closed", closed_at=SUMMER_MOMENT + dt.timedelta(days=1)
+    )
     with app.app_context():
         db.session.execute(sa.update(Report).values(language="ur"))
         flagged = db.session.scalar(sa.select(Response.id).where(Response.flagged.is_(True)))
         if flagged is None:
             flagged = db.session.scalar(sa.select(sa.func.min(Response.id)))
-        db.session.execute(sa.update(Response).where(Response.id == flagged)
-                           .values(flagged=True, submitted_at=SUMMER_MOMENT))
+        db.session.execute(
+            sa.update(Response).where(Response.id == flagged).values(flagged=True, submitted_at=SUMMER_MOMENT)
+        )
         db.session.commit()
     client = staff_client(app, "every.role@trafford.example", "caseworker", "analyst", "admin")
     token = Visitor(client).get(f"{DASHBOARD}/quality").form_fields()["csrf_token"]
-    client.post(f"{DASHBOARD}/quality/{flagged}", data={"csrf_token": token, "decision": "include",
-                                                         "reason": "Looked at it"})
+    client.post(
+        f"{DASHBOARD}/quality/{flagged}",
+        data={"csrf_token": token, "decision": "include", "reason": "Looked at it"},
+    )
     with app.app_context():
         db.session.execute(sa.update(ResponseReview).values(at=SUMMER_MOMENT))
         db.session.execute(sa.update(AuditEvent).values(at=SUMMER_MOMENT))
@@ -148,8 +156,9 @@ def test_the_queue_filters_by_uk_days_with_day_month_and_year_boxes(app):
     # 23:30 UTC on 30 June is 1 July in London: a caseworker asking for 1 July expects it.
     late = add_report(app, submitted_at=dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC))
     client = staff_client(app, "casey@trafford.example", "caseworker")
-    page = get(client, "/staff/reports?from-day=1&from-month=7&from-year=2026"
-                       "&to-day=1&to-month=7&to-year=2026")
+    page = get(
+        client, "/staff/reports?from-day=1&from-month=7&from-year=2026&to-day=1&to-month=7&to-year=2026"
+    )
     assert late in page.text()
     fieldset = page.soup.find("input", attrs={"name": "from-day"}).find_parent("fieldset")
     assert "For example, 27 3 2025." in fieldset.get_text(" ", strip=True)

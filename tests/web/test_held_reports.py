@@ -23,8 +23,9 @@ from tests.web.test_triage import (
 
 def hold(app, *references: str, reason: str = "client") -> None:
     with app.app_context():
-        db.session.execute(sa.update(Report).where(Report.reference.in_(references))
-                           .values(held=True, held_reason=reason))
+        db.session.execute(
+            sa.update(Report).where(Report.reference.in_(references)).values(held=True, held_reason=reason)
+        )
         db.session.commit()
 
 
@@ -41,8 +42,12 @@ def held_references(page: Page) -> list[str]:
 
 
 def decide(client, page: Page, decision: str, references=(), scope: str = "selected") -> Page:
-    data = {"csrf_token": csrf_token(page), "decision": decision, "scope": scope,
-            "reference": list(references)}
+    data = {
+        "csrf_token": csrf_token(page),
+        "decision": decision,
+        "scope": scope,
+        "reference": list(references),
+    }
     response = client.post("/staff/reports/held", data=data)
     return Page("/staff/reports/held", response)
 
@@ -72,9 +77,15 @@ def test_held_reports_wait_apart_and_are_released_or_discarded_in_bulk(app):
     asked = decide(client, page, "discard", flood[:2])
     assert asked.status == 200 and asked.heading == "Discard 2 held reports?"
     assert report(app, flood[0]).held
-    confirmed = client.post("/staff/reports/held", data={
-        "csrf_token": csrf_token(asked), "decision": "discard", "confirm": "yes", "reference": flood[:2],
-    })
+    confirmed = client.post(
+        "/staff/reports/held",
+        data={
+            "csrf_token": csrf_token(asked),
+            "decision": "discard",
+            "confirm": "yes",
+            "reference": flood[:2],
+        },
+    )
     assert confirmed.status_code == 303
     for reference in flood[:2]:
         gone = report(app, reference)
@@ -138,8 +149,11 @@ def test_the_queue_and_the_report_show_risk_cues_at_a_glance(app):
     cued = add_report(app, "hate_crime_report", answers={"description": "x"})
     plain = add_report(app)
     with app.app_context():
-        db.session.execute(sa.update(Report).where(Report.reference == cued)
-                           .values(risk_cues=["ongoing", "injured", "age_band"]))
+        db.session.execute(
+            sa.update(Report)
+            .where(Report.reference == cued)
+            .values(risk_cues=["ongoing", "injured", "age_band"])
+        )
         db.session.commit()
     client = staff_client(app, CASEWORKER, "caseworker")
     rows = {
@@ -149,7 +163,10 @@ def test_the_queue_and_the_report_show_risk_cues_at_a_glance(app):
     assert rows == {cued: ["Still happening", "Injured", "Under 16"], plain: []}
     page = get(client, f"/staff/reports/{cued}")
     assert [tag.get_text(strip=True) for tag in page.soup.select("#cues .app-cue")] == [
-        "Still happening", "Injured", "Under 16"]
+        "Still happening",
+        "Injured",
+        "Under 16",
+    ]
 
 
 def test_discarded_is_not_a_status_a_caseworker_can_set_by_hand(app):
@@ -158,6 +175,7 @@ def test_discarded_is_not_a_status_a_caseworker_can_set_by_hand(app):
     page = get(client, f"/staff/reports/{reference}")
     offered = [option["value"] for option in page.soup.select("select#status option, input[name=status]")]
     assert offered and "discarded" not in offered
-    response = client.post(f"/staff/reports/{reference}/status",
-                           data={"csrf_token": csrf_token(page), "status": "discarded"})
+    response = client.post(
+        f"/staff/reports/{reference}/status", data={"csrf_token": csrf_token(page), "status": "discarded"}
+    )
     assert response.status_code == 400 and report(app, reference).status == "new"

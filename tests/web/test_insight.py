@@ -108,8 +108,11 @@ def test_the_response_count_is_the_count_within_the_filters(seeded, analyst):
     quarter = data.results.quarters[-2]
     with seeded.app_context():
         records = [r for _id, r in included_responses(SURVEY)]
-    in_filter = sum(1 for r in records if r.answers.get("town_centre") == "altrincham"
-                    and quarter_of(r.submitted_at) == quarter)
+    in_filter = sum(
+        1
+        for r in records
+        if r.answers.get("town_centre") == "altrincham" and quarter_of(r.submitted_at) == quarter
+    )
     assert 0 < in_filter < len(records)
     page = get(analyst, f"{DASHBOARD}?area=altrincham&period={quarter}")
     count = page.soup.find(id="responses-count")
@@ -131,12 +134,16 @@ def test_a_target_panel_past_the_target_says_what_would_settle_it(seeded):
         html = render_template_string(
             '{% from "insight/_macros.html" import target_panel %}'
             "{{ target_panel(panel, questionnaire, views, 'target-1') }}",
-            panel=panel, questionnaire=get_published(SURVEY).questionnaire, views=views,
+            panel=panel,
+            questionnaire=get_published(SURVEY).questionnaire,
+            views=views,
         )
     text = BeautifulSoup(html, "html.parser").get_text(" ", strip=True)
     more = f"{panel.more_per_quarter:,}"
-    assert ("The estimate is above the target, but the interval still includes values below it: "
-            f"about {more} more responses would show whether the target is met") in text
+    assert (
+        "The estimate is above the target, but the interval still includes values below it: "
+        f"about {more} more responses would show whether the target is met"
+    ) in text
     assert "remaining gap" not in text
     assert panel.more_per_quarter == sample_size_above_target(0.642, 0.61, deff=1.3).n - 128
 
@@ -162,8 +169,10 @@ def test_an_analyst_lands_on_the_dashboard_after_signing_in(seeded):
     sent_from = sign_in(seeded.test_client(), "only.analyst@trafford.example", next_target="/staff/counts")
     assert sent_from.location == "/staff/counts"
     outside = seeded.test_client()
-    assert sign_in(outside, "only.analyst@trafford.example",
-                   next_target="https://evil.example/").location == "/staff/insight"
+    assert (
+        sign_in(outside, "only.analyst@trafford.example", next_target="https://evil.example/").location
+        == "/staff/insight"
+    )
     # Someone whose day is more than the statistics still starts at the staff home.
     add_user(seeded, email="both@trafford.example", roles=("analyst", "caseworker"))
     assert sign_in(seeded.test_client(), "both@trafford.example").location == "/staff"

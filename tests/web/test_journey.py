@@ -36,8 +36,11 @@ def question_id(page: Page) -> str:
     if not address.isdigit():
         return address
     forms = page.soup.find("main").find_all("form")
-    names = {element["name"].split("-")[0]
-             for form in forms for element in form.find_all(["input", "textarea"], attrs={"name": True})}
+    names = {
+        element["name"].split("-")[0]
+        for form in forms
+        for element in form.find_all(["input", "textarea"], attrs={"name": True})
+    }
     names.discard("csrf_token")
     return names.pop() if len(names) == 1 else address
 
@@ -86,12 +89,14 @@ def test_complete_journey_stores_one_response_with_every_answer(app, client):
     assert response.answers == ANSWERS
     assert response.reference == reference
     assert (response.questionnaire_id, response.questionnaire_version, response.language) == (
-        "community_confidence", 1, "en")
+        "community_confidence",
+        1,
+        "en",
+    )
 
 
 def test_routing_skips_questions_that_do_not_apply(app, client):
-    answers = {**ANSWERS, "town_centre": "other", "ethnic_group": "white",
-               "ethnic_background_white": "irish"}
+    answers = {**ANSWERS, "town_centre": "other", "ethnic_group": "white", "ethnic_background_white": "irish"}
     del answers["partnership_confidence"], answers["ethnic_background_asian"]
     check = answer_all(Visitor(client), answers)
     assert "Organisations working together" not in check.text()
@@ -106,8 +111,10 @@ def test_missing_answer_shows_error_summary_and_keeps_earlier_answers(app, clien
     error = visitor.submit(second)  # nothing chosen
     assert error.status == 200
     assert error.title.startswith("Error: ")
-    message = ("Select how much you agree or disagree that the police and council are dealing "
-               "with the issues that matter")
+    message = (
+        "Select how much you agree or disagree that the police and council are dealing "
+        "with the issues that matter"
+    )
     assert error.error_summary == [message]
     assert error.inline_errors == [message]
     assert error.soup.select_one(".govuk-error-summary__list a")["href"] == "#police_council_dealing"

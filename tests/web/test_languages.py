@@ -18,9 +18,19 @@ def html_attributes(page) -> tuple[str, str]:
 
 @pytest.mark.parametrize(
     ("code", "lang", "direction"),
-    [("en", "en", "ltr"), ("ur", "ur", "rtl"), ("ar", "ar", "rtl"), ("fa", "fa", "rtl"),
-     ("pl", "pl", "ltr"), ("zh_Hant", "zh-Hant", "ltr"), ("zh_Hans", "zh-Hans", "ltr"),
-     ("pa", "pa", "ltr"), ("gu", "gu", "ltr"), ("ml", "ml", "ltr"), ("es", "es", "ltr")],
+    [
+        ("en", "en", "ltr"),
+        ("ur", "ur", "rtl"),
+        ("ar", "ar", "rtl"),
+        ("fa", "fa", "rtl"),
+        ("pl", "pl", "ltr"),
+        ("zh_Hant", "zh-Hant", "ltr"),
+        ("zh_Hans", "zh-Hans", "ltr"),
+        ("pa", "pa", "ltr"),
+        ("gu", "gu", "ltr"),
+        ("ml", "ml", "ltr"),
+        ("es", "es", "ltr"),
+    ],
 )
 def test_lang_parameter_sets_lang_and_dir(client, code, lang, direction):
     page = Visitor(client).get(f"/?lang={code}")
@@ -29,9 +39,17 @@ def test_lang_parameter_sets_lang_and_dir(client, code, lang, direction):
 
 @pytest.mark.parametrize(
     ("header", "lang"),
-    [("zh-HK", "zh-Hant"), ("zh-TW,en;q=0.5", "zh-Hant"), ("zh-CN", "zh-Hans"), ("zh", "zh-Hans"),
-     ("ur-PK", "ur"), ("pl-PL,pl;q=0.9,en;q=0.8", "pl"), ("fr-FR,es;q=0.7", "es"), ("de-DE", "en"),
-     ("not a language", "en")],
+    [
+        ("zh-HK", "zh-Hant"),
+        ("zh-TW,en;q=0.5", "zh-Hant"),
+        ("zh-CN", "zh-Hans"),
+        ("zh", "zh-Hans"),
+        ("ur-PK", "ur"),
+        ("pl-PL,pl;q=0.9,en;q=0.8", "pl"),
+        ("fr-FR,es;q=0.7", "es"),
+        ("de-DE", "en"),
+        ("not a language", "en"),
+    ],
 )
 def test_first_visit_follows_accept_language(client, header, lang):
     response = client.get("/", headers={"Accept-Language": header})

@@ -21,10 +21,20 @@ from tests.web.test_journey import question_id
 from tests.web.test_reports import ABUSE, HATE, HATE_ANSWERS
 
 ABUSE_REPORT = {
-    "safe_now": "yes", "in_danger": "no", "what_to_do": "report", "reporter_role": "victim",
-    "abuse_kinds": ["coercive_control"], "description": "", "children": "no", "contact": "contact",
-    "safe_phone": "07700 900 123", "safe_times": "", "voicemail_safe": "no", "text_safe": "no",
-    "interpreter": "no", "referral_consent": "yes",
+    "safe_now": "yes",
+    "in_danger": "no",
+    "what_to_do": "report",
+    "reporter_role": "victim",
+    "abuse_kinds": ["coercive_control"],
+    "description": "",
+    "children": "no",
+    "contact": "contact",
+    "safe_phone": "07700 900 123",
+    "safe_times": "",
+    "voicemail_safe": "no",
+    "text_safe": "no",
+    "interpreter": "no",
+    "referral_consent": "yes",
 }
 # Words that would tell someone what the form is about.
 TELLING = re.compile(r"abuse|hate|crime|violen|domestic|incident_|victim|report_", re.IGNORECASE)
@@ -63,9 +73,7 @@ class Walk:
 
     def _keep(self, page: Page) -> Page:
         self.pages.append(page)
-        self.cookies.extend(
-            (cookie.key, cookie.value) for cookie in self.client._cookies.values()
-        )
+        self.cookies.extend((cookie.key, cookie.value) for cookie in self.client._cookies.values())
         return page
 
     def start(self, form: str) -> Page:
@@ -128,8 +136,10 @@ def test_a_walk_through_both_forms_shows_one_neutral_title_and_names_nothing(app
             else:
                 assert page.title == title, (page.url, page.title)
             addresses = [page.url] + [
-                element.get(attribute) for element in page.soup.find_all(["a", "form"])
-                for attribute in ("href", "action") if element.get(attribute)
+                element.get(attribute)
+                for element in page.soup.find_all(["a", "form"])
+                for attribute in ("href", "action")
+                if element.get(attribute)
             ]
             for address in addresses:
                 parts = urlsplit(address)

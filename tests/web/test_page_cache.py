@@ -36,7 +36,7 @@ def test_a_reused_page_shows_this_persons_answer_in_their_language(client):
 
     other = Visitor(client.application.test_client())
     fresh = begin(other)
-    assert not fresh.soup.select('input[checked]')
+    assert not fresh.soup.select("input[checked]")
 
     polish = visitor.get(url + "?lang=pl")
     assert polish.soup.html["lang"] == "pl"
@@ -51,8 +51,9 @@ def test_pages_with_typed_text_are_never_kept(client):
     typed_on = None
     for _step in range(40):
         form = page.soup.find("main").find_all("form")[-1]
-        fields = sorted({e["name"] for e in form.find_all(["input", "textarea"], attrs={"name": True})}
-                        - {"csrf_token"})
+        fields = sorted(
+            {e["name"] for e in form.find_all(["input", "textarea"], attrs={"name": True})} - {"csrf_token"}
+        )
         if "/check-answers" in page.url or not fields:
             break
         boxes = [name for name in fields if not page.choices(name)]

@@ -83,8 +83,11 @@ def test_every_kept_page_is_the_page_drawn_afresh(app, database_url):
             if page.soup.select_one("main form") is None:
                 break  # a final page: nothing more to answer
             url = page.url
-            for asked in {url, f"{url}?change=1" if rng.random() < 0.3 else url,
-                          f"{url}?lang={rng.choice(CENSUS_ORDER)}" if rng.random() < 0.3 else url}:
+            for asked in {
+                url,
+                f"{url}?change=1" if rng.random() < 0.3 else url,
+                f"{url}?lang={rng.choice(CENSUS_ORDER)}" if rng.random() < 0.3 else url,
+            }:
                 kept = visitor.get(asked)
                 if "/questions/" not in kept.url:
                     continue

@@ -80,7 +80,8 @@ def html_references(html: str) -> list[str]:
 CSS_URL = re.compile(r"""url\(\s*(['"]?)(?P<url>[^'")]+)\1\s*\)|@import\s+(['"])(?P<import>[^'"]+)\3""")
 # Static and dynamic module imports, and re-exports, with a relative or absolute path.
 JS_IMPORT = re.compile(
-    r"""(?:\bimport\s*\(?\s*|\bfrom\s*|\bimport\s+)(['"])(?P<url>(?:\.{1,2}/|/)[^'"]+)\1""")
+    r"""(?:\bimport\s*\(?\s*|\bfrom\s*|\bimport\s+)(['"])(?P<url>(?:\.{1,2}/|/)[^'"]+)\1"""
+)
 
 
 def css_references(css: str) -> list[str]:
@@ -139,8 +140,14 @@ class AssetFetcher:
             response = self.client.get(url)
             assert response.status_code == 200, f"{url} answered {response.status_code}"
             body = response.get_data()
-            self.fetched[url] = Asset(url, response.mimetype, len(body), gzipped(body),
-                                      response.headers.get("Cache-Control", ""), body)
+            self.fetched[url] = Asset(
+                url,
+                response.mimetype,
+                len(body),
+                gzipped(body),
+                response.headers.get("Cache-Control", ""),
+                body,
+            )
         return self.fetched[url]
 
     @staticmethod
@@ -225,19 +232,27 @@ def walk(app: Flask, language: str) -> Journey:
 
 def _table(journeys: list[Journey]) -> str:
     english = journeys[0]
-    lines = ["", "Page weight (bytes; gzip = compressed with gzip -6, as sent by a web server)", "",
-             f"  {'the start page (en) loads':<58}{'raw':>8}{'gzip':>8}"]
+    lines = [
+        "",
+        "Page weight (bytes; gzip = compressed with gzip -6, as sent by a web server)",
+        "",
+        f"  {'the start page (en) loads':<58}{'raw':>8}{'gzip':>8}",
+    ]
     for asset in english.first_assets:
         lines.append(f"  {asset.url:<58}{asset.raw:>8}{asset.gzip:>8}")
-    lines += ["", f"  {'lang':<5}{'start HTML':>11}{'first total':>12}{'of 40 KB':>9}{'left':>7}"
-              f"   {'largest later page':<26}{'gzip':>6}{'of 8 KB':>8}{'left':>6}{'pages':>6}"]
+    lines += [
+        "",
+        f"  {'lang':<5}{'start HTML':>11}{'first total':>12}{'of 40 KB':>9}{'left':>7}"
+        f"   {'largest later page':<26}{'gzip':>6}{'of 8 KB':>8}{'left':>6}{'pages':>6}",
+    ]
     for journey in journeys:
         largest = journey.largest_later
         lines.append(
             f"  {journey.language:<5}{journey.first.html_gzip:>11}{journey.first_total:>12}"
             f"{journey.first_total / FIRST_PAGE_BUDGET:>9.0%}{FIRST_PAGE_BUDGET - journey.first_total:>7}"
             f"   {largest.name:<26}{largest.html_gzip:>6}{largest.html_gzip / LATER_PAGE_BUDGET:>8.0%}"
-            f"{LATER_PAGE_BUDGET - largest.html_gzip:>6}{len(journey.later):>6}")
+            f"{LATER_PAGE_BUDGET - largest.html_gzip:>6}{len(journey.later):>6}"
+        )
     return "\n".join(lines)
 
 
@@ -266,13 +281,17 @@ def test_first_page_with_everything_it_loads_is_within_40_kb(journeys, language)
     listing = ", ".join(f"{a.name} {a.gzip}" for a in journey.first_assets)
     assert journey.first_total <= FIRST_PAGE_BUDGET, (
         f"{language}: the start page and its files come to {journey.first_total} bytes gzipped, "
-        f"over the {FIRST_PAGE_BUDGET} budget (HTML {journey.first.html_gzip}, {listing})")
+        f"over the {FIRST_PAGE_BUDGET} budget (HTML {journey.first.html_gzip}, {listing})"
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_each_later_page_is_within_8_kb(journeys, language):
-    over = [f"{page.name} {page.html_gzip}" for page in journeys[language].later
-            if page.html_gzip > LATER_PAGE_BUDGET]
+    over = [
+        f"{page.name} {page.html_gzip}"
+        for page in journeys[language].later
+        if page.html_gzip > LATER_PAGE_BUDGET
+    ]
     assert not over, f"{language}: pages over {LATER_PAGE_BUDGET} bytes gzipped: {', '.join(over)}"
 
 
@@ -292,7 +311,8 @@ def test_every_file_is_fingerprinted_and_cached_for_a_year(app, journeys):
         assert "v" in query, f"{url} has no ?v= fingerprint, so phones must ask for it again on every page"
         filename = asset.path.removeprefix(app.static_url_path + "/")
         assert query["v"] == [static_version(app.static_folder, filename)], (
-            f"{url}: the fingerprint is not the file's current hash (a stale build?)")
+            f"{url}: the fingerprint is not the file's current hash (a stale build?)"
+        )
         directives = {part.strip().split("=")[0]: part.strip() for part in asset.cache_control.split(",")}
         assert "immutable" in directives, f"{url}: Cache-Control is {asset.cache_control!r}"
         max_age = int(directives.get("max-age", "max-age=0").split("=")[1])

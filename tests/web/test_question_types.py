@@ -38,8 +38,15 @@ def test_every_type_is_stored_normalised(app, client):
     page = begin(visitor)
     steps = [
         ("visited", {"visited": "yes"}),
-        ("visit_date", {"visit_date-day": "", "visit_date-month": "6", "visit_date-year": str(LAST_YEAR),
-                        "visit_date-approximate": "yes"}),
+        (
+            "visit_date",
+            {
+                "visit_date-day": "",
+                "visit_date-month": "6",
+                "visit_date-year": str(LAST_YEAR),
+                "visit_date-approximate": "yes",
+            },
+        ),
         ("feelings", {"feelings": ["worried", "safe"]}),
         ("worry_reason", {"worry_reason": "lighting"}),
         ("visits", {"visits": " 1,2 "}),
@@ -81,8 +88,9 @@ def test_route_jumps_ahead_and_leaves_no_stale_answers(app, client):
     visitor = Visitor(client)
     page = begin(visitor)
     page = visitor.submit(page, {"visited": "yes"})
-    page = visitor.submit(page, {"visit_date-day": "1", "visit_date-month": "2",
-                                 "visit_date-year": str(LAST_YEAR)})
+    page = visitor.submit(
+        page, {"visit_date-day": "1", "visit_date-month": "2", "visit_date-year": str(LAST_YEAR)}
+    )
     # Go back to the first question and change the answer: the route skips to the comment.
     first = visitor.get(f"{START}/questions/visited")
     page = visitor.submit(first, {"visited": "no"})
@@ -114,25 +122,52 @@ def answer_up_to(visitor: Visitor, target: str) -> Page:
 @pytest.mark.parametrize(
     ("target", "sent", "message", "kept"),
     [
-        ("visit_date", {"visit_date-day": "31", "visit_date-month": "2", "visit_date-year": "2024"},
-         "The date must be a real date", {"visit_date-day": ["31"], "visit_date-month": ["2"]}),
-        ("visit_date", {"visit_date-day": "4", "visit_date-month": "", "visit_date-year": "2024"},
-         "The date must include a month", {"visit_date-day": ["4"]}),
-        ("visit_date", {"visit_date-day": "1", "visit_date-month": "1", "visit_date-year": "3000"},
-         "The date must be today or in the past", {"visit_date-year": ["3000"]}),
-        ("visit_date", {"visit_date-year": "24"},
-         "Enter the year as 4 numbers, like 2025", {"visit_date-year": ["24"]}),
-        ("feelings", {"feelings": ["safe", "dont_know"]},
-         "Select “Don't know” on its own, or choose from the other answers",
-         {"feelings": ["safe", "dont_know"]}),
+        (
+            "visit_date",
+            {"visit_date-day": "31", "visit_date-month": "2", "visit_date-year": "2024"},
+            "The date must be a real date",
+            {"visit_date-day": ["31"], "visit_date-month": ["2"]},
+        ),
+        (
+            "visit_date",
+            {"visit_date-day": "4", "visit_date-month": "", "visit_date-year": "2024"},
+            "The date must include a month",
+            {"visit_date-day": ["4"]},
+        ),
+        (
+            "visit_date",
+            {"visit_date-day": "1", "visit_date-month": "1", "visit_date-year": "3000"},
+            "The date must be today or in the past",
+            {"visit_date-year": ["3000"]},
+        ),
+        (
+            "visit_date",
+            {"visit_date-year": "24"},
+            "Enter the year as 4 numbers, like 2025",
+            {"visit_date-year": ["24"]},
+        ),
+        (
+            "feelings",
+            {"feelings": ["safe", "dont_know"]},
+            "Select “Don't know” on its own, or choose from the other answers",
+            {"feelings": ["safe", "dont_know"]},
+        ),
         ("feelings", {}, "Select at least one answer", {}),
         ("visits", {"visits": "1.5"}, "Enter a whole number, like 12", {"visits": ["1.5"]}),
         ("visits", {"visits": "40"}, "Enter a number between 0 and 31", {"visits": ["40"]}),
         ("agree", {"agree": "maybe"}, "Select one of the answers shown", {}),
-        ("comment", {"comment": "x" * 501}, "Your answer must be 500 characters or fewer",
-         {"comment": ["x" * 501]}),
-        ("postcode", {"postcode": "not a postcode"}, "Enter a real postcode, like M33 7ZZ",
-         {"postcode": ["not a postcode"]}),
+        (
+            "comment",
+            {"comment": "x" * 501},
+            "Your answer must be 500 characters or fewer",
+            {"comment": ["x" * 501]},
+        ),
+        (
+            "postcode",
+            {"postcode": "not a postcode"},
+            "Enter a real postcode, like M33 7ZZ",
+            {"postcode": ["not a postcode"]},
+        ),
     ],
 )
 def test_bad_answers_are_refused_clearly_and_kept(app, client, target, sent, message, kept):

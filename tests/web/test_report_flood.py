@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.reports.models import Report
+from tests.conftest import _empty_tables as empty_tables
 from tests.conftest import make_app
 from tests.pages import Visitor
 from tests.web.test_kiosk import start_report_at_kiosk
@@ -30,12 +31,14 @@ def stored(app) -> dict[str, tuple[bool, str | None]]:
 
 @pytest.fixture
 def small_limits(database_url):
-    app = make_app(database_url, REPORT_LIMIT_PER_SESSION="2 per hour",
-                   REPORT_LIMIT_PER_CLIENT="3 per hour", REPORT_LIMIT_PER_CENTRE="2 per hour")
+    app = make_app(
+        database_url,
+        REPORT_LIMIT_PER_SESSION="2 per hour",
+        REPORT_LIMIT_PER_CLIENT="3 per hour",
+        REPORT_LIMIT_PER_CENTRE="2 per hour",
+    )
     yield app
-    from tests.conftest import _empty_tables
-
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_one_browser_sending_report_after_report_has_the_extra_ones_held(small_limits):

@@ -83,9 +83,14 @@ def test_hate_crime_report_is_stored_once_with_only_counts_readable(app, client)
     assert report.answers["description"] == SECRET_STORY
     assert report.answers["incident_date"] == {"year": 2025, "month": 3, "day": None, "approximate": False}
     assert report.facts == {
-        "reporter_role": "victim", "incident_types": ["verbal_abuse", "threats"], "ongoing": "no",
-        "ward": "altrincham", "motivation": ["religion_or_belief"], "injured": "no",
-        "police_aware": "yes", "contact": "support",
+        "reporter_role": "victim",
+        "incident_types": ["verbal_abuse", "threats"],
+        "ongoing": "no",
+        "ward": "altrincham",
+        "motivation": ["religion_or_belief"],
+        "injured": "no",
+        "police_aware": "yes",
+        "contact": "support",
     }
 
 
@@ -193,10 +198,20 @@ def test_a_final_page_can_be_read_again_without_anything_in_progress(client):
 def test_domestic_abuse_report_with_safe_contact(app, client):
     visitor = Visitor(client)
     answers = {
-        "safe_now": "yes", "in_danger": "no", "what_to_do": "report", "reporter_role": "victim",
-        "abuse_kinds": ["coercive_control", "economic"], "description": SECRET_STORY, "children": "yes",
-        "contact": "contact", "safe_phone": SECRET_PHONE, "safe_times": "weekday mornings",
-        "voicemail_safe": "no", "text_safe": "yes", "interpreter": "yes", "interpreter_language": "Urdu",
+        "safe_now": "yes",
+        "in_danger": "no",
+        "what_to_do": "report",
+        "reporter_role": "victim",
+        "abuse_kinds": ["coercive_control", "economic"],
+        "description": SECRET_STORY,
+        "children": "yes",
+        "contact": "contact",
+        "safe_phone": SECRET_PHONE,
+        "safe_times": "weekday mornings",
+        "voicemail_safe": "no",
+        "text_safe": "yes",
+        "interpreter": "yes",
+        "interpreter_language": "Urdu",
         "referral_consent": "yes",
     }
     check = fill(visitor, begin(visitor, ABUSE), answers)
@@ -268,20 +283,40 @@ def test_home_page_lists_the_ways_to_report(client):
     ("start", "before", "question", "sent", "message"),
     [
         (HATE, {}, "reporter_role", {}, "Select who you are reporting for"),
-        (HATE, {"reporter_role": "witness", "incident_types": "threats"}, "description",
-         {"description": ""}, "Tell us what happened"),
-        (HATE, {"reporter_role": "witness", "incident_types": "threats"}, "description",
-         {"description": "x" * 5001}, "Your answer must be 5,000 characters or fewer"),
-        (HATE, {"reporter_role": "witness", "incident_types": "threats", "description": "It happened"},
-         "incident_date", {"incident_date-year": "3000"}, "The date must be today or in the past"),
+        (
+            HATE,
+            {"reporter_role": "witness", "incident_types": "threats"},
+            "description",
+            {"description": ""},
+            "Tell us what happened",
+        ),
+        (
+            HATE,
+            {"reporter_role": "witness", "incident_types": "threats"},
+            "description",
+            {"description": "x" * 5001},
+            "Your answer must be 5,000 characters or fewer",
+        ),
+        (
+            HATE,
+            {"reporter_role": "witness", "incident_types": "threats", "description": "It happened"},
+            "incident_date",
+            {"incident_date-year": "3000"},
+            "The date must be today or in the past",
+        ),
         (ABUSE, {}, "safe_now", {}, "Select if it is safe for you to answer now"),
-        (ABUSE, {"safe_now": "yes", "in_danger": "no", "what_to_do": "report", "reporter_role": "victim"},
-         "abuse_kinds", {"abuse_kinds": ["physical", "dont_know"]},
-         "Select “Don't know” on its own, or choose from the other answers"),
+        (
+            ABUSE,
+            {"safe_now": "yes", "in_danger": "no", "what_to_do": "report", "reporter_role": "victim"},
+            "abuse_kinds",
+            {"abuse_kinds": ["physical", "dont_know"]},
+            "Select “Don't know” on its own, or choose from the other answers",
+        ),
     ],
 )
-def test_report_forms_refuse_bad_answers_clearly_and_keep_them(app, client, start, before, question, sent,
-                                                                 message):
+def test_report_forms_refuse_bad_answers_clearly_and_keep_them(
+    app, client, start, before, question, sent, message
+):
     visitor = Visitor(client)
     page = begin(visitor, start)
     for qid, value in before.items():
@@ -313,8 +348,11 @@ def test_every_phone_number_a_person_may_need_is_a_tap_to_call_link(app, client,
     visitor = Visitor(client)
     visitor.get(f"/?lang={language}")
     pages = [visitor.get("/"), visitor.get("/kiosk/partington"), visitor.get(HATE), visitor.get(ABUSE)]
-    for answers in ({"safe_now": "no"}, {"safe_now": "yes", "in_danger": "yes"},
-                    {"safe_now": "yes", "in_danger": "no", "what_to_do": "information_only"}):
+    for answers in (
+        {"safe_now": "no"},
+        {"safe_now": "yes", "in_danger": "yes"},
+        {"safe_now": "yes", "in_danger": "no", "what_to_do": "information_only"},
+    ):
         page = begin(visitor, ABUSE)
         for qid, value in answers.items():
             page = visitor.submit(page, {qid: value})

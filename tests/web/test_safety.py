@@ -137,8 +137,13 @@ def test_healthz_reports_the_database(client):
 def _app_without_database():
     from survey_app import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/dir/db.sqlite3",
-                       "SECRET_KEY": "x" * 40, "TESTING": True})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/dir/db.sqlite3",
+            "SECRET_KEY": "x" * 40,
+            "TESTING": True,
+        }
+    )
 
 
 def test_healthz_is_503_when_the_database_is_down():
@@ -188,13 +193,15 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(database
         seen["remote"] = request.remote_addr
         return "ok"
 
-    app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"},
-                          environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    app.test_client().get(
+        "/_address", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.2"}
+    )
     assert seen["remote"] == "203.0.113.9"
     direct = make_app(database_url)
     direct.add_url_rule("/_address", view_func=address)
-    direct.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"},
-                             environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    direct.test_client().get(
+        "/_address", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.2"}
+    )
     assert seen["remote"] == "10.0.0.2"
 
 
@@ -210,8 +217,8 @@ def test_a_new_sqlite_database_and_its_journal_are_readable_by_their_owner_alone
 
 def test_a_form_part_without_a_name_is_refused_not_a_server_error(client):
     # Found by the hostile suite: the CSRF check itself failed on a multipart part with no name.
-    for disposition in ('form-data', 'form-data; filename="a.txt"'):
-        body = f'--B\r\nContent-Disposition: {disposition}\r\n\r\nvalue\r\n--B--\r\n'.encode()
+    for disposition in ("form-data", 'form-data; filename="a.txt"'):
+        body = f"--B\r\nContent-Disposition: {disposition}\r\n\r\nvalue\r\n--B--\r\n".encode()
         response = client.post(f"{START}/start", data=body, content_type="multipart/form-data; boundary=B")
         assert response.status_code == 400
         assert "Sorry, that did not work" in response.get_data(as_text=True)

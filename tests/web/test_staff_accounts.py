@@ -61,8 +61,9 @@ def staff_sessions(app) -> list[StaffSession]:
         return list(rows)
 
 
-def sign_in(client, email: str = EMAIL, password: str = PASSWORD, next_target: str | None = None,
-            follow: bool = False):
+def sign_in(
+    client, email: str = EMAIL, password: str = PASSWORD, next_target: str | None = None, follow: bool = False
+):
     url = "/staff/sign-in" + (f"?next={next_target}" if next_target is not None else "")
     # Signed in already, the sign-in page redirects to the staff home: its form has the token too.
     page = Visitor(client).get(url)
@@ -297,8 +298,11 @@ def test_sign_in_attempts_are_rate_limited_per_address(client):
     assert refused.headers["Cache-Control"] == "no-store"
     # Reading the page is not limited, and another address is counted separately.
     assert client.get("/staff/sign-in").status_code == 200
-    other = client.post("/staff/sign-in", data={"email": "x@trafford.example", "password": "y"},
-                        environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    other = client.post(
+        "/staff/sign-in",
+        data={"email": "x@trafford.example", "password": "y"},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
     assert other.status_code != 429
 
 
@@ -364,7 +368,8 @@ def test_every_staff_route_declares_who_may_use_it(app):
     policies = staff_route_policies(app)
     assert [endpoint for endpoint, policy in policies.items() if policy is None] == []
     assert {endpoint for endpoint, policy in policies.items() if policy == "public"} == {
-        "staff.sign_in", "staff.sign_out",
+        "staff.sign_in",
+        "staff.sign_out",
     }
     assert policies["staff.home"] == frozenset()
 
@@ -377,17 +382,20 @@ def test_unknown_roles_are_refused_when_declaring_a_policy():
 # No open redirect
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/",
-    "//evil.example/staff",
-    "/\\evil.example",
-    "\\\\evil.example",
-    "javascript:alert(1)",
-    "http:/staff",
-    "/surveys/community_confidence",
-    "/staff\r\nLocation: https://evil.example",
-    "staff",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/staff",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "http:/staff",
+        "/surveys/community_confidence",
+        "/staff\r\nLocation: https://evil.example",
+        "staff",
+    ],
+)
 def test_next_never_leaves_the_staff_area(app, client, target):
     from urllib.parse import quote
 
@@ -397,18 +405,21 @@ def test_next_never_leaves_the_staff_area(app, client, target):
     assert response.location == "/staff"
 
 
-@pytest.mark.parametrize(("target", "expected"), [
-    ("/staff", "/staff"),
-    ("/staff/reports?status=new", "/staff/reports?status=new"),
-    ("/staff?", "/staff"),
-    ("/staffroom", None),
-    ("/staff/../surveys", "/staff/../surveys"),  # still a path on this site; the server resolves it
-    ("https://evil.example/staff", None),
-    ("//evil.example/staff", None),
-    ("/\\evil.example", None),
-    ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/staff", "/staff"),
+        ("/staff/reports?status=new", "/staff/reports?status=new"),
+        ("/staff?", "/staff"),
+        ("/staffroom", None),
+        ("/staff/../surveys", "/staff/../surveys"),  # still a path on this site; the server resolves it
+        ("https://evil.example/staff", None),
+        ("//evil.example/staff", None),
+        ("/\\evil.example", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_safe_next(target, expected):
     assert safe_next(target) == expected
 
@@ -449,11 +460,20 @@ FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 
 
 def flask_command(args: list[str], database: str, stdin: str = "") -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("APP_ENV", "SECRET_KEY", "REPORT_ENCRYPTION_KEYS")}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("APP_ENV", "SECRET_KEY", "REPORT_ENCRYPTION_KEYS")
+    }
     environment["DATABASE_URL"] = database
-    return subprocess.run([*FLASK, *args], cwd=PROJECT_ROOT, env=environment, input=stdin,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [*FLASK, *args],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -465,41 +485,63 @@ def cli_database(tmp_path) -> str:
 
 
 def test_create_user_from_stdin_and_sign_in(cli_database, tmp_path):
-    result = flask_command(["create-user", "Sam.Patel@Trafford.Example", "--name", "Sam Patel",
-                            "--role", "caseworker", "--role", "analyst", "--password-stdin"],
-                           cli_database, stdin=PASSWORD + "\n")
+    result = flask_command(
+        [
+            "create-user",
+            "Sam.Patel@Trafford.Example",
+            "--name",
+            "Sam Patel",
+            "--role",
+            "caseworker",
+            "--role",
+            "analyst",
+            "--password-stdin",
+        ],
+        cli_database,
+        stdin=PASSWORD + "\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "created staff account sam.patel@trafford.example" in result.stdout
 
     engine = sa.create_engine(cli_database)
     with engine.connect() as connection:
         email, roles, stored = connection.execute(
-            sa.text("SELECT email, roles, password_hash FROM staff_user")).one()
+            sa.text("SELECT email, roles, password_hash FROM staff_user")
+        ).one()
     engine.dispose()
     assert (email, roles) == (EMAIL, "analyst,caseworker")
     assert stored.startswith("$argon2id$")
     PasswordHasher().verify(stored, PASSWORD)
 
-    again = flask_command(["create-user", EMAIL, "--name", "Sam", "--role", "admin", "--password-stdin"],
-                          cli_database, stdin=PASSWORD + "\n")
+    again = flask_command(
+        ["create-user", EMAIL, "--name", "Sam", "--role", "admin", "--password-stdin"],
+        cli_database,
+        stdin=PASSWORD + "\n",
+    )
     assert again.returncode != 0
     assert f"there is already an account for {EMAIL}" in again.stderr
 
 
 def test_create_user_asks_for_the_password_twice(cli_database):
-    result = flask_command(["create-user", EMAIL, "--name", "Sam", "--role", "admin"], cli_database,
-                           stdin=f"{PASSWORD}\n{PASSWORD}\n")
+    result = flask_command(
+        ["create-user", EMAIL, "--name", "Sam", "--role", "admin"],
+        cli_database,
+        stdin=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "Repeat the password" in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("args", "password", "message"), [
-    (["not-an-email", "--name", "Sam", "--role", "admin"], PASSWORD, "is not an email address"),
-    ([EMAIL, "--name", "Sam", "--role", "boss"], PASSWORD, "unknown role 'boss'"),
-    ([EMAIL, "--name", "Sam", "--role", "admin"], "too short", "at least 12 characters"),
-    ([EMAIL, "--name", "Sam", "--role", "admin"], EMAIL.upper(), "must not be the email address"),
-    ([EMAIL, "--name", "Sam"], PASSWORD, "Missing option '--role'"),
-])
+@pytest.mark.parametrize(
+    ("args", "password", "message"),
+    [
+        (["not-an-email", "--name", "Sam", "--role", "admin"], PASSWORD, "is not an email address"),
+        ([EMAIL, "--name", "Sam", "--role", "boss"], PASSWORD, "unknown role 'boss'"),
+        ([EMAIL, "--name", "Sam", "--role", "admin"], "too short", "at least 12 characters"),
+        ([EMAIL, "--name", "Sam", "--role", "admin"], EMAIL.upper(), "must not be the email address"),
+        ([EMAIL, "--name", "Sam"], PASSWORD, "Missing option '--role'"),
+    ],
+)
 def test_create_user_refuses_bad_input(cli_database, args, password, message):
     result = flask_command(["create-user", *args, "--password-stdin"], cli_database, stdin=password + "\n")
     assert result.returncode != 0

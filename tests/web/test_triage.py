@@ -35,17 +35,32 @@ def submit_hate_report(app, **answers) -> str:
     return confirmation.soup.find(id="reference").get_text(strip=True)
 
 
-def add_report(app, questionnaire_id: str = "domestic_abuse_report", *, answers=None, facts=None,
-               centre=None, status: str = "new", submitted_at=None, closed_at=None) -> str:
+def add_report(
+    app,
+    questionnaire_id: str = "domestic_abuse_report",
+    *,
+    answers=None,
+    facts=None,
+    centre=None,
+    status: str = "new",
+    submitted_at=None,
+    closed_at=None,
+) -> str:
     with app.app_context():
         published = get_published(questionnaire_id)
         snapshot = snapshot_for(published)
         report = Report(
-            reference=new_report_reference(), questionnaire_version_id=snapshot.id,
-            questionnaire_id=questionnaire_id, questionnaire_version=published.questionnaire.version,
-            language="en", answers=answers if answers is not None else {"description": "A private story"},
-            facts=facts or {}, centre=centre, status=status,
-            submitted_at=submitted_at or utcnow(), closed_at=closed_at,
+            reference=new_report_reference(),
+            questionnaire_version_id=snapshot.id,
+            questionnaire_id=questionnaire_id,
+            questionnaire_version=published.questionnaire.version,
+            language="en",
+            answers=answers if answers is not None else {"description": "A private story"},
+            facts=facts or {},
+            centre=centre,
+            status=status,
+            submitted_at=submitted_at or utcnow(),
+            closed_at=closed_at,
         )
         db.session.add(report)
         db.session.commit()
@@ -92,10 +107,18 @@ def csrf_token(page: Page) -> str:
 def test_caseworker_sees_the_queue_newest_first_and_filters_work(app):
     now = utcnow()
     hate = submit_hate_report(app)
-    abuse = add_report(app, facts={"abuse_kinds": ["physical"]}, centre="partington",
-                       submitted_at=now - dt.timedelta(days=40))
-    closed = add_report(app, status="closed", submitted_at=now - dt.timedelta(days=400),
-                        closed_at=now - dt.timedelta(days=399))
+    abuse = add_report(
+        app,
+        facts={"abuse_kinds": ["physical"]},
+        centre="partington",
+        submitted_at=now - dt.timedelta(days=40),
+    )
+    closed = add_report(
+        app,
+        status="closed",
+        submitted_at=now - dt.timedelta(days=400),
+        closed_at=now - dt.timedelta(days=399),
+    )
     client = staff_client(app, CASEWORKER, "caseworker")
 
     page = get(client, "/staff/reports")
@@ -177,6 +200,7 @@ def test_opening_a_report_writes_one_audit_record_per_view(app):
     assert abs(event.at - utcnow()) < dt.timedelta(minutes=1)
     with app.app_context():
         from survey_app.staff.models import User
+
         user = db.session.scalar(sa.select(User).where(User.email == CASEWORKER))
         assert event.user_id == user.id
     assert SECRET_STORY not in str(event.detail)
@@ -281,8 +305,9 @@ def test_printable_referral_is_plain_and_audited(app):
 
 
 def test_csv_referral_neutralises_formulas_and_is_audited(app):
-    reference = submit_hate_report(app, description='=HYPERLINK("http://evil.example","Click")',
-                                   location="+44 line", offender="@SUM(A1)")
+    reference = submit_hate_report(
+        app, description='=HYPERLINK("http://evil.example","Click")', location="+44 line", offender="@SUM(A1)"
+    )
     client = staff_client(app, CASEWORKER, "caseworker")
     response = client.get(f"/staff/reports/{reference}/referral.csv")
     assert response.status_code == 200
@@ -301,8 +326,17 @@ def test_csv_referral_neutralises_formulas_and_is_audited(app):
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-     ("plain", "plain"), ("", ""), ("a=1", "a=1")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("plain", "plain"),
+        ("", ""),
+        ("a=1", "a=1"),
+    ],
 )
 def test_neutralise(cell, expected):
     assert neutralise(cell) == expected
@@ -313,8 +347,11 @@ def test_neutralise(cell, expected):
 
 def triage_urls(reference: str) -> list[str]:
     return [
-        "/staff/reports", f"/staff/reports/{reference}", f"/staff/reports/{reference}/referral",
-        f"/staff/reports/{reference}/referral.csv", "/staff/audit",
+        "/staff/reports",
+        f"/staff/reports/{reference}",
+        f"/staff/reports/{reference}/referral",
+        f"/staff/reports/{reference}/referral.csv",
+        "/staff/audit",
     ]
 
 
@@ -360,9 +397,14 @@ def test_every_triage_route_declares_its_roles(app):
     policies = {k: v for k, v in staff_route_policies(app).items() if k.startswith("triage.")}
     caseworker = frozenset({"caseworker"})
     assert policies == {
-        "triage.queue": caseworker, "triage.report_page": caseworker, "triage.change_status": caseworker,
-        "triage.add_note": caseworker, "triage.referral": caseworker, "triage.referral_csv": caseworker,
-        "triage.held_reports": caseworker, "triage.decide_held": caseworker,
+        "triage.queue": caseworker,
+        "triage.report_page": caseworker,
+        "triage.change_status": caseworker,
+        "triage.add_note": caseworker,
+        "triage.referral": caseworker,
+        "triage.referral_csv": caseworker,
+        "triage.held_reports": caseworker,
+        "triage.decide_held": caseworker,
         "triage.audit_log": frozenset({"admin"}),
         "triage.counts": frozenset({"caseworker", "analyst", "admin"}),
     }
@@ -402,6 +444,7 @@ def test_an_admin_reads_the_audit_log_and_the_read_is_audited(app):
     assert audit_events(app)[-1].detail == {"filters": {"action": "view_audit_log"}}
     with app.app_context():
         from survey_app.staff.models import User
+
         admin_id = db.session.scalar(sa.select(User.id).where(User.email == ADMIN))
     by_admin = get(admin, f"/staff/audit?user={admin_id}")
     rows = by_admin.soup.select("#audit-events tbody tr")
@@ -410,9 +453,13 @@ def test_an_admin_reads_the_audit_log_and_the_read_is_audited(app):
 
 @pytest.mark.parametrize(
     ("query", "message"),
-    [("user=abc", "Select a staff member"), ("user=99999", "Select a staff member"),
-     ("action=delete_everything", "Select an action"), ("reference=DROP TABLE", "Enter a report reference"),
-     ("page=-1", "The page number must be a whole number")],
+    [
+        ("user=abc", "Select a staff member"),
+        ("user=99999", "Select a staff member"),
+        ("action=delete_everything", "Select an action"),
+        ("reference=DROP TABLE", "Enter a report reference"),
+        ("page=-1", "The page number must be a whole number"),
+    ],
 )
 def test_bad_audit_filters_get_a_clear_message(app, query, message):
     admin = staff_client(app, ADMIN, "admin")
@@ -426,8 +473,12 @@ def test_bad_audit_filters_get_a_clear_message(app, query, message):
 
 def test_counts_by_form_strand_centre_and_month(app):
     submit_hate_report(app)
-    add_report(app, facts={"abuse_kinds": ["physical", "coercive_control"]}, centre="sale-point",
-               submitted_at=dt.datetime(2026, 1, 15, tzinfo=dt.UTC))
+    add_report(
+        app,
+        facts={"abuse_kinds": ["physical", "coercive_control"]},
+        centre="sale-point",
+        submitted_at=dt.datetime(2026, 1, 15, tzinfo=dt.UTC),
+    )
     add_report(app, facts={"abuse_kinds": ["physical"]}, submitted_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
     client = staff_client(app, CASEWORKER, "caseworker")
     page = get(client, "/staff/counts")
@@ -437,12 +488,18 @@ def test_counts_by_form_strand_centre_and_month(app):
         rows = page.soup.find(id=table_id).select("tbody tr")
         return {row.find("th").get_text(strip=True): row.find("td").get_text(strip=True) for row in rows}
 
-    assert table("by-form") == {"Get help with domestic abuse": "2",
-                                "Report a hate crime or hate incident": "1"}
+    assert table("by-form") == {
+        "Get help with domestic abuse": "2",
+        "Report a hate crime or hate incident": "1",
+    }
     strands = {}
     for element in page.soup.select("table[id^=by-strand]"):
-        strands.update({row.find("th").get_text(strip=True): row.find("td").get_text(strip=True)
-                        for row in element.select("tbody tr")})
+        strands.update(
+            {
+                row.find("th").get_text(strip=True): row.find("td").get_text(strip=True)
+                for row in element.select("tbody tr")
+            }
+        )
     assert strands["Religion or belief"] == "1"
     assert strands["Physical abuse, for example hitting, pushing or choking"] == "2"
     assert table("by-centre") == {"Online": "2", "Sale Point": "1"}
@@ -457,8 +514,11 @@ def test_purge_expired_purges_old_closed_reports_and_keeps_the_counts(app):
     token = csrf_token(get(client, f"/staff/reports/{old_closed}"))
     client.post(f"/staff/reports/{old_closed}/notes", data={"csrf_token": token, "note": SECRET_NOTE})
     with app.app_context():
-        db.session.execute(sa.update(Report).where(Report.reference == old_closed).values(
-            status="closed", closed_at=now - dt.timedelta(days=400)))
+        db.session.execute(
+            sa.update(Report)
+            .where(Report.reference == old_closed)
+            .values(status="closed", closed_at=now - dt.timedelta(days=400))
+        )
         db.session.commit()
     recent_closed = add_report(app, status="closed", closed_at=now - dt.timedelta(days=10))
     old_open = add_report(app, status="in_review", submitted_at=now - dt.timedelta(days=900))
