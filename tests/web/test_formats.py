@@ -9,12 +9,12 @@ import re
 import sqlalchemy as sa
 
 from survey_app import formats
+from survey_app.audit import AuditEvent
 from survey_app.extensions import db
 from survey_app.i18n import current_language, language_label
 from survey_app.insight.models import ResponseReview
 from survey_app.models import Response
 from survey_app.reports.models import Report
-from survey_app.triage.models import AuditEvent
 from tests.pages import Visitor
 from tests.web.test_insight import DASHBOARD, seed
 from tests.web.test_journey import question_id
