@@ -44,7 +44,16 @@ def _ignore(page: Page, name: str) -> None:
 
 
 def question_id(page: Page) -> str:
-    return page.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    """The question a page asks: the end of its address, or on a reporting form (whose addresses
+    are page numbers) the name of its answer's fields."""
+    address = page.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    if not address.isdigit():
+        return address
+    names = page.eval_on_selector_all(
+        "main form [name]", "fields => fields.map(field => field.name.split('-')[0])"
+    )
+    asked = set(names) - {"csrf_token"}
+    return asked.pop() if len(asked) == 1 else address
 
 
 def choose(page: Page, label: str, value: str) -> None:

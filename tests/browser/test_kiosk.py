@@ -10,6 +10,7 @@ from survey_app.extensions import db
 from survey_app.models import SurveySession
 from survey_app.reports.models import Report
 from tests.browser.conftest import assert_accessible
+from tests.browser.journey import question_id
 
 KIOSK = "/kiosk/partington"
 SECRET = "Quillfeather kiosk test description"
@@ -42,7 +43,7 @@ def answer_hate_crime(page: Page) -> None:
     for _ in range(30):
         if "/questions/" not in page.url:
             return
-        qid = page.url.split("?")[0].rsplit("/", 1)[-1]
+        qid = question_id(page)
         kind, value = plan[qid]
         # Checked as the page first appears: once scrolled, the sticky "Exit this page"
         # button covers the back link, which axe counts as too small a target.

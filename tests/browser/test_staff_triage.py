@@ -14,6 +14,7 @@ from survey_app.reports.models import Report
 from survey_app.staff.models import User
 from survey_app.staff.passwords import hash_password
 from tests.browser.conftest import assert_accessible
+from tests.browser.journey import question_id
 from tests.browser.test_kiosk import submit
 
 PASSWORD = "a long enough test password"
@@ -56,10 +57,10 @@ def report_domestic_abuse_at_kiosk(page: Page, base: str, lang: str) -> str:
     for _ in range(20):
         if "/questions/" not in page.url:
             break
-        qid = page.url.split("?")[0].rsplit("/", 1)[-1]
+        qid = question_id(page)
         assert_accessible(page)
         if qid == "description":
-            page.locator("#description").fill(STORY)
+            page.locator('[name="description"]').fill(STORY)
         else:
             page.locator(f'input[name="{qid}"][value="{choices[qid]}"]').check()
         submit(page)
