@@ -7,9 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-import sqlalchemy as sa
 
-from ..extensions import db
 from ..questionnaire import Questionnaire
 from ..reports.models import Report
 from ..triage import views as triage_views
@@ -52,17 +50,7 @@ def quarter_bounds(quarter: str) -> tuple[dt.datetime, dt.datetime]:
 
 def _report_counts(quarter: str) -> triage_views.Counts:
     start, end = quarter_bounds(quarter)
-    rows = db.session.execute(
-        sa.select(
-            Report.questionnaire_id,
-            Report.facts,
-            Report.centre,
-            Report.status,
-            Report.submitted_at,
-            Report.purged_at,
-        ).where(Report.submitted_at >= start, Report.submitted_at < end)
-    )
-    return triage_views.counts(rows)
+    return triage_views.report_counts(Report.submitted_at >= start, Report.submitted_at < end)
 
 
 def build(questionnaire: Questionnaire, data: Insight, quarter: str, targets: list[Target]) -> BoardPack:

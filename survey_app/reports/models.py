@@ -46,6 +46,11 @@ class Report(db.Model):
     held_reason: Mapped[str | None] = mapped_column(sa.String(16))
 
 
+def counted() -> sa.ColumnElement[bool]:
+    """The reports the board's figures count: not held or discarded as a possible flood."""
+    return sa.and_(Report.held.is_(False), Report.status != "discarded")
+
+
 def held_count() -> int:
     """How many reports are held apart as a possible flood, waiting for a caseworker."""
     return db.session.scalar(sa.select(sa.func.count()).where(Report.held.is_(True))) or 0

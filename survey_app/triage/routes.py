@@ -19,7 +19,7 @@ from ..centres import all_centres
 from ..columns import utcnow
 from ..extensions import db
 from ..i18n import language_name
-from ..reports.models import CASEWORKER_STATUSES, STATUSES, Report, held_count
+from ..reports.models import CASEWORKER_STATUSES, STATUSES, Report, counted, held_count
 from ..staff.access import require_role
 from ..staff.auth import current_staff
 from ..staff.models import User
@@ -283,20 +283,5 @@ def audit_log():
 @require_role("caseworker", "analyst", "admin")
 def counts():
     # Reports held or discarded as a possible flood are left out of the board's figures.
-    rows = db.session.execute(
-        sa.select(
-            Report.questionnaire_id,
-            Report.facts,
-            Report.centre,
-            Report.status,
-            Report.submitted_at,
-            Report.purged_at,
-        ).where(Report.held.is_(False), Report.status != "discarded")
-    )
-    left_out = (
-        db.session.scalar(
-            sa.select(sa.func.count()).where(sa.or_(Report.held.is_(True), Report.status == "discarded"))
-        )
-        or 0
-    )
-    return render_template("triage/counts.html", counts=views.counts(rows), left_out=left_out, views=views)
+    left_out = db.session.scalar(sa.select(sa.func.count()).where(sa.not_(counted()))) or 0
+    return render_template("triage/counts.html", counts=views.report_counts(), left_out=left_out, views=views)

@@ -14,18 +14,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..audit import ACTIONS
 from ..centres import all_centres
+from ..extensions import db
 from ..formats import UK_TIME, datetime_text, month_text, uk_time
 from ..i18n import qtext
 from ..questionnaire import Questionnaire
 from ..questionnaire.answers import ascii_digits, whole_number
 from ..registry import all_published, get_published
-from ..reports.models import STATUSES, Report
+from ..reports.models import STATUSES, Report, counted
 from ..spreadsheets import neutralise
 from ..survey.presenters import answer_lines, short_label
 
@@ -345,6 +347,21 @@ def _strand_label(questionnaire_id: str, value: str) -> str:
     if question is None:
         return value
     return qtext(questionnaire_id, f"{question.id}.choice.{value}", question.label_for(value))
+
+
+def report_counts(*where: sa.ColumnElement[bool]) -> Counts:
+    """Counts of the reports that count (see reports.models.counted), within `where`."""
+    rows = db.session.execute(
+        sa.select(
+            Report.questionnaire_id,
+            Report.facts,
+            Report.centre,
+            Report.status,
+            Report.submitted_at,
+            Report.purged_at,
+        ).where(counted(), *where)
+    )
+    return counts(rows)
 
 
 def counts(

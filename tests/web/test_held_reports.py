@@ -3,6 +3,8 @@ releases or discards them, in bulk and audited; administrators are alerted. And 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from survey_app.extensions import db
@@ -179,3 +181,20 @@ def test_discarded_is_not_a_status_a_caseworker_can_set_by_hand(app):
         f"/staff/reports/{reference}/status", data={"csrf_token": csrf_token(page), "status": "discarded"}
     )
     assert response.status_code == 400 and report(app, reference).status == "new"
+
+
+def test_the_board_pack_counts_only_the_reports_that_count(app):
+    from survey_app.insight.boardpack import quarter_bounds
+    from survey_app.triage.views import report_counts
+
+    counted = add_report(app, centre="partington")
+    held = add_report(app, centre="partington")
+    discarded = add_report(app, centre="partington", status="discarded")
+    hold(app, held)
+    today = dt.date.today()
+    with app.test_request_context():
+        everything = report_counts()
+        start, end = quarter_bounds(f"{today.year}Q{(today.month - 1) // 3 + 1}")
+        in_quarter = report_counts(Report.submitted_at >= start, Report.submitted_at < end)
+    assert counted and discarded
+    assert (everything.total, in_quarter.total) == (1, 1)
