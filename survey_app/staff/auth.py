@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app, g, request, session
@@ -139,6 +140,10 @@ def _load_staff_user() -> User | None:
 def purge_idle_sessions() -> int:
     """Delete staff sessions idle past STAFF_IDLE_MINUTES; the number deleted."""
     cutoff = utcnow() - _idle_limit()
-    result = db.session.execute(sa.delete(StaffSession).where(StaffSession.last_seen_at < cutoff))
+    # A DELETE gives a CursorResult, which has the row count; Session.execute is typed for any statement.
+    result = cast(
+        sa.CursorResult[Any],
+        db.session.execute(sa.delete(StaffSession).where(StaffSession.last_seen_at < cutoff)),
+    )
     db.session.commit()
     return result.rowcount or 0
