@@ -22,7 +22,7 @@ from ..models import Response as SurveyResponse
 from ..questionnaire import Questionnaire
 from ..registry import get_published
 from ..staff.access import require_role
-from ..staff.auth import current_staff
+from ..staff.auth import current_staff, signed_in_staff
 from . import boardpack, views
 from .exports import build_export, codebook_frame, to_csv, to_excel
 from .kpis import InsightError, weigh
@@ -366,7 +366,7 @@ def review(questionnaire_id: str, response_id: int):
             reason_max=REASON_MAX_LENGTH,
             views=views,
         ), 400
-    user = current_staff()
+    user = signed_in_staff()
     response.excluded = decision == "exclude"
     db.session.add(ResponseReview(response_id=response.id, decision=decision, reason=reason, user_id=user.id))
     record("review_response", None, response_id=response.id, decision=decision)

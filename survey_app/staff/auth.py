@@ -114,6 +114,14 @@ def current_staff() -> User | None:
     return g.staff_user
 
 
+def signed_in_staff() -> User:
+    """The signed-in staff member, in a view that require_role guards, so there always is one."""
+    user = current_staff()
+    if user is None:
+        raise RuntimeError(f"{request.endpoint} needs a signed-in staff member: guard it with require_role")
+    return user
+
+
 def _load_staff_user() -> User | None:
     session_id = session.get(SESSION_KEY)
     if not isinstance(session_id, str):
