@@ -226,7 +226,10 @@ def board_pack_pdf(questionnaire_id: str):
         quarters=[],
         for_pdf=True,
     )
-    pdf = render_pdf(html, request.url_root, current_app.static_folder, url_for("static", filename=""))
+    static_folder = current_app.static_folder
+    if static_folder is None:
+        raise RuntimeError("the board pack's styles and fonts come from the static folder, and there is none")
+    pdf = render_pdf(html, request.url_root, static_folder, url_for("static", filename=""))
     return _download(pdf, "application/pdf", f"board-pack-{pack.quarter}.pdf")
 
 
