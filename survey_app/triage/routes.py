@@ -44,7 +44,7 @@ def _report_or_404(reference: str) -> Report:
 @require_role(CASEWORKER)
 def queue():
     filters = views.parse_queue_filters(request.args)
-    reports: list[Report] = []
+    reports: list[Any] = []  # rows of the readable columns, not Report objects
     total = 0
     if not filters.errors:
         # Reports held as a possible flood wait apart until a caseworker releases them.
