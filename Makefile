@@ -21,6 +21,8 @@ run: system install assets catalogs database ## Set everything up and serve on h
 
 test: system install assets catalogs browser ## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 install: $(VENV)/.installed ## Create the virtualenv and install the Python dependencies
@@ -89,8 +91,10 @@ loadtools: ## Install wrk (the load generator) and nginx (the proxy in front of 
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk nginx >/dev/null; \
 	fi
 
-lint: install ## Check the code style
+lint: install ## Check the code style, formatting and types
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install ## Fix what the style checker can fix
 	$(BIN)/ruff check --fix .

@@ -121,7 +121,11 @@ def above_target(estimate: ProportionEstimate, target: float, alpha: float = 0.0
     interval; it rejects exactly when the one-sided (1 - alpha) lower bound of that interval is above
     the target.
     """
-    p, se, df = estimate.estimate, estimate.se, estimate.df
+    return target_test(estimate.estimate, estimate.se, estimate.df, target, alpha)
+
+
+def target_test(p: float, se: float, df: int, target: float, alpha: float = 0.05) -> TargetTest:
+    """``above_target`` on an estimate given as its proportion, standard error and design df."""
     if not (se > 0) or not np.isfinite(p):
         return TargetTest(p, target, se, df, float("nan"), float("nan"), False)
     t = (p - target) / se

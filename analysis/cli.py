@@ -140,7 +140,8 @@ def _domains(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray | None, list[s
     if not by:
         return None, None
     cols = [_column(df, b, "--by").fillna("(missing)").astype(str) for b in by]
-    key = cols[0] if len(cols) == 1 else cols[0].str.cat(cols[1:], sep=":")
+    # pandas joins a list of Series element-wise; pandas-stubs lists only a list of str.
+    key = cols[0] if len(cols) == 1 else cols[0].str.cat(cols[1:], sep=":")  # type: ignore[arg-type]
     codes, labels = codes_of(key.to_numpy())
     return codes, [str(x) for x in labels]
 

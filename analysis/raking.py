@@ -12,6 +12,7 @@ the raking the way ``calibrate`` does (see ``analysis/README.md``).
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,7 +150,7 @@ def _codes_against(values: ArrayLike, margin: Margin) -> tuple[np.ndarray, list[
 
 
 def rake(
-    data: dict[str, ArrayLike],
+    data: Mapping[str, ArrayLike],
     margins: dict[str, Margin],
     variables: list[str] | None = None,
     start_weights: ArrayLike | None = None,

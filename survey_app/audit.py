@@ -14,7 +14,7 @@ from flask import request
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .columns import JSONType, UTCDateTime, utcnow
-from .extensions import db
+from .extensions import Model, db
 from .reports.models import Report
 from .staff.auth import current_staff
 from .staff.models import User
@@ -36,7 +36,7 @@ ACTIONS = (
 USER_AGENT_LENGTH = 255
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One staff action on sensitive data: who, when, what, which report, from where.
 
     `detail` never holds personal data: only things like the old and new status.

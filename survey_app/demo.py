@@ -159,7 +159,7 @@ def reset_demo_accounts() -> list[tuple[str, str, tuple[str, ...]]]:
     from .staff.models import User
     from .staff.passwords import hash_password
 
-    out = []
+    out: list[tuple[str, str, tuple[str, ...]]] = []
     for email, name, roles in DEMO_ACCOUNTS:
         password = "-".join(secrets.token_hex(3) for _ in range(4))
         user = db.session.scalar(sa.select(User).where(User.email == email))

@@ -183,7 +183,7 @@ def language_links(
     if changing is None:
         changing = request.args.get("change") == "1"
     keep = {"change": "1"} if changing else {}
-    links = []
+    links: list[dict[str, str | bool]] = []
     for code in available_languages():
         query = urlencode({**keep, "lang": code})
         links.append(

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .columns import EncryptedJSON, JSONType, UTCDateTime, utcnow
-from .extensions import db
+from .extensions import Model
 
 if TYPE_CHECKING:
     from .reports.models import Report
 
 
-class QuestionnaireVersion(db.Model):
+class QuestionnaireVersion(Model):
     """A questionnaire as it was when it was first answered: what a response's codes mean."""
 
     __tablename__ = "questionnaire_version"
@@ -29,7 +29,7 @@ class QuestionnaireVersion(db.Model):
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SurveySession(db.Model):
+class SurveySession(Model):
     """Answers saved page by page while a respondent works through a survey.
 
     The browser holds a random token; only its SHA-256 is stored, so the
@@ -68,7 +68,7 @@ class SurveySession(db.Model):
         return self.response_id is not None or self.report_id is not None
 
 
-class Response(db.Model):
+class Response(Model):
     """One submitted survey."""
 
     __tablename__ = "response"
@@ -99,7 +99,7 @@ class Response(db.Model):
     questionnaire_snapshot: Mapped[QuestionnaireVersion] = relationship()
 
 
-class QuestionnaireSetting(db.Model):
+class QuestionnaireSetting(Model):
     """Whether a survey is open to residents; set by an administrator. No row means open."""
 
     __tablename__ = "questionnaire_setting"

@@ -112,7 +112,11 @@ class RateLimits:
                 "socket_timeout": REDIS_TIMEOUT_SECONDS,
                 "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
             }
-        self._storage = storage.storage_from_string(storage_uri, **options)
+        shared = storage.storage_from_string(storage_uri, **options)
+        if not isinstance(shared, storage.Storage):
+            # An async+ URI gives a store whose calls return coroutines: nothing would be counted.
+            raise ValueError(f"RATELIMIT_STORAGE_URI {storage_uri} names an asynchronous store")
+        self._storage = shared
         self._fallback: storage.Storage | None = None
         self._shared_down_until = 0.0
         self._lock = threading.Lock()

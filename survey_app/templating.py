@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from jinja2 import BaseLoader, ChoiceLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup, escape
 
 from .i18n import current_language, html_lang, language_links, qtext, text_direction
@@ -53,12 +53,11 @@ def _page_language() -> dict[str, str]:
 
 
 def init_templating(app: Flask) -> None:
-    app.jinja_loader = ChoiceLoader(
-        [
-            app.jinja_loader,
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-        ]
-    )
+    govuk = PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})
+    loaders: list[BaseLoader] = [govuk]
+    if app.jinja_loader is not None:  # the app's own templates folder, searched first
+        loaders.insert(0, app.jinja_loader)
+    app.jinja_loader = ChoiceLoader(loaders)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(qtext=qtext, display_title=display_title, tab_title=tab_title)
     app.jinja_env.filters["tel_links"] = tel_links

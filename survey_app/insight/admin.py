@@ -21,7 +21,7 @@ from ..registry import all_published, get_published
 from ..security import allow_body
 from ..shortlinks import poster_places
 from ..staff.access import require_role
-from ..staff.auth import current_staff
+from ..staff.auth import signed_in_staff
 from ..survey import availability
 from . import views
 from .margins import MAX_BYTES, Problem, check_margins, check_weighting
@@ -100,7 +100,7 @@ def change_state(questionnaire_id: str):
     wanted = request.form.get("state")
     if wanted not in ("open", "closed"):
         abort(400)
-    availability.set_open(questionnaire, wanted == "open", current_staff().id)
+    availability.set_open(questionnaire, wanted == "open", signed_in_staff().id)
     record("change_survey", None, questionnaire=questionnaire.id, state=wanted)
     db.session.commit()
     return redirect(url_for(".surveys") + f"#survey-{questionnaire.id}")
@@ -208,7 +208,7 @@ def margins():
                         filename=filename,
                         content=text,
                         checksum=hashlib.sha256(content).hexdigest(),
-                        uploaded_by_id=current_staff().id,
+                        uploaded_by_id=signed_in_staff().id,
                         active=True,
                     )
                 )

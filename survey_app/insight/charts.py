@@ -21,6 +21,7 @@ matplotlib.use("Agg")  # no display: draw to files only
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
@@ -104,7 +105,10 @@ def _fit_tick_labels(fig: Figure, ax: Axes, rect: tuple[float, float, float, flo
 
 
 def _labels_collide(fig: Figure, ax: Axes) -> bool:
-    renderer = fig.canvas.get_renderer()
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        raise TypeError(f"charts are drawn on Agg, not {type(canvas).__name__}")
+    renderer = canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
     return any(a.x1 + _LABEL_GAP > b.x0 for a, b in pairwise(boxes))
 

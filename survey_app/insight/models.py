@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..columns import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..models import Response
 from ..staff.models import User
 
@@ -16,7 +16,7 @@ DECISIONS = ("include", "exclude")
 REASON_MAX_LENGTH = 500
 
 
-class ResponseReview(db.Model):
+class ResponseReview(Model):
     """One analyst's decision to include or exclude a response, with the reason. The latest counts."""
 
     __tablename__ = "response_review"
@@ -32,7 +32,7 @@ class ResponseReview(db.Model):
     user: Mapped[User] = relationship()
 
 
-class MarginsFile(db.Model):
+class MarginsFile(Model):
     """Population margins uploaded by an administrator; the newest active one is used for weighting."""
 
     __tablename__ = "margins_file"

@@ -22,7 +22,7 @@ from ..models import Response as SurveyResponse
 from ..questionnaire import Questionnaire
 from ..registry import get_published
 from ..staff.access import require_role
-from ..staff.auth import current_staff
+from ..staff.auth import current_staff, signed_in_staff
 from . import boardpack, views
 from .exports import build_export, codebook_frame, to_csv, to_excel
 from .kpis import InsightError, weigh
@@ -226,7 +226,10 @@ def board_pack_pdf(questionnaire_id: str):
         quarters=[],
         for_pdf=True,
     )
-    pdf = render_pdf(html, request.url_root, current_app.static_folder, url_for("static", filename=""))
+    static_folder = current_app.static_folder
+    if static_folder is None:
+        raise RuntimeError("the board pack's styles and fonts come from the static folder, and there is none")
+    pdf = render_pdf(html, request.url_root, static_folder, url_for("static", filename=""))
     return _download(pdf, "application/pdf", f"board-pack-{pack.quarter}.pdf")
 
 
@@ -366,7 +369,7 @@ def review(questionnaire_id: str, response_id: int):
             reason_max=REASON_MAX_LENGTH,
             views=views,
         ), 400
-    user = current_staff()
+    user = signed_in_staff()
     response.excluded = decision == "exclude"
     db.session.add(ResponseReview(response_id=response.id, decision=decision, reason=reason, user_id=user.id))
     record("review_response", None, response_id=response.id, decision=decision)

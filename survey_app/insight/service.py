@@ -278,7 +278,8 @@ def insight(
     stale, while a background thread brings them up to date. Figures that cannot be worked out
     raise InsightUnavailable.
     """
-    app = current_app._get_current_object()
+    # Flask types current_app as Flask, not as the LocalProxy it is; this is its documented way to the app.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     version = data_version(questionnaire.id)
     key = (questionnaire.id, filters)
     with _lock:

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from scipy import stats
 
-from analysis.change import TargetTest, above_target
+from analysis.change import TargetTest, target_test
 from analysis.planning import (
     PlanningError,
     SampleSize,
@@ -170,28 +170,28 @@ def latest_estimate(
     return max(candidates, key=lambda item: item[0]) if candidates else None
 
 
-def _baseline_change(est: KpiEstimate, baseline: float) -> BaselineChange | None:
-    if est.se is None or not est.se > 0 or not est.df:
+def _baseline_change(estimate: float, se: float, df: int, baseline: float) -> BaselineChange | None:
+    if not se > 0 or not df:
         return None
-    t = (est.estimate - baseline) / est.se
-    p = float(2 * stats.t.sf(abs(t), est.df))
-    return BaselineChange(est.estimate - baseline, t, p, p < ALPHA)
+    t = (estimate - baseline) / se
+    p = float(2 * stats.t.sf(abs(t), df))
+    return BaselineChange(estimate - baseline, t, p, p < ALPHA)
 
 
 def _deff(est: KpiEstimate) -> float:
     return est.deff if est.deff and math.isfinite(est.deff) and est.deff > 0 else 1.0
 
 
-def _plan(est: KpiEstimate, target: float) -> SampleSize | None:
+def _plan(estimate: float, deff: float, target: float) -> SampleSize | None:
     try:
-        return sample_size(est.estimate, target, power=POWER, alpha=ALPHA, one_sided=True, deff=_deff(est))
+        return sample_size(estimate, target, power=POWER, alpha=ALPHA, one_sided=True, deff=deff)
     except PlanningError:
         return None  # estimate exactly on the target, or 0 or 1
 
 
-def _confirm(est: KpiEstimate, target: float) -> TargetSampleSize | None:
+def _confirm(estimate: float, deff: float, target: float) -> TargetSampleSize | None:
     try:
-        return sample_size_above_target(est.estimate, target, power=POWER, alpha=ALPHA, deff=_deff(est))
+        return sample_size_above_target(estimate, target, power=POWER, alpha=ALPHA, deff=deff)
     except PlanningError:
         return None  # estimate exactly on the target (nothing could show it above), or 0 or 1
 
@@ -202,7 +202,12 @@ def evaluate(target: Target, results: KpiResults, today: dt.date, upto: str | No
     if found is None:
         return TargetPanel(target, "no_data")
     period, est = found
-    test = above_target(est, target.target, alpha=ALPHA)
+    estimate, se, df = est.estimate, est.se, est.df
+    if estimate is None or se is None or df is None:
+        # latest_estimate passes only published estimates, and those carry all three: the standard
+        # error is missing only where the estimate is (analysis.proportions).
+        raise RuntimeError(f"the {period} estimate of {target.measure} has no estimate, error or df")
+    test = target_test(estimate, se, df, target.target, alpha=ALPHA)
     if test.above:
         status = "met"
     elif today > target.target_date:
@@ -210,11 +215,11 @@ def evaluate(target: Target, results: KpiResults, today: dt.date, upto: str | No
     else:
         status = "not_yet"
     plan = confirm = None
-    if not test.above and est.estimate < target.target:
-        plan = _plan(est, target.target)
+    if not test.above and estimate < target.target:
+        plan = _plan(estimate, _deff(est), target.target)
     elif not test.above:
-        confirm = _confirm(est, target.target)
-    change = _baseline_change(est, target.baseline)
+        confirm = _confirm(estimate, _deff(est), target.target)
+    change = _baseline_change(estimate, se, df, target.baseline)
     panel = TargetPanel(target, status, period, est, change, test, plan, confirm)
     needed = panel.needed
     return replace(panel, more_per_quarter=None if needed is None else max(0, needed - (est.n or 0)))

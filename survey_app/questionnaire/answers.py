@@ -7,6 +7,7 @@ layer turns them into translated sentences, so this module stays pure.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -32,7 +33,8 @@ class AnswerError:
     code: str
     # The input to link to from the error summary (a field name).
     field: str
-    params: dict[str, Any] = field(default_factory=dict)
+    # Named in full: inside this class mypy takes `field` for the attribute above.
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -100,9 +100,9 @@ def _read_yaml(path: Path, name: str) -> Any:
         ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark else ""
+        where = f"line {mark.line + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise QuestionnaireError(name, f"{line}not valid YAML ({problem})") from None
+        raise QuestionnaireError(name, f"{where}not valid YAML ({problem})") from None
     except RecursionError:
         raise QuestionnaireError(name, "not valid YAML (lists or mappings are nested too deeply)") from None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
@@ -136,7 +136,7 @@ def _schema_error(name: str, data: Any, error: jsonschema.ValidationError) -> Qu
         message = error.message.replace("Additional properties are not allowed", "unknown field")
     elif error.validator == "required":
         message = error.message.replace("is a required property", "is missing")
-    elif error.validator == "enum":
+    elif error.validator == "enum" and isinstance(error.validator_value, list):
         message = f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
     elif error.validator == "pattern":
         message = f"{error.instance!r} must be lower case letters, digits and underscores"
@@ -387,7 +387,7 @@ def load_questionnaire(path: Path | str, display_name: str | None = None) -> Que
         minutes=data.get("minutes"),
         source_file=name,
         kind=data.get("kind", "survey"),
-        slug=data.get("slug", data["id"]),
+        slug=data["slug"] if "slug" in data else data["id"],
         neutral_title=data.get("neutral_title"),
     )
     _check_routes(questionnaire, name)

@@ -9,14 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..columns import EncryptedJSON, JSONType, UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model, db
 
 STATUSES = ("new", "in_review", "referred_police", "referred_support", "closed", "discarded")
 # "discarded" is set only by discarding reports held as a possible flood (triage/floods.py).
 CASEWORKER_STATUSES = STATUSES[:-1]
 
 
-class Report(db.Model):
+class Report(Model):
     __tablename__ = "report"
 
     id: Mapped[int] = mapped_column(primary_key=True)

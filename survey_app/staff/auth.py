@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app, g, request, session
@@ -113,6 +114,14 @@ def current_staff() -> User | None:
     return g.staff_user
 
 
+def signed_in_staff() -> User:
+    """The signed-in staff member, in a view that require_role guards, so there always is one."""
+    user = current_staff()
+    if user is None:
+        raise RuntimeError(f"{request.endpoint} needs a signed-in staff member: guard it with require_role")
+    return user
+
+
 def _load_staff_user() -> User | None:
     session_id = session.get(SESSION_KEY)
     if not isinstance(session_id, str):
@@ -139,6 +148,10 @@ def _load_staff_user() -> User | None:
 def purge_idle_sessions() -> int:
     """Delete staff sessions idle past STAFF_IDLE_MINUTES; the number deleted."""
     cutoff = utcnow() - _idle_limit()
-    result = db.session.execute(sa.delete(StaffSession).where(StaffSession.last_seen_at < cutoff))
+    # A DELETE gives a CursorResult, which has the row count; Session.execute is typed for any statement.
+    result = cast(
+        sa.CursorResult[Any],
+        db.session.execute(sa.delete(StaffSession).where(StaffSession.last_seen_at < cutoff)),
+    )
     db.session.commit()
     return result.rowcount or 0

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..columns import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 # What each role is for; the order is the order they are shown in.
 ROLES = ("caseworker", "analyst", "admin")
@@ -18,7 +18,7 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-class User(db.Model):
+class User(Model):
     """A member of the partnership's staff who signs in at /staff."""
 
     __tablename__ = "staff_user"
@@ -61,7 +61,7 @@ class User(db.Model):
         return f"<User {self.id} {sorted(self.roles)}>"
 
 
-class StaffSession(db.Model):
+class StaffSession(Model):
     """A signed-in staff member. The browser holds a random id; only its SHA-256 is stored."""
 
     __tablename__ = "staff_session"

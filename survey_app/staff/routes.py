@@ -14,7 +14,15 @@ from flask_babel import lazy_gettext as _l
 from ..reports.models import held_count
 from . import throttle
 from .access import public, require_role, safe_next
-from .auth import NOTICE_KEY, authenticate, current_staff, purge_idle_sessions, sign_in, sign_out
+from .auth import (
+    NOTICE_KEY,
+    authenticate,
+    current_staff,
+    purge_idle_sessions,
+    sign_in,
+    sign_out,
+    signed_in_staff,
+)
 from .models import ROLES
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -59,7 +67,7 @@ def landing_url(roles: frozenset[str]) -> str:
 @bp.get("")
 @require_role()
 def home():
-    user = current_staff()
+    user = signed_in_staff()
     # Caseworkers decide what happens to reports held as a possible flood; administrators are told.
     alerted = bool(user.roles & {"caseworker", "admin"})
     return render_template(

@@ -22,8 +22,9 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 
-from flask import Response, current_app, request, url_for
+from flask import current_app, request, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 from .. import rate_limits
 from ..rate_limits import Admission, Backoff, client_address

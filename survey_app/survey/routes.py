@@ -7,6 +7,8 @@ only an opaque token (held.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -77,7 +79,7 @@ def _saved(questionnaire: Questionnaire) -> store.InProgress | None:
         return None
 
 
-def _question_url(questionnaire: Questionnaire, question: Question | None, **params: str) -> str:
+def _question_url(questionnaire: Questionnaire, question: Question | None, **params: Any) -> str:
     if question is None:
         return url_for(".check_answers", slug=questionnaire.slug)
     return url_for(".question", slug=questionnaire.slug, address=questionnaire.address_of(question), **params)
@@ -251,7 +253,7 @@ def check_answers(slug: str):
         if questionnaire.is_report:
             held_reason = flood.hold_reason(progress.centre)
         else:
-            client = client_hash(current_app.secret_key, request.remote_addr, request.user_agent.string)
+            client = client_hash(str(current_app.secret_key), request.remote_addr, request.user_agent.string)
         # The language the respondent finished in, which is the one they chose last.
         store.submit(progress, published, current_language(), client, held_reason)
         db.session.commit()

@@ -18,7 +18,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from cryptography.fernet import MultiFernet
@@ -161,7 +161,8 @@ def purge_expired(now: dt.datetime | None = None) -> int:
             _table.c.updated_at < now - dt.timedelta(minutes=config["KIOSK_IDLE_MINUTES"]),
         ),
     )
-    result = db.session.execute(_table.delete().where(idle))
+    # A DELETE gives a CursorResult, which has the row count; Session.execute is typed for any statement.
+    result = cast(sa.CursorResult[Any], db.session.execute(_table.delete().where(idle)))
     return result.rowcount or 0
 
 
@@ -386,7 +387,10 @@ def submission_of(progress: InProgress) -> Response | Report | None:
     return None
 
 
-def _existing_submission(token_hash: str, kind: type[Response] | type[Report]) -> Response | Report | None:
+_Submission = TypeVar("_Submission", bound=Response | Report)
+
+
+def _existing_submission(token_hash: str, kind: type[_Submission]) -> _Submission | None:
     return db.session.scalars(sa.select(kind).filter_by(session_token_hash=token_hash)).first()
 
 

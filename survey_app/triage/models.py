@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..columns import EncryptedJSON, UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..staff.models import User
 
 
-class ReportNote(db.Model):
+class ReportNote(Model):
     """A caseworker's note on a report. The text is encrypted like the report's answers."""
 
     __tablename__ = "report_note"

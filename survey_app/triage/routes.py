@@ -21,7 +21,7 @@ from ..extensions import db
 from ..i18n import language_name
 from ..reports.models import CASEWORKER_STATUSES, STATUSES, Report, counted, held_count
 from ..staff.access import require_role
-from ..staff.auth import current_staff
+from ..staff.auth import signed_in_staff
 from ..staff.models import User
 from . import floods, views
 from .models import ReportNote
@@ -44,7 +44,7 @@ def _report_or_404(reference: str) -> Report:
 @require_role(CASEWORKER)
 def queue():
     filters = views.parse_queue_filters(request.args)
-    reports: list[Report] = []
+    reports: list[Any] = []  # rows of the readable columns, not Report objects
     total = 0
     if not filters.errors:
         # Reports held as a possible flood wait apart until a caseworker releases them.
@@ -209,7 +209,7 @@ def add_note(reference: str):
     if error:
         kept = text[: views.NOTE_MAX_LENGTH * 2]
         return _render_report(report, {"note": error}, note_text=kept, status=400)
-    note = ReportNote(report_id=report.id, author_id=current_staff().id, text={"text": text})
+    note = ReportNote(report_id=report.id, author_id=signed_in_staff().id, text={"text": text})
     db.session.add(note)
     db.session.flush()
     record("add_note", report, note_id=note.id)

@@ -26,6 +26,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from survey_app.config import ConfigurationError, load_config
+from survey_app.rate_limits import RateLimits
 from survey_app.staff import passwords
 from survey_app.staff.throttle import DEVICE_COOKIE
 from tests.conftest import PROJECT_ROOT, _empty_tables, make_app
@@ -333,6 +334,13 @@ def test_production_starts_with_shared_counts_or_a_single_process(production):
     production.setenv("APP_ENV", "development")
     production.delenv("RATELIMIT_STORAGE_URI")
     assert load_config()["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_an_asynchronous_store_is_refused_rather_than_counting_nothing():
+    # Its calls would return coroutines, never run: no attempt would ever be counted.
+    with pytest.raises(ValueError, match="asynchronous store"):
+        RateLimits("async+memory://")
+    assert RateLimits("memory://") is not None
 
 
 def test_app_instances_must_be_a_positive_whole_number(production):

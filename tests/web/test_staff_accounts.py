@@ -19,7 +19,7 @@ from survey_app.columns import utcnow
 from survey_app.config import ConfigurationError, load_config
 from survey_app.extensions import db
 from survey_app.staff.access import require_role, safe_next, staff_route_policies
-from survey_app.staff.auth import hash_session_id
+from survey_app.staff.auth import hash_session_id, signed_in_staff
 from survey_app.staff.models import StaffSession, User
 from survey_app.staff.passwords import hash_password, password_problems
 from tests.conftest import PROJECT_ROOT
@@ -317,11 +317,16 @@ def guarded_app(app):
     def only_analysts():
         return "analysts' page"
 
+    @require_role()
+    def whoami():
+        return signed_in_staff().email
+
     def undeclared():
         return "nobody should see this"
 
     app.add_url_rule("/staff/only-analysts", "only_analysts", only_analysts)
     app.add_url_rule("/staff/undeclared", "undeclared", undeclared)
+    app.add_url_rule("/staff/whoami", "whoami", whoami)
     return app
 
 
@@ -354,6 +359,18 @@ def test_signed_out_visitor_is_sent_to_sign_in_and_brought_back(guarded_app):
     data.update({"email": [EMAIL], "password": [PASSWORD]})
     signed_in = client.post(page.form_action(), data=data)
     assert signed_in.location == "/staff/only-analysts?page=2"
+
+
+def test_a_guarded_page_knows_who_is_signed_in(guarded_app):
+    client = guarded_app.test_client()
+    add_user(guarded_app, roles=("caseworker",))
+    sign_in(client)
+    assert client.get("/staff/whoami").get_data(as_text=True) == EMAIL
+
+
+def test_asking_who_is_signed_in_where_nobody_can_be_is_a_fault(app):
+    with app.test_request_context("/staff/unguarded"), pytest.raises(RuntimeError, match="require_role"):
+        signed_in_staff()
 
 
 def test_a_staff_route_without_a_declared_policy_is_refused_to_everyone(guarded_app):
