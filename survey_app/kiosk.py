@@ -8,7 +8,10 @@ inactivity timer all end in the same reset.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from .centres import Centre, all_centres
@@ -18,6 +21,7 @@ from .registry import all_published
 from .survey import held, store
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+log = logging.getLogger(__name__)
 
 SESSION_KEY = "kiosk"
 
@@ -48,10 +52,16 @@ def reset_browser(target: str, forget_language: bool = False) -> Response:
     """
     from .staff.auth import end_browser_session
 
-    store.forget([store.hash_token(token) for token in held.all_tokens()])
+    try:
+        store.forget([store.hash_token(token) for token in held.all_tokens()])
+        end_browser_session()
+        db.session.commit()
+    except SQLAlchemyError:
+        # Leaving comes first, whatever the database is doing: the answers left behind are
+        # deleted when they go idle, and the browser forgets the tokens to them now.
+        db.session.rollback()
+        log.warning("quick exit or reset: the answers in progress could not be deleted now", exc_info=True)
     held.release_all()
-    end_browser_session()
-    db.session.commit()
     session.clear()
     response = redirect(target)
     if forget_language:

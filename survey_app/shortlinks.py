@@ -11,7 +11,7 @@ from flask import Blueprint, abort, redirect, session, url_for
 
 from .questionnaire import Questionnaire
 from .registry import published_at
-from .survey.held import key_for
+from .survey.held import key_for, opaque_only
 
 bp = Blueprint("short", __name__, url_prefix="/s")
 
@@ -34,7 +34,7 @@ def follow(slug: str, place: str | None = None):
     if published is None:
         abort(404)
     questionnaire = published.questionnaire
-    channels = dict(session.get(CHANNEL_KEY, {}))
+    channels = opaque_only(session.get(CHANNEL_KEY))
     if place is not None:
         if place not in dict(poster_places(questionnaire)):
             abort(404)

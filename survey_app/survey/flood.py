@@ -19,7 +19,7 @@ import logging
 
 from flask import current_app, request, session
 
-from ..rate_limits import EXTENSION, RateLimits
+from ..rate_limits import EXTENSION, RateLimits, client_address
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def hold_reason(centre: str | None) -> str | None:
     if centre:
         checks.append((CENTRE, config["REPORT_LIMIT_PER_CENTRE"], centre))
     else:
-        checks.append((CLIENT, config["REPORT_LIMIT_PER_CLIENT"], request.remote_addr or "unknown"))
+        checks.append((CLIENT, config["REPORT_LIMIT_PER_CLIENT"], client_address(request.remote_addr)))
     over = [
         kind
         for kind, rule, value in checks

@@ -6,7 +6,9 @@ app's secret, which tells nothing to anyone without the secret.
 
 A survey's tokens stay in the session cookie for as long as the survey does (a day idle). A
 report's live in a cookie of their own with no expiry date, which the browser deletes when it
-closes: a report in progress must not outlast the visit that began it.
+closes: a report in progress must not outlast the visit that began it. Its keys are also made
+with a random salt of that browser's own, kept in the cookie, so that the same form does not
+give every browser the same key: a key seen on one phone says nothing about another.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
+from collections.abc import Mapping
 
 from flask import Flask, Response, current_app, g, request, session
 
@@ -22,29 +26,44 @@ from ..questionnaire import Questionnaire
 SURVEYS_KEY = "surveys"
 FORMS_COOKIE = "sts_form"
 _KEY_LENGTH = 16
+_OPAQUE_KEY = re.compile(rf"^[0-9a-f]{{{_KEY_LENGTH}}}$")
 # A key and a token (secrets.token_urlsafe(32): 43 URL-safe characters); entries joined by ".".
 _ENTRY = re.compile(rf"^([0-9a-f]{{{_KEY_LENGTH}}})([A-Za-z0-9_-]{{43}})$")
 # A browser is unlikely to have more than a couple of forms open; a cookie must stay small.
 _MAX_FORMS = 4
 
 
-def key_for(questionnaire_id: str) -> str:
+def key_for(questionnaire_id: str, salt: str = "") -> str:
     """The key a questionnaire's token is filed under in the browser: opaque without the secret."""
     secret = str(current_app.secret_key).encode("utf-8")
-    digest = hmac.new(secret, f"held:{questionnaire_id}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(secret, f"held:{salt}:{questionnaire_id}".encode(), hashlib.sha256).hexdigest()
     return digest[:_KEY_LENGTH]
 
 
-def _forms() -> dict[str, str]:
-    """The report tokens this browser sent, with this request's changes."""
+def opaque_only(held: object) -> dict[str, str]:
+    """Only the entries filed under opaque keys: an older release filed them under the
+    questionnaire's id, and that must not be carried forward into a cookie sent again."""
+    if not isinstance(held, Mapping):
+        return {}
+    return {
+        k: v for k, v in held.items() if isinstance(k, str) and _OPAQUE_KEY.match(k) and isinstance(v, str)
+    }
+
+
+def _forms() -> tuple[str, dict[str, str]]:
+    """This browser's salt and report tokens, with this request's changes."""
     if "held_forms" not in g:
+        salt, *entries = request.cookies.get(FORMS_COOKIE, "").split(".")
         held: dict[str, str] = {}
-        for entry in request.cookies.get(FORMS_COOKIE, "").split("."):
-            match = _ENTRY.match(entry)
-            if match:
-                held[match.group(1)] = match.group(2)
-        g.held_forms = held
-    return g.held_forms
+        if _OPAQUE_KEY.match(salt):
+            for entry in entries:
+                match = _ENTRY.match(entry)
+                if match:
+                    held[match.group(1)] = match.group(2)
+        else:
+            salt = secrets.token_hex(_KEY_LENGTH // 2)
+        g.held_salt, g.held_forms = salt, held
+    return g.held_salt, g.held_forms
 
 
 def _set_forms(forms: dict[str, str]) -> None:
@@ -53,39 +72,40 @@ def _set_forms(forms: dict[str, str]) -> None:
 
 
 def token_for(questionnaire: Questionnaire) -> str | None:
-    key = key_for(questionnaire.id)
     if questionnaire.is_report:
-        return _forms().get(key)
-    token = session.get(SURVEYS_KEY, {}).get(key)
-    return token if isinstance(token, str) else None
+        salt, forms = _forms()
+        return forms.get(key_for(questionnaire.id, salt))
+    return opaque_only(session.get(SURVEYS_KEY)).get(key_for(questionnaire.id))
 
 
 def hold(questionnaire: Questionnaire, token: str) -> None:
-    key = key_for(questionnaire.id)
     if questionnaire.is_report:
-        forms = {k: v for k, v in _forms().items() if k != key}
-        _set_forms({**forms, key: token})
+        salt, forms = _forms()
+        key = key_for(questionnaire.id, salt)
+        _set_forms({**{k: v for k, v in forms.items() if k != key}, key: token})
         return
     session.permanent = True
-    session[SURVEYS_KEY] = {**session.get(SURVEYS_KEY, {}), key: token}
+    session[SURVEYS_KEY] = {**opaque_only(session.get(SURVEYS_KEY)), key_for(questionnaire.id): token}
 
 
 def release(questionnaire: Questionnaire) -> None:
     """Forget this questionnaire's token (the answers it led to are deleted or submitted)."""
-    key = key_for(questionnaire.id)
     if questionnaire.is_report:
-        if key in _forms():
-            _set_forms({k: v for k, v in _forms().items() if k != key})
+        salt, forms = _forms()
+        key = key_for(questionnaire.id, salt)
+        if key in forms:
+            _set_forms({k: v for k, v in forms.items() if k != key})
         return
-    surveys = dict(session.get(SURVEYS_KEY, {}))
-    if surveys.pop(key, None) is not None:
+    surveys = opaque_only(session.get(SURVEYS_KEY))
+    if surveys.pop(key_for(questionnaire.id), None) is not None:
         session[SURVEYS_KEY] = surveys
 
 
 def all_tokens() -> list[str]:
-    """Every token this browser holds, surveys' and reports'."""
-    surveys = [t for t in session.get(SURVEYS_KEY, {}).values() if isinstance(t, str)]
-    return surveys + list(_forms().values())
+    """Every token this browser holds, surveys' and reports', under any key."""
+    held = session.get(SURVEYS_KEY)
+    surveys = [t for t in held.values() if isinstance(t, str)] if isinstance(held, Mapping) else []
+    return surveys + list(_forms()[1].values())
 
 
 def release_all() -> None:
@@ -97,12 +117,12 @@ def _write_forms_cookie(response: Response) -> Response:
     if not g.get("held_forms_changed"):
         return response
     config = current_app.config
-    forms = g.held_forms
+    salt, forms = g.held_salt, g.held_forms
     if forms:
         # No max_age or expires: the browser forgets it when it closes.
         response.set_cookie(
             FORMS_COOKIE,
-            ".".join(key + token for key, token in forms.items()),
+            ".".join([salt, *(key + token for key, token in forms.items())]),
             httponly=True,
             samesite="Lax",
             secure=config["SESSION_COOKIE_SECURE"],

@@ -7,9 +7,11 @@ only an opaque token (held.py).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import rate_limits
@@ -35,6 +37,7 @@ from .presenters import answer_lines, short_label
 from .quality import client_hash
 
 bp = Blueprint("survey", __name__, url_prefix="/surveys")
+log = logging.getLogger(__name__)
 
 
 def _published(slug: str) -> Published:
@@ -120,17 +123,27 @@ def begin(slug: str):
 
 
 def _final_page(questionnaire: Questionnaire, current: Question) -> str:
-    """A page where the journey ends with nothing stored (say, "Call 999 now").
-
-    Whatever this visit had entered is deleted on reaching it, and it accepts no answer.
-    """
-    token = held.token_for(questionnaire)
-    if token is not None:
-        store.forget([store.hash_token(token)])
-        held.release(questionnaire)
+    """A page where the journey ends with nothing stored (say, "Call 999 now"). It accepts no
+    answer, needs nothing in progress and touches no data, so it shows whatever else fails."""
     start_url = url_for(".start", slug=questionnaire.slug)
     page = _page_inputs(questionnaire, current, {}, start_url, changing=False)
     return render_cached(page)
+
+
+def _forget(questionnaire: Questionnaire, progress: store.InProgress) -> None:
+    """Delete this visit's answers on the server and its token in the browser. The browser's
+    token goes even if the database cannot be reached: the answers then go when idle."""
+    try:
+        store.forget([progress.token_hash])
+    except SQLAlchemyError:
+        log.warning("answers in progress could not be deleted now; they go when idle", exc_info=True)
+    held.release(questionnaire)
+
+
+def _leave_for(questionnaire: Questionnaire, progress: store.InProgress, final: Question) -> WerkzeugResponse:
+    """Go to a final page, deleting whatever this visit had entered: nothing leads on from it."""
+    _forget(questionnaire, progress)
+    return redirect(_question_url(questionnaire, final))
 
 
 @bp.route("/<slug>/questions/<address>", methods=["GET", "POST"])
@@ -164,21 +177,25 @@ def question(slug: str, address: str):
     if request.method == "POST":
         parsed = parse_answer(current, request.form.to_dict(flat=False))
         if parsed.error is None:
+            # A changed answer may open questions not yet asked: ask them, still in "change"
+            # mode, then return to the check page.
+            given = {**answers, current.id: parsed.value}
+            target = (
+                first_unanswered(questionnaire, given)
+                if changing
+                else next_question(questionnaire, given, current.id)
+            )
+            if target is not None and target.final:
+                return _leave_for(questionnaire, progress, target)
             try:
-                saved = store.save_answer(
-                    progress, questionnaire, current.id, parsed.value, current_language()
-                )
+                store.save_answer(progress, questionnaire, current.id, parsed.value, current_language())
             except store.Expired:
                 return redirect(url_for(".timed_out", slug=questionnaire.slug))
+            except store.Submitted:
+                return redirect(url_for(".confirmation", slug=questionnaire.slug))
             _keep_cookie_alive()
-            if changing:
-                # A changed answer may open questions not yet asked: ask them,
-                # still in "change" mode, then return to the check page.
-                pending = first_unanswered(questionnaire, saved.answers)
-                if pending is None:
-                    return redirect(_question_url(questionnaire, None))
-                return redirect(_question_url(questionnaire, pending, change="1"))
-            target = next_question(questionnaire, saved.answers, current.id)
+            if changing and target is not None:
+                return redirect(_question_url(questionnaire, target, change="1"))
             return redirect(_question_url(questionnaire, target))
         raw = parsed.raw
         error = (parsed.error.field, error_message(questionnaire, current, parsed.error))
@@ -245,17 +262,28 @@ def check_answers(slug: str):
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
     # A journey that ends on a final page is never complete: nothing is sent from it.
     pending = first_unanswered(questionnaire, progress.answers)
+    if pending is not None and pending.final:
+        return _leave_for(questionnaire, progress, pending)
     if pending is not None:
         return redirect(_question_url(questionnaire, pending))
 
     if request.method == "POST":
-        client = held_reason = None
-        if questionnaire.is_report:
-            held_reason = flood.hold_reason(progress.centre)
-        else:
+        client = None
+        if not questionnaire.is_report:
             client = client_hash(str(current_app.secret_key), request.remote_addr, request.user_agent.string)
-        # The language the respondent finished in, which is the one they chose last.
-        store.submit(progress, published, current_language(), client, held_reason)
+        try:
+            # The language the respondent finished in, which is the one they chose last.
+            store.submit(
+                progress,
+                published,
+                current_language(),
+                client,
+                hold=(lambda: flood.hold_reason(progress.centre)) if questionnaire.is_report else None,
+            )
+        except store.Changed:
+            # Another page changed an answer since this one was read: show them all again.
+            db.session.rollback()
+            return redirect(url_for(".check_answers", slug=questionnaire.slug))
         db.session.commit()
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
 
@@ -290,13 +318,19 @@ def confirmation(slug: str):
     submission = store.submission_of(progress)
     if submission is None:
         return redirect(url_for(".check_answers", slug=questionnaire.slug))
-    return render_template(
+    page = render_template(
         "survey/confirmation.html", questionnaire=questionnaire, reference=submission.reference
     )
+    if questionnaire.is_report:
+        # Shown once: someone going through this device's history later finds only the start.
+        _forget(questionnaire, progress)
+    return page
 
 
 @bp.get("/<slug>/timed-out")
 def timed_out(slug: str):
     published = _published(slug)
-    held.release(published.questionnaire)
+    # Only a token whose answers are gone is forgotten: this address can be opened at any time.
+    if _saved(published.questionnaire) is None:
+        held.release(published.questionnaire)
     return render_template("survey/timed_out.html", questionnaire=published.questionnaire)

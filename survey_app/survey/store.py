@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
@@ -58,6 +58,18 @@ def new_report_reference() -> str:
 
 class Expired(Exception):
     """The survey's answers were deleted after it was left idle."""
+
+
+class Submitted(Exception):
+    """The survey was sent (from another tab, say) before this answer could be saved."""
+
+
+class Changed(Exception):
+    """An answer was saved after the answers being sent were read: they must be checked again."""
+
+
+class _NotLinked(Exception):
+    """Rolls back the savepoint of a submission whose answers changed under it."""
 
 
 class SaveConflict(RuntimeError):
@@ -262,8 +274,10 @@ def save_answer(
                 current, answers=answers, language=language, updated_at=now, revision=current.revision + 1
             )
         fresh = _read(current.token_hash, questionnaire)
-        if fresh is None or fresh.submitted:
+        if fresh is None:
             raise Expired
+        if fresh.submitted:
+            raise Submitted
         current = fresh
     raise SaveConflict(f"an answer could not be saved after {_SAVE_ATTEMPTS} concurrent changes")
 
@@ -399,13 +413,15 @@ def submit(
     published: Published,
     language: str,
     client: str | None = None,
-    held_reason: str | None = None,
+    hold: Callable[[], str | None] | None = None,
 ) -> Response | Report:
     """Store the response or report once, in the caller's transaction. The caller commits.
 
-    A second submit, or two at the same moment, return the first one. `client` is the keyed hash
-    of the respondent's client (see survey/quality.py), used to flag repeat survey responses;
-    reports never record it. `held_reason`, for a report, holds it apart as a possible flood.
+    A second submit, or two at the same moment, return the first one. Only the answers as read
+    are sent: if another page saved an answer since, raises Changed and stores nothing. `client`
+    is the keyed hash of the respondent's client (see survey/quality.py), used to flag repeat
+    survey responses; reports never record it. `hold`, for a report, is asked (once, and only
+    for a new report) whether to hold it apart as a possible flood, and why.
     """
     kind: type[Response] | type[Report] = Report if published.questionnaire.is_report else Response
     existing = submission_of(progress) or _existing_submission(progress.token_hash, kind)
@@ -414,6 +430,7 @@ def submit(
     if first_unanswered(published.questionnaire, progress.answers) is not None:
         raise ValueError("the survey is not complete")
     snapshot = snapshot_for(published)
+    held_reason = hold() if hold is not None else None
     for _attempt in range(5):
         submission = _new_submission(progress, published, snapshot, client, language, held_reason)
         try:
@@ -421,10 +438,15 @@ def submit(
                 db.session.add(submission)
                 db.session.flush()
                 link = {"report_id": submission.id} if kind is Report else {"response_id": submission.id}
-                # The answers now live in the submission alone.
-                db.session.execute(
+                # The answers now live in the submission alone, if they are still the ones read.
+                linked = db.session.execute(
                     _table.update()
-                    .where(_table.c.token_hash == progress.token_hash)
+                    .where(
+                        _table.c.token_hash == progress.token_hash,
+                        _table.c.revision == progress.revision,
+                        _table.c.response_id.is_(None),
+                        _table.c.report_id.is_(None),
+                    )
                     .values(
                         answers={},
                         updated_at=utcnow(),
@@ -433,7 +455,15 @@ def submit(
                         **link,
                     )
                 )
+                if cast(sa.CursorResult[Any], linked).rowcount != 1:
+                    raise _NotLinked
             return submission
+        except _NotLinked:
+            # The savepoint is rolled back: nothing was stored.
+            existing = _existing_submission(progress.token_hash, kind)
+            if existing is not None:
+                return existing
+            raise Changed from None
         except sa.exc.IntegrityError:
             # Either this survey was submitted at the same moment by another
             # request (return that submission), or the reference was taken.

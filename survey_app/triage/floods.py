@@ -8,6 +8,7 @@ a flood's answers are not kept for the retention period.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -15,26 +16,27 @@ from ..audit import record
 from ..columns import utcnow
 from ..extensions import db
 from ..reports.models import Report
+from .models import ReportNote
 
 RELEASE, DISCARD = "release", "discard"
 DECISIONS = (RELEASE, DISCARD)
 
 
-def held_reports(limit: int, offset: int = 0) -> list[Report]:
+def held_reports(limit: int) -> list[Report]:
     """Held reports, oldest first: a flood is easiest to see in the order it came."""
     query = (
-        sa.select(Report)
-        .where(Report.held.is_(True))
-        .order_by(Report.submitted_at, Report.id)
-        .limit(limit)
-        .offset(offset)
+        sa.select(Report).where(Report.held.is_(True)).order_by(Report.submitted_at, Report.id).limit(limit)
     )
     return list(db.session.scalars(query))
 
 
+def newest_held_id() -> int:
+    return db.session.scalar(sa.select(sa.func.max(Report.id)).where(Report.held.is_(True))) or 0
+
+
 def select_held(references: Iterable[str] | None, up_to: int | None = None) -> list[Report]:
     """The held reports among these references, or every held report when `references` is None
-    (only those up to the report id `up_to`, if given: the ones a caseworker was shown)."""
+    (only those up to the report id `up_to`, if given: the ones held when the page was drawn)."""
     query = sa.select(Report).where(Report.held.is_(True))
     if references is not None:
         query = query.where(Report.reference.in_(list(references)))
@@ -44,16 +46,27 @@ def select_held(references: Iterable[str] | None, up_to: int | None = None) -> l
 
 
 def decide(reports: list[Report], decision: str) -> int:
-    """Release or discard these held reports, each audited; the caller commits. How many."""
+    """Release or discard these reports, those still held, each audited; the caller commits.
+
+    Each is changed only if it is still held, in one statement, so that two caseworkers deciding
+    at the same moment never both act on one report. Returns how many were changed.
+    """
     now = utcnow()
+    changes: dict[str, Any] = {"held": False}
+    if decision == DISCARD:
+        changes.update(status="discarded", closed_at=now, answers={}, purged_at=now)
+    done = 0
     for report in reports:
-        report.held = False
+        result = db.session.execute(
+            sa.update(Report).where(Report.id == report.id, Report.held.is_(True)).values(**changes)
+        )
+        if cast(sa.CursorResult[Any], result).rowcount != 1:
+            continue
         if decision == DISCARD:
-            report.status = "discarded"
-            report.closed_at = now
-            report.answers = {}
-            report.purged_at = now
-            record("discard_report", report, reason=report.held_reason)
-        else:
-            record("release_report", report, reason=report.held_reason)
-    return len(reports)
+            # The caseworkers' notes go with the answers.
+            db.session.execute(sa.delete(ReportNote).where(ReportNote.report_id == report.id))
+        record(
+            "discard_report" if decision == DISCARD else "release_report", report, reason=report.held_reason
+        )
+        done += 1
+    return done

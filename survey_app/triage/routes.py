@@ -53,6 +53,9 @@ def queue():
             query = query.where(Report.questionnaire_id == filters.form)
         if filters.status:
             query = query.where(Report.status == filters.status)
+        else:
+            # A discarded flood stays out of sight unless asked for by its status.
+            query = query.where(Report.status != "discarded")
         if filters.centre == "online":
             query = query.where(Report.centre.is_(None))
         elif filters.centre:
@@ -138,6 +141,7 @@ def _held_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
         "triage/held.html",
         reports=floods.held_reports(views.HELD_PER_PAGE),
         total=held_count(),
+        newest_id=floods.newest_held_id(),
         error=error,
         done=request.args.get("done") if request.method == "GET" else None,
         count=request.args.get("count", "")[:6] if request.method == "GET" else "",
@@ -156,11 +160,14 @@ def decide_held():
         return _held_page(_("Select whether to release or discard the reports"), 400)
     if not everything and not references:
         return _held_page(_("Select at least one report"), 400)
-    up_to = request.form.get("up_to", "")
-    chosen = floods.select_held(
-        None if everything else references,
-        int(up_to) if up_to.isascii() and up_to.isdigit() and len(up_to) < 12 else None,
+    up_to_text = request.form.get("up_to", "")
+    up_to = (
+        int(up_to_text) if up_to_text.isascii() and up_to_text.isdigit() and len(up_to_text) < 12 else None
     )
+    if everything and up_to is None:
+        # "Every held report" means every one the caseworker was shown, never those since.
+        return _held_page(_("Select at least one report"), 400)
+    chosen = floods.select_held(None if everything else references, up_to)
     if not chosen:
         return _held_page(_("None of the selected reports is held any more"), 400)
     if decision == floods.DISCARD and request.form.get("confirm") != "yes":
@@ -183,6 +190,11 @@ def report_page(reference: str):
 def change_status(reference: str):
     report = _report_or_404(reference)
     new = request.form.get("status", "")
+    if report.status == "discarded":
+        # Its answers are gone: it cannot come back into the queue or the counts.
+        return _render_report(
+            report, {"status": _("A discarded report's status cannot be changed")}, status=400
+        )
     if new not in CASEWORKER_STATUSES:
         return _render_report(report, {"status": _("Select a status from the list")}, status=400)
     old = report.status

@@ -6,10 +6,12 @@ import threading
 
 import pytest
 
+from survey_app.extensions import db
+from survey_app.models import Response
 from survey_app.registry import get_published
 from survey_app.survey import held, store
 from tests.pages import Visitor
-from tests.web.test_journey import begin
+from tests.web.test_journey import ANSWERS, answer_all, begin
 
 SURVEY = "community_confidence"
 
@@ -86,3 +88,32 @@ def test_two_pages_posted_at_the_same_moment_both_keep_their_answer(app, monkeyp
         with app.app_context():
             saved = store.load(token_of(first), get_published(SURVEY).questionnaire).answers
         assert saved == {"police_rating": "good", "police_council_dealing": "tend_to_agree"}, trial
+
+
+def test_answers_changed_after_the_check_page_was_read_are_not_sent_stale(app, client):
+    visitor = Visitor(client)
+    check = answer_all(visitor, ANSWERS)
+    token = token_of(client)
+    with app.app_context():
+        published = get_published(SURVEY)
+        questionnaire = published.questionnaire
+        read_for_sending = store.load(token, questionnaire)
+        store.save_answer(read_for_sending, questionnaire, "police_rating", "very_poor", "en")
+        with pytest.raises(store.Changed):
+            store.submit(read_for_sending, published, "en")
+        db.session.rollback()
+        assert store.load(token, questionnaire).answers["police_rating"] == "very_poor"
+    # Sent from the page, the answers as they are now go.
+    sent = visitor.submit(visitor.get(check.url))
+    assert sent.url.endswith("/confirmation")
+    with app.app_context():
+        assert [r.answers["police_rating"] for r in db.session.query(Response)] == ["very_poor"]
+
+
+def test_an_answer_posted_after_the_survey_was_sent_leads_to_its_confirmation(app, client):
+    visitor = Visitor(client)
+    check = answer_all(visitor, ANSWERS)
+    question = visitor.get("/surveys/community_confidence/questions/police_rating?change=1")
+    visitor.submit(check)
+    after = visitor.submit(question, {"police_rating": "excellent"})
+    assert after.url.endswith("/confirmation") and after.status == 200

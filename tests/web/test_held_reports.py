@@ -103,10 +103,15 @@ def test_every_held_report_at_once_means_those_the_caseworker_was_shown(app):
     flood = [add_report(app) for _ in range(3)]
     hold(app, *flood, reason="session")
     client = staff_client(app, CASEWORKER, "caseworker")
-    asked = decide(client, get(client, "/staff/reports/held"), "discard", scope="all")
-    assert asked.heading == "Discard 3 held reports?"
+    page = get(client, "/staff/reports/held")
     later = add_report(app)
     hold(app, later)
+    shown = {field["name"]: field["value"] for field in page.soup.select("main form input[type=hidden]")}
+    asked = Page(
+        "/staff/reports/held",
+        client.post("/staff/reports/held", data={**shown, "decision": "discard", "scope": "all"}),
+    )
+    assert asked.heading == "Discard 3 held reports?"
     form = {field["name"]: field.get("value") for field in asked.soup.select("main form input[type=hidden]")}
     assert client.post("/staff/reports/held", data=form).status_code == 303
     assert [report(app, r).status for r in flood] == ["discarded"] * 3
@@ -198,3 +203,63 @@ def test_the_board_pack_counts_only_the_reports_that_count(app):
         in_quarter = report_counts(Report.submitted_at >= start, Report.submitted_at < end)
     assert counted and discarded
     assert (everything.total, in_quarter.total) == (1, 1)
+
+
+def test_a_discarded_flood_stays_out_of_the_queue_and_cannot_be_brought_back(app):
+    kept = add_report(app)
+    junk = add_report(app, answers={"description": "junk"})
+    hold(app, junk)
+    client = staff_client(app, CASEWORKER, "caseworker")
+    page = get(client, "/staff/reports/held")
+    asked = decide(client, page, "discard", [junk])
+    client.post(
+        "/staff/reports/held",
+        data={"csrf_token": csrf_token(asked), "decision": "discard", "confirm": "yes", "reference": [junk]},
+    )
+    assert queue_references(get(client, "/staff/reports")) == [kept]
+    assert queue_references(get(client, "/staff/reports?status=discarded")) == [junk]
+    shown = get(client, f"/staff/reports/{junk}")
+    assert "discarded as a flood" in shown.soup.find(id="purged").get_text()
+    assert shown.soup.select_one("select#status") is None
+    refused = client.post(
+        f"/staff/reports/{junk}/status", data={"csrf_token": csrf_token(shown), "status": "new"}
+    )
+    assert refused.status_code == 400 and report(app, junk).status == "discarded"
+
+
+def test_every_held_report_needs_the_page_it_was_shown_on(app):
+    flood = add_report(app)
+    hold(app, flood)
+    client = staff_client(app, CASEWORKER, "caseworker")
+    page = get(client, "/staff/reports/held")
+    bare = client.post(
+        "/staff/reports/held", data={"csrf_token": csrf_token(page), "decision": "release", "scope": "all"}
+    )
+    assert bare.status_code == 400 and report(app, flood).held
+    later = add_report(app)
+    hold(app, later)
+    form = {field["name"]: field["value"] for field in page.soup.select("main form input[type=hidden]")}
+    released = client.post("/staff/reports/held", data={**form, "decision": "release", "scope": "all"})
+    assert released.status_code == 303
+    assert (report(app, flood).held, report(app, later).held) == (False, True)
+
+
+def test_a_report_decided_by_another_caseworker_is_not_decided_again(app):
+    flood = add_report(app)
+    hold(app, flood)
+    first = staff_client(app, CASEWORKER, "caseworker")
+    second = staff_client(app, ADMIN, "caseworker")
+    page_one, page_two = get(first, "/staff/reports/held"), get(second, "/staff/reports/held")
+    assert decide(first, page_one, "release", [flood]).status == 303
+    late = second.post(
+        "/staff/reports/held",
+        data={
+            "csrf_token": csrf_token(page_two),
+            "decision": "discard",
+            "confirm": "yes",
+            "reference": [flood],
+        },
+    )
+    assert late.status_code == 400, "nothing held is left to discard"
+    assert report(app, flood).status == "new" and report(app, flood).answers
+    assert [e.action for e in audit_events(app) if e.action.endswith("_report")] == ["release_report"]

@@ -192,3 +192,27 @@ def test_a_survey_keeps_its_token_under_a_key_that_names_nothing(client):
     readable = json.loads(decoded_session(client.get_cookie("sts_session").value))
     assert "community_confidence" not in json.dumps(readable)
     assert readable["surveys"] and readable["channels"]
+
+
+def test_the_same_form_gives_each_browser_a_different_key(app):
+    cookies = []
+    for _ in range(2):
+        client = app.test_client()
+        walk = Walk(client, "en")
+        walk.visitor.submit(walk.start(ABUSE), {"safe_now": "yes"})
+        cookies.append(client.get_cookie("sts_form").value)
+    salts = [value.split(".")[0] for value in cookies]
+    keys = [value.split(".")[1][:16] for value in cookies]
+    assert salts[0] != salts[1] and keys[0] != keys[1], (
+        "a key seen on one phone would name the form on another"
+    )
+
+
+def test_a_key_an_older_release_wrote_under_the_form_name_is_dropped(app, client):
+    with client.session_transaction() as session:
+        session["surveys"] = {"domestic_abuse_report": "x" * 43}
+        session["channels"] = {"domestic_abuse_report": "altrincham"}
+    visitor = Visitor(client)
+    visitor.submit(visitor.get("/s/community_confidence/altrincham"))
+    readable = decoded_session(client.get_cookie("sts_session").value)
+    assert "domestic_abuse_report" not in readable

@@ -80,3 +80,13 @@ def test_the_risk_cues_the_answers_show_are_kept_readable_without_the_answers(ap
     assert cues[reference] == ["ongoing", "injured", "age_band"]
     assert cues[quiet] == []
     assert "age_band" not in facts, "the cue is kept, not the age band"
+
+
+def test_addresses_in_one_ipv6_64_count_as_one_client(small_limits):
+    references = []
+    for host in range(4):
+        visitor = Visitor(small_limits.test_client())
+        visitor.client.environ_base["REMOTE_ADDR"] = f"2001:db8:1:2::{host + 1}"
+        references.append(send_report(visitor))
+    rows = stored(small_limits)
+    assert [rows[r] for r in references][-1] == (True, "client")

@@ -383,3 +383,27 @@ def test_the_shift_key_is_offered_only_where_a_keyboard_is_likely(app, client):
     mouse_only = r"@media\s*\(hover:\s*hover\)\s*and\s*\(pointer:\s*fine\)\s*\{\s*\.app-keyboard-only"
     assert re.search(mouse_only, css)
     assert re.search(r"\.app-kiosk \.app-keyboard-only\s*\{\s*display:\s*none", css)
+
+
+def test_a_report_confirmation_is_shown_once(app, client):
+    visitor = Visitor(client)
+    confirmation = visitor.submit(
+        fill(visitor, begin(visitor, HATE), {**HATE_ANSWERS, "contact": "anonymous"})
+    )
+    assert confirmation.heading == "Report sent"
+    # Later, someone going through the device's history finds only the form's start.
+    again = visitor.get(confirmation.url)
+    assert again.url == HATE and "R-" not in again.text()
+    assert client.get_cookie("sts_form") is None
+    assert len(reports(app)) == 1
+
+
+def test_opening_a_final_page_by_its_address_deletes_nothing(app, client):
+    visitor = Visitor(client)
+    page = visitor.submit(visitor.submit(visitor.get(ABUSE)), {"safe_now": "yes"})
+    # A browser may open an address from its history in the background (prerendering).
+    for address in range(16, 19):
+        assert client.get(f"{ABUSE}/questions/{address}").status_code == 200
+    with app.app_context():
+        assert len(db.session.scalars(sa.select(SurveySession)).all()) == 1
+    assert visitor.get(page.url).status == 200 and question_id(visitor.get(page.url)) == "in_danger"

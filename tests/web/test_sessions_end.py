@@ -65,3 +65,23 @@ def test_exit_on_a_kiosk_forgets_the_language(client):
     assert client.get("/exit").location == KIOSK
     assert client.get_cookie("sts_lang") is None
     assert Visitor(client).get(KIOSK).soup.html["lang"] == "en"
+
+
+def test_exit_leaves_at_once_even_when_the_database_cannot_be_reached(app, client, monkeypatch):
+    import sqlalchemy.exc
+
+    from survey_app.survey import store
+
+    visitor = Visitor(client)
+    page = visitor.submit(visitor.get("/forms/support"))
+    visitor.submit(page, {"safe_now": "yes"})
+    assert client.get_cookie("sts_form") is not None
+
+    def unreachable(*_args, **_kwargs):
+        raise sqlalchemy.exc.OperationalError("DELETE", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(store, "forget", unreachable)
+    response = client.get("/exit")
+    assert response.status_code == 302 and response.location == app.config["EXIT_URL"]
+    assert "cookies" in response.headers["Clear-Site-Data"]
+    assert client.get_cookie("sts_form") is None
