@@ -28,7 +28,7 @@ def tab_title(questionnaire, page_title: str | None = None) -> str:
 
 # The UK's emergency and short numbers, and any 11-digit number starting 0 however it is spaced
 # ("0808 2000 247"). Two digits ("press 55") are an instruction, not a number.
-_PHONE_NUMBER = re.compile(r"(?<![\w])(?:999|101|111|0\d(?: ?\d){9})(?![\w])")
+_PHONE_NUMBER = re.compile(r"(?<![\w])(?:999|101|111|0\d(?: ?\d){9})(?![\w])", re.ASCII)
 
 
 def tel_links(text: str) -> Markup:

@@ -18,7 +18,6 @@ from ..audit import ACTIONS, find_events, record
 from ..centres import all_centres
 from ..columns import utcnow
 from ..extensions import db
-from ..i18n import language_name
 from ..reports.models import CASEWORKER_STATUSES, STATUSES, Report, counted, held_count
 from ..staff.access import require_role
 from ..staff.auth import signed_in_staff
@@ -97,13 +96,6 @@ def queue():
     ), status
 
 
-def _language(code: str) -> str:
-    try:
-        return f"{language_name(code)} ({code})"
-    except (ValueError, TypeError, LookupError):
-        return code
-
-
 def _render_report(
     report: Report, errors: dict[str, str] | None = None, note_text: str = "", status: int = 200
 ) -> tuple[str, int]:
@@ -117,7 +109,6 @@ def _render_report(
         "triage/report.html",
         report=report,
         form_title=views.form_title(report.questionnaire_id),
-        language=_language(report.language),
         answers=views.answer_rows(report.questionnaire_id, report.answers or {}),
         facts=views.answer_rows(report.questionnaire_id, report.facts or {}),
         notes=notes,
