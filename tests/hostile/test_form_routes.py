@@ -590,6 +590,33 @@ def report_target(app: Flask, endpoint: str) -> Target:
     )
 
 
+def held_target(app: Flask, endpoint: str) -> Target:
+    staff = Staff(app, "case@example.org", "caseworker")
+    held: list[str] = []
+
+    def prepare() -> str:
+        # A hostile post may release or discard the held report: hold a new one each time.
+        reference = add_report(app, "hate_crime_report", answers={"description": "A private story"})
+        with app.app_context():
+            db.session.execute(
+                sa.update(Report).where(Report.reference == reference).values(held=True, held_reason="client")
+            )
+            db.session.commit()
+        held.append(reference)
+        return staff.prepare()
+
+    prepare()
+    fields = {
+        "decision": ["release", "discard"],
+        "scope": ["selected", "all"],
+        "reference": [held[0], "R-AAAA-BBBB-CC"],
+        "confirm": ["yes"],
+        "up_to": ["1", "99999999999"],
+    }
+    url = "/staff/reports/held"
+    return Target(staff.client, url, st.just(url), fields, prepare, expect_ok(staff.client, url))
+
+
 def review_target(app: Flask, endpoint: str) -> Target:
     seed(app, 200)
     with app.app_context():
@@ -717,6 +744,7 @@ TARGETS: dict[str, Callable[[Flask, str], Target]] = {
     "report.check_answers": journey_target,
     "triage.add_note": report_target,
     "triage.change_status": report_target,
+    "triage.decide_held": held_target,
     "insight.review": review_target,
     "surveys_admin.margins": margins_target,
     "surveys_admin.margins_default": margins_target,
