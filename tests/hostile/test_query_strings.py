@@ -48,6 +48,7 @@ PARAMETERS = (
     "area",
     "centre",
     "change",
+    "count",
     "done",
     "download",
     "form",
