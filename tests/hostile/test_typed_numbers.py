@@ -167,7 +167,7 @@ def test_a_page_number_in_another_script_is_that_page(app, caseworker):
 def test_a_date_filter_that_is_no_date_is_refused_with_the_message(app, caseworker, typed):
     page = get(caseworker, f"/staff/reports?from={typed}")
     assert page.status == 400
-    assert page.error_summary == ["Enter the start date as a real date, like 2026-01-31"]
+    assert page.error_summary == ["Enter the start date as a real date, like 27 3 2025"]
 
 
 def test_a_date_filter_in_another_script_is_that_date(app, caseworker):
