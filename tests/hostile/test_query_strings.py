@@ -259,6 +259,11 @@ def served_by_the_service(body: str) -> bool:
     return "Traceback" not in body and ("<h1" in body or not body.lstrip().startswith("<"))
 
 
+# Routes that draw something costly for every request and read their parameters through the same
+# code as a cheap sibling, which is sent every query string: here a sample, and each parameter alone.
+SAMPLED = {"insight.board_pack_pdf": "insight.board_pack"}
+
+
 @pytest.mark.parametrize("endpoint", get_routes())
 def test_no_query_string_gives_a_server_error_on_any_get_route(world, endpoint):
     blueprint = endpoint.rsplit(".", 1)[0]
@@ -279,7 +284,7 @@ def test_no_query_string_gives_a_server_error_on_any_get_route(world, endpoint):
         for url in urls:
             ReadParameters.read = set()
             let_in = is_let_in(world.send(browser, "GET", f"{url}?{EVERY_PARAMETER}", None).status_code)
-            queries = query_strings() if let_in else query_strings()[::10]
+            queries = query_strings() if let_in and endpoint not in SAMPLED else query_strings()[::10]
             if let_in and alone_from in (None, identity):
                 alone_from = identity
                 queries = (*queries, *one_parameter_queries(ReadParameters.read & set(PARAMETERS)))
