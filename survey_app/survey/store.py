@@ -139,15 +139,22 @@ _TOUCH = (
 _FORGET = _table.delete().where(_table.c.token_hash.in_(sa.bindparam("keys", expanding=True)))
 
 
-def idle_limit(questionnaire: Questionnaire | None = None, centre: str | None = None) -> dt.timedelta:
-    """How long answers in progress are kept untouched: a report and a kiosk forget sooner."""
+def _idle_minutes() -> tuple[int, int, int]:
+    """How long a survey, a report and anything begun on a kiosk are kept untouched: a report and
+    a shared kiosk forget sooner, never later, than a survey."""
     config = current_app.config
-    minutes = config["SURVEY_IDLE_MINUTES"]
+    survey = config["SURVEY_IDLE_MINUTES"]
+    return survey, min(survey, config["REPORT_IDLE_MINUTES"]), min(survey, config["KIOSK_IDLE_MINUTES"])
+
+
+def idle_limit(questionnaire: Questionnaire | None = None, centre: str | None = None) -> dt.timedelta:
+    """How long these answers in progress are kept untouched (the shortest limit that applies)."""
+    survey, report, kiosk = _idle_minutes()
+    minutes = survey
     if questionnaire is not None and questionnaire.is_report:
-        minutes = min(minutes, config["REPORT_IDLE_MINUTES"])
+        minutes = min(minutes, report)
     if centre:
-        # A shared kiosk forgets much sooner than someone's own phone.
-        minutes = min(minutes, config["KIOSK_IDLE_MINUTES"])
+        minutes = min(minutes, kiosk)
     return dt.timedelta(minutes=minutes)
 
 
@@ -161,17 +168,14 @@ def purge_expired(now: dt.datetime | None = None) -> int:
     Returns how many. The caller commits.
     """
     now = now or utcnow()
-    config = current_app.config
+    survey, report, kiosk = _idle_minutes()
     idle = sa.or_(
-        _table.c.updated_at < now - dt.timedelta(minutes=config["SURVEY_IDLE_MINUTES"]),
+        _table.c.updated_at < now - dt.timedelta(minutes=survey),
         sa.and_(
             _table.c.questionnaire_id.in_(_report_ids()),
-            _table.c.updated_at < now - dt.timedelta(minutes=config["REPORT_IDLE_MINUTES"]),
+            _table.c.updated_at < now - dt.timedelta(minutes=report),
         ),
-        sa.and_(
-            _table.c.centre.is_not(None),
-            _table.c.updated_at < now - dt.timedelta(minutes=config["KIOSK_IDLE_MINUTES"]),
-        ),
+        sa.and_(_table.c.centre.is_not(None), _table.c.updated_at < now - dt.timedelta(minutes=kiosk)),
     )
     # A DELETE gives a CursorResult, which has the row count; Session.execute is typed for any statement.
     result = cast(sa.CursorResult[Any], db.session.execute(_table.delete().where(idle)))
