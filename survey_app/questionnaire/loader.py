@@ -40,6 +40,8 @@ _SETTINGS = (
     "allow_future",
     "min_year",
 )
+# Questions whose answer is one choice: the only ones an estimate can be broken down or weighted by.
+_ONE_ANSWER_TYPES = ("single_choice", "yes_no", "agreement", "rating")
 _CONDITION_OPS = ("equals", "in", "not_in", "answered", "all", "any", "not")
 
 
@@ -195,6 +197,8 @@ def _question(raw: dict[str, Any]) -> Question:
         settings={key: raw[key] for key in _SETTINGS if key in raw},
         errors=dict(raw.get("errors", {})),
         weighting_variable=raw.get("weighting_variable"),
+        breakdown=raw.get("breakdown", False),
+        area=raw.get("area", False),
         short_label=raw.get("short_label"),
         paragraphs=tuple(raw.get("paragraphs", ())),
         final=raw.get("final", False),
@@ -234,6 +238,9 @@ def _check_question(question: Question, earlier: dict[str, Question]) -> str | N
         for value in question.risk_cue.values:
             if value not in values:
                 return f"the risk cue names '{value}', which is not one of its choices"
+    for flag in ("breakdown", "area", "weighting_variable"):
+        if getattr(question, flag) and question.type not in _ONE_ANSWER_TYPES:
+            return f"only a question with one answer from a list can have {flag}"
     if question.type == "free_text" and "max_length" not in question.settings:
         return "a free_text question needs max_length"
     if question.measure:
@@ -336,7 +343,12 @@ def load_questionnaire(path: Path | str, display_name: str | None = None) -> Que
     """Load and check one questionnaire file; raise QuestionnaireError if it is unusable."""
     path = Path(path)
     name = display_name or path.as_posix()
-    data = _read_yaml(path, name)
+    return load_definition(_read_yaml(path, name), name)
+
+
+def load_definition(data: Any, name: str) -> Questionnaire:
+    """Check a questionnaire given as data (a YAML file's, or a spreadsheet's turned into the same
+    shape) and build it; raise QuestionnaireError if it is unusable."""
     if not isinstance(data, dict):
         raise QuestionnaireError(name, "the file must be a mapping with id, version, title and questions")
     errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
@@ -363,6 +375,12 @@ def load_questionnaire(path: Path | str, display_name: str | None = None) -> Que
         # A report's tab title and address are what someone checking the device sees.
         raise QuestionnaireError(
             name, "a report needs a neutral_title and a slug that do not say what it is about"
+        )
+
+    areas = [question.id for question in questions if question.area]
+    if len(areas) > 1:
+        raise QuestionnaireError(
+            name, f"only one question can be the area, and '{areas[0]}' already is", areas[1]
         )
 
     declared_by: dict[str, str] = {}

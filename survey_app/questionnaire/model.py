@@ -104,6 +104,11 @@ class Question:
     errors: dict[str, str] = field(default_factory=dict)
     # Used by the weighting in analysis/ (e.g. "age_band").
     weighting_variable: str | None = None
+    # Analysts see the estimates broken down by this question's answers.
+    breakdown: bool = False
+    # The place question (a town centre, say): targets and poster links name its choices, and
+    # the dashboard can be narrowed to one of them. Exclusive choices are not places.
+    area: bool = False
     # A short label for the check answers page and exports.
     short_label: str | None = None
     # Notices: paragraphs of text, and whether the journey ends there.
@@ -181,6 +186,27 @@ class Questionnaire:
             return None
         index = int(address) - 1
         return self.questions[index] if 0 <= index < len(self.questions) else None
+
+    @property
+    def area_question(self) -> Question | None:
+        return next((q for q in self.questions if q.area), None)
+
+    @property
+    def places(self) -> tuple[Choice, ...]:
+        """The choices of the area question that name a place (not "another", not "don't know")."""
+        area = self.area_question
+        return tuple(c for c in area.choices if not c.exclusive) if area else ()
+
+    @property
+    def breakdown_questions(self) -> tuple[Question, ...]:
+        """The questions estimates are broken down by: the area first, then the rest in order."""
+        area = self.area_question
+        rest = tuple(q for q in self.questions if q.breakdown and q is not area)
+        return ((area,) if area else ()) + rest
+
+    @property
+    def weighting_questions(self) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.weighting_variable)
 
     @property
     def measures(self) -> tuple[tuple[Question, Measure], ...]:

@@ -79,6 +79,8 @@ _QUESTION = {
             "additionalProperties": False,
         },
         "weighting_variable": _ID,
+        "breakdown": {"type": "boolean"},
+        "area": {"type": "boolean"},
         "paragraphs": {"type": "array", "items": _TEXT},
         "final": {"type": "boolean"},
         "reportable": {"type": "boolean"},

@@ -46,7 +46,7 @@ questions:
 def test_check_passes_on_the_shipped_questionnaires(tmp_path):
     result = run([*FLASK, "questionnaires", "check"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "ok: " in result.stdout and "community_confidence version 1" in result.stdout
+    assert "ok: " in result.stdout and "community_confidence version 2" in result.stdout
 
 
 def test_check_names_file_question_and_fault_in_one_line(tmp_path):
