@@ -54,7 +54,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -i $< -o $@ -l $* >/dev/null
 
 translations: install ## Extract every string into the template, update each catalog, compile them
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k standard:1c,2 --no-location --sort-output --omit-header \
 		-c "Translators:" -o translations/messages.pot .
 	@if [ -n "$(CATALOGS)" ]; then \
 		$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete -w 100; \

@@ -14,9 +14,9 @@ from .extensions import db
 from .models import QuestionnaireVersion
 from .questionnaire import QuestionnaireError, load_questionnaire
 from .questionnaire.loader import questionnaire_files
-from .registry import load_registry
+from .registry import all_published, load_registry
 
-questionnaires_cli = AppGroup("questionnaires", help="Check the questionnaire files.")
+questionnaires_cli = AppGroup("questionnaires", help="Check, import and export questionnaires.")
 
 
 def _published_checksums() -> dict[tuple[str, int], str] | None:
@@ -93,7 +93,7 @@ def seed_demo_command(count: int, accounts: bool) -> None:
     from .demo import reset_demo_accounts, seed_demo
     from .survey.store import snapshot_for
 
-    registry = current_app.extensions["questionnaires"]
+    registry = all_published()
     if not registry:
         raise click.ClickException("no questionnaires are loaded: run `flask questionnaires check`")
     for published in registry.values():
@@ -131,6 +131,10 @@ def purge_expired_command() -> None:
 
 
 def register(app: Flask) -> None:
+    from .library.commands import export_command, import_command
+
+    questionnaires_cli.add_command(import_command)
+    questionnaires_cli.add_command(export_command)
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_expired_command)

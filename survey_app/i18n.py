@@ -8,12 +8,14 @@ from urllib.parse import urlencode
 
 from babel import Locale
 from babel.core import UnknownLocaleError, get_global
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, has_app_context, request
 from flask_babel import get_locale, pgettext
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from .formats import init_formats
+from .questionnaire.model import Questionnaire
+from .questionnaire.scales import STANDARD_CONTEXT, STANDARD_TEXTS
 
 DEFAULT_LANGUAGE = "en"
 # The locale Babel formats dates and numbers with, where it is not the catalog's own: Babel's `en`
@@ -39,8 +41,16 @@ def _available(translations_dir: str) -> tuple[str, ...]:
 
 
 def available_languages() -> tuple[str, ...]:
-    """Babel codes of the languages with a catalog, English first."""
-    return _available(current_app.config["TRANSLATIONS_DIR"])
+    """Babel codes of the languages with a catalog, English first; on the pages of a questionnaire
+    offered in fewer (one imported with some languages incomplete), only those."""
+    every = _available(current_app.config["TRANSLATIONS_DIR"])
+    offered = g.get("offered_languages") if has_app_context() else None
+    return tuple(code for code in every if code in offered) if offered else every
+
+
+def offer_only(languages: tuple[str, ...]) -> None:
+    """This request's pages are offered in these languages alone (all of them when empty)."""
+    g.offered_languages = languages
 
 
 def _candidates(tag: str) -> list[str]:
@@ -198,11 +208,26 @@ def language_links(
     return links
 
 
-def qtext(questionnaire_id: str, key: str, text: str | None) -> str:
-    """Questionnaire text through the catalogs, with a context naming where it is used."""
+def qtext(questionnaire: Questionnaire | str, key: str, text: str | None) -> str:
+    """Questionnaire text in the page's language: its own translation where it was imported with
+    one, else the catalogs', under a context naming where it is used, else the standard wording's
+    (the answer scales, "Don't know"), else the English."""
     if not text:
         return ""
-    return pgettext(f"{questionnaire_id}:{key}", text)
+    language = current_language()
+    if language == DEFAULT_LANGUAGE:
+        return text
+    if isinstance(questionnaire, str):
+        questionnaire_id = questionnaire
+    else:
+        own = questionnaire.translations.get(language, {}).get(key)
+        if own:
+            return own
+        questionnaire_id = questionnaire.id
+    translated = pgettext(f"{questionnaire_id}:{key}", text)
+    if translated == text and text in STANDARD_TEXTS:
+        return pgettext(STANDARD_CONTEXT, text)
+    return translated
 
 
 def init_i18n(app: Flask) -> None:

@@ -1,14 +1,19 @@
-"""The questionnaires this service runs, loaded and checked once at start-up."""
+"""The questionnaires this service runs: the built-in files, loaded and checked once at start-up,
+and the newest published version of each one imported from a spreadsheet, read from the database
+and looked at again every few seconds, so that every instance serves what was published."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
+import sqlalchemy as sa
 import yaml
 from flask import Flask, current_app
 
@@ -16,6 +21,8 @@ from .questionnaire import Questionnaire, QuestionnaireError, load_directory
 from .questionnaire.loader import questionnaire_files
 
 log = logging.getLogger(__name__)
+# How often each process looks for a newly published questionnaire: one small query this often.
+REFRESH_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,67 @@ def load_registry(directory: str) -> dict[str, Published]:
     return published
 
 
+@dataclass
+class _Served:
+    """The built-in questionnaires, and with them the imported ones as last read."""
+
+    files: dict[str, Published]
+    merged: dict[str, Published]
+    marker: tuple[int, int] | None = None
+    checked_at: float = float("-inf")
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _imported(row: Any) -> Published:
+    from .library.store import questionnaire_of
+
+    questionnaire = questionnaire_of(row)
+    return Published(questionnaire, row.checksum, row.definition)
+
+
+def _merge(files: dict[str, Published], rows: list[Any]) -> dict[str, Published]:
+    """Each id's newest version, built-in or imported."""
+    merged = dict(files)
+    for row in rows:
+        try:
+            published = _imported(row)
+        except QuestionnaireError as error:
+            log.error("imported questionnaire not served: %s", error)
+            continue
+        built_in = files.get(published.questionnaire.id)
+        if built_in is None or built_in.questionnaire.version < published.questionnaire.version:
+            merged[published.questionnaire.id] = published
+    return merged
+
+
+def _refreshed(served: _Served) -> dict[str, Published]:
+    from .library import store
+
+    now = time.monotonic()
+    if now - served.checked_at < REFRESH_SECONDS:
+        return served.merged
+    with served.lock:
+        if now - served.checked_at < REFRESH_SECONDS:
+            return served.merged
+        try:
+            marker = store.published_marker()
+            if marker != served.marker:
+                served.merged = _merge(served.files, store.newest_published()) if marker[0] else served.files
+                served.marker = marker
+        except sa.exc.SQLAlchemyError:
+            # Not migrated yet, or the database is away: serve what was read last.
+            from .extensions import db
+
+            db.session.rollback()
+        served.checked_at = now
+    return served.merged
+
+
+def refresh_now() -> None:
+    """Look for published questionnaires on the next request (after this process published one)."""
+    current_app.extensions["questionnaires"].checked_at = float("-inf")
+
+
 def init_registry(app: Flask) -> None:
     """Load the questionnaires, refusing to start the service if one is broken.
 
@@ -45,16 +113,22 @@ def init_registry(app: Flask) -> None:
     that `flask questionnaires check` can report the fault.
     """
     try:
-        app.extensions["questionnaires"] = load_registry(app.config["QUESTIONNAIRE_DIR"])
+        files = load_registry(app.config["QUESTIONNAIRE_DIR"])
     except QuestionnaireError as error:
         if click.get_current_context(silent=True) is None:
             raise
         log.error("%s (no questionnaires are served until this is fixed)", error)
-        app.extensions["questionnaires"] = {}
+        files = {}
+    app.extensions["questionnaires"] = _Served(files, dict(files))
 
 
 def all_published() -> dict[str, Published]:
-    return current_app.extensions["questionnaires"]
+    return _refreshed(current_app.extensions["questionnaires"])
+
+
+def built_in() -> dict[str, Published]:
+    """The questionnaires of the files under questionnaires/."""
+    return current_app.extensions["questionnaires"].files
 
 
 def get_published(questionnaire_id: str) -> Published | None:

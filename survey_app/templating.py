@@ -14,8 +14,8 @@ from .i18n import current_language, html_lang, language_links, qtext, text_direc
 def display_title(questionnaire) -> str:
     """The title for the browser tab and captions: neutral for forms whose subject must not show."""
     if questionnaire.neutral_title:
-        return qtext(questionnaire.id, "neutral_title", questionnaire.neutral_title)
-    return qtext(questionnaire.id, "title", questionnaire.title)
+        return qtext(questionnaire, "neutral_title", questionnaire.neutral_title)
+    return qtext(questionnaire, "title", questionnaire.title)
 
 
 def tab_title(questionnaire, page_title: str | None = None) -> str:

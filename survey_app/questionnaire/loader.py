@@ -228,8 +228,6 @@ def _check_question(question: Question, earlier: dict[str, Question]) -> str | N
             return f"min ({low}) is greater than max ({high})"
     if question.final and not question.is_notice:
         return "only a notice can be final"
-    if question.is_notice and not question.paragraphs and not question.hint:
-        return "a notice needs paragraphs"
     if question.reportable and question.type not in CHOICE_TYPES:
         return "only a question with choices can be reportable (free answers may identify someone)"
     if question.risk_cue:

@@ -6,7 +6,8 @@ questionnaire can be shared by every request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 DONT_KNOW = "dont_know"
@@ -156,10 +157,24 @@ class Questionnaire:
     # subject must not show in a tab or in the history (reports).
     slug: str = ""
     neutral_title: str | None = None
+    # Its own translations, by language and then by the key its text has in the catalogs
+    # (`police_rating.title`), for a questionnaire imported with them (a spreadsheet's
+    # `label::Urdu (ur)` columns); the catalogs translate the rest.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+    # The languages residents are offered it in; empty for every language the catalogs have.
+    languages: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {q.id: q for q in self.questions})
         object.__setattr__(self, "_index", {q.id: i for i, q in enumerate(self.questions)})
+
+    def with_translations(
+        self, translations: Mapping[str, Mapping[str, str]], languages: tuple[str, ...]
+    ) -> Questionnaire:
+        return replace(self, translations=translations, languages=languages)
+
+    def offered_in(self, language: str) -> bool:
+        return not self.languages or language in self.languages
 
     def question(self, question_id: str) -> Question | None:
         return self._by_id.get(question_id)  # type: ignore[attr-defined]

@@ -49,7 +49,7 @@ def error_message(questionnaire: Questionnaire, question: Question, error: Answe
     """The sentence shown beside the question and in the error summary."""
     custom = question.errors.get(error.code)
     if custom:
-        return qtext(questionnaire.id, f"{question.id}.error.{error.code}", custom)
+        return qtext(questionnaire, f"{question.id}.error.{error.code}", custom)
     code = error.code
     if code == "required":
         return _required(question)
@@ -59,7 +59,7 @@ def error_message(questionnaire: Questionnaire, question: Question, error: Answe
         return _(
             "Select “%(choice)s” on its own, or choose from the other answers",
             choice=qtext(
-                questionnaire.id, f"{question.id}.choice.{error.params['value']}", error.params["choice"]
+                questionnaire, f"{question.id}.choice.{error.params['value']}", error.params["choice"]
             ),
         )
     if code == "too_long":

@@ -41,8 +41,8 @@ def _choice(questionnaire: Questionnaire, question: Question, choice: Choice) ->
     key = f"{question.id}.choice.{choice.value}"
     return ChoiceView(
         value=choice.value,
-        label=qtext(questionnaire.id, key, choice.label),
-        hint=qtext(questionnaire.id, f"{key}.hint", choice.hint),
+        label=qtext(questionnaire, key, choice.label),
+        hint=qtext(questionnaire, f"{key}.hint", choice.hint),
         exclusive=choice.exclusive,
     )
 
@@ -61,13 +61,13 @@ def question_view(questionnaire: Questionnaire, question: Question) -> QuestionV
     return QuestionView(
         id=question.id,
         type=question.type,
-        title=qtext(questionnaire.id, f"{question.id}.title", question.title),
-        hint=qtext(questionnaire.id, f"{question.id}.hint", question.hint),
+        title=qtext(questionnaire, f"{question.id}.title", question.title),
+        hint=qtext(questionnaire, f"{question.id}.hint", question.hint),
         choices=choices,
         settings=question.settings,
         first_exclusive=first_exclusive,
         paragraphs=tuple(
-            qtext(questionnaire.id, f"{question.id}.paragraph.{number}", paragraph)
+            qtext(questionnaire, f"{question.id}.paragraph.{number}", paragraph)
             for number, paragraph in enumerate(question.paragraphs, start=1)
         ),
         final=question.final,
@@ -77,8 +77,8 @@ def question_view(questionnaire: Questionnaire, question: Question) -> QuestionV
 
 def short_label(questionnaire: Questionnaire, question: Question) -> str:
     if question.short_label:
-        return qtext(questionnaire.id, f"{question.id}.short_label", question.short_label)
-    return qtext(questionnaire.id, f"{question.id}.title", question.title)
+        return qtext(questionnaire, f"{question.id}.short_label", question.short_label)
+    return qtext(questionnaire, f"{question.id}.title", question.title)
 
 
 _MONTH_ONLY = "MMMM y"
@@ -104,14 +104,14 @@ def answer_lines(questionnaire: Questionnaire, question: Question, value: Any) -
     if value is None:
         return [_("Not answered")]
     if question.type == "multiple_choice":
-        return [qtext(questionnaire.id, f"{question.id}.choice.{v}", question.label_for(v)) for v in value]
+        return [qtext(questionnaire, f"{question.id}.choice.{v}", question.label_for(v)) for v in value]
     if question.choices:
-        return [qtext(questionnaire.id, f"{question.id}.choice.{value}", question.label_for(value))]
+        return [qtext(questionnaire, f"{question.id}.choice.{value}", question.label_for(value))]
     if question.type == "number":
         suffix = question.settings.get("suffix")
         number = format_number(value)
         if suffix:
-            return [f"{number} {qtext(questionnaire.id, f'{question.id}.suffix', suffix)}"]
+            return [f"{number} {qtext(questionnaire, f'{question.id}.suffix', suffix)}"]
         return [number]
     if question.type == "date":
         return [_date_text(value)]

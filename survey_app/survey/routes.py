@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import rate_limits
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import current_language, offer_only
 from ..kiosk import current_centre
 from ..questionnaire import (
     Question,
@@ -38,6 +38,16 @@ from .quality import client_hash
 
 bp = Blueprint("survey", __name__, url_prefix="/surveys")
 log = logging.getLogger(__name__)
+
+
+@bp.url_value_preprocessor
+def _offer_its_languages(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A questionnaire offered in some languages only is shown in one of them, and its pages'
+    language links name those alone. (This runs before anything chooses the page's language.)"""
+    slug = (values or {}).get("slug")
+    published = published_at(slug, "report" if request.blueprint == "report" else "survey") if slug else None
+    if published is not None and published.questionnaire.languages:
+        offer_only(published.questionnaire.languages)
 
 
 def _published(slug: str) -> Published:

@@ -52,10 +52,6 @@ def test_notice_answer_is_seen(tmp_path):
         ([STORY, {**LEAVE}], "a final notice is shown only when a route leads to it"),
         ([{**STORY, "final": True}], "only a notice can be final"),
         ([{**STORY, "reportable": True}], "only a question with choices can be reportable"),
-        (
-            [YES_NO, {"id": "leave", "type": "notice", "title": "Leave", "final": True}],
-            "a notice needs paragraphs",
-        ),
     ],
 )
 def test_report_faults_are_named(tmp_path, questions, message):

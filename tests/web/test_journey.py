@@ -90,7 +90,7 @@ def test_complete_journey_stores_one_response_with_every_answer(app, client):
     assert response.reference == reference
     assert (response.questionnaire_id, response.questionnaire_version, response.language) == (
         "community_confidence",
-        1,
+        2,
         "en",
     )
 

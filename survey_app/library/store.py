@@ -1,0 +1,203 @@
+"""Importing, publishing and reading back the questionnaires staff design in a spreadsheet."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..columns import utcnow
+from ..extensions import db
+from ..questionnaire import Questionnaire
+from ..questionnaire.extract import text_entries
+from ..questionnaire.loader import QuestionnaireError, load_definition
+from ..questionnaire.xlsform.reader import ENGLISH, LANGUAGES, Imported, read_xlsform
+from ..questionnaire.xlsform.sheets import Fault, XLSFormError
+from ..questionnaire.xlsform.writer import Translate
+from .models import DRAFT, PUBLISHED, ImportedQuestionnaire
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an import did: stored a draft or a published version, or nothing (unchanged)."""
+
+    questionnaire: Questionnaire
+    version: int | None
+    published: bool
+    unchanged_from: int | None
+    missing: list[Fault]
+
+
+def checksum(definition: dict[str, Any], translations: dict[str, Any], languages: list[str]) -> str:
+    text = json.dumps([definition, translations, languages], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def questionnaire_of(row: ImportedQuestionnaire) -> Questionnaire:
+    """The questionnaire a stored row holds (checked again: what is stored is still input)."""
+    questionnaire = load_definition(row.definition, f"{row.questionnaire_id} version {row.version}")
+    return questionnaire.with_translations(row.translations, tuple(row.languages))
+
+
+def import_spreadsheet(
+    data: bytes,
+    filename: str,
+    uploaded_by: str,
+    current: Questionnaire | None,
+    translate: Translate,
+    publish: bool = False,
+) -> Outcome:
+    """Check a spreadsheet and keep it as the questionnaire's draft (or publish it at once).
+
+    `current` is the version residents are answering now, if any, and `translate` its text in
+    each language; a spreadsheet the same as it, in every language, stores nothing. Raises
+    XLSFormError, with nothing stored, for any fault. The caller commits.
+    """
+    imported = read_xlsform(data, filename)
+    questionnaire = imported.questionnaire
+    if questionnaire.is_report:
+        raise XLSFormError(
+            [
+                Fault(
+                    "settings",
+                    2,
+                    "kind",
+                    "reporting forms keep safety rules of their own and are changed with the service: "
+                    "leave kind empty for a survey",
+                )
+            ]
+        )
+    if current is not None and current.is_report:
+        raise XLSFormError(
+            [
+                Fault(
+                    "settings", 2, "form_id", f"“{questionnaire.id}” is a reporting form's id: choose another"
+                )
+            ]
+        )
+    if current is not None and _same(current, imported, translate):
+        return Outcome(current, None, False, current.version, imported.missing)
+    version = _next_version(questionnaire, current)
+    db.session.execute(
+        sa.delete(ImportedQuestionnaire).where(
+            ImportedQuestionnaire.questionnaire_id == questionnaire.id, ImportedQuestionnaire.status == DRAFT
+        )
+    )
+    definition = {**imported.definition, "version": version}
+    languages = list(questionnaire.languages)
+    row = ImportedQuestionnaire(
+        questionnaire_id=questionnaire.id,
+        version=version,
+        status=DRAFT,
+        definition=definition,
+        translations=imported.translations,
+        languages=languages,
+        spreadsheet=data,
+        filename=filename[:255],
+        checksum=checksum(definition, imported.translations, languages),
+        uploaded_by=uploaded_by[:255],
+    )
+    db.session.add(row)
+    db.session.flush()
+    if publish:
+        publish_draft(questionnaire.id)
+    return Outcome(questionnaire_of(row), version, publish, None, imported.missing)
+
+
+def _same(current: Questionnaire, imported: Imported, translate: Translate) -> bool:
+    """The spreadsheet asks what residents are answering now, in the same words and languages."""
+    candidate = dataclasses.replace(
+        imported.questionnaire, version=current.version, source_file=current.source_file
+    )
+    if candidate != current:
+        return False
+    offered = set(current.languages or LANGUAGES)
+    if offered != set(candidate.languages or LANGUAGES):
+        return False
+    for language in offered - {ENGLISH}:
+        own = imported.translations.get(language, {})
+        for key, english, _note in text_entries(current):
+            if translate(language, key, english) != own.get(key):
+                return False
+    return True
+
+
+def _next_version(questionnaire: Questionnaire, current: Questionnaire | None) -> int:
+    stored = db.session.scalar(
+        sa.select(sa.func.max(ImportedQuestionnaire.version)).where(
+            ImportedQuestionnaire.questionnaire_id == questionnaire.id,
+            ImportedQuestionnaire.status == PUBLISHED,
+        )
+    )
+    latest = max(stored or 0, current.version if current else 0)
+    # The spreadsheet's own version is kept when it is new; an old number moves on past the latest.
+    return questionnaire.version if questionnaire.version > latest else latest + 1
+
+
+def draft(questionnaire_id: str) -> ImportedQuestionnaire | None:
+    return db.session.scalar(
+        sa.select(ImportedQuestionnaire).where(
+            ImportedQuestionnaire.questionnaire_id == questionnaire_id, ImportedQuestionnaire.status == DRAFT
+        )
+    )
+
+
+def publish_draft(questionnaire_id: str) -> ImportedQuestionnaire | None:
+    """Publish the questionnaire's draft; None when it has none. The caller commits."""
+    row = draft(questionnaire_id)
+    if row is None:
+        return None
+    row.status = PUBLISHED
+    row.published_at = utcnow()
+    db.session.flush()
+    return row
+
+
+def published_marker() -> tuple[int, int]:
+    """Changes whenever a version is published: how many there are and the newest's row id."""
+    count, newest = db.session.execute(
+        sa.select(sa.func.count(ImportedQuestionnaire.id), sa.func.max(ImportedQuestionnaire.id)).where(
+            ImportedQuestionnaire.status == PUBLISHED
+        )
+    ).one()
+    return int(count or 0), int(newest or 0)
+
+
+def newest_published() -> list[ImportedQuestionnaire]:
+    """The newest published version of each imported questionnaire."""
+    newest = (
+        sa.select(
+            ImportedQuestionnaire.questionnaire_id, sa.func.max(ImportedQuestionnaire.version).label("v")
+        )
+        .where(ImportedQuestionnaire.status == PUBLISHED)
+        .group_by(ImportedQuestionnaire.questionnaire_id)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(ImportedQuestionnaire).join(
+                newest,
+                sa.and_(
+                    ImportedQuestionnaire.questionnaire_id == newest.c.questionnaire_id,
+                    ImportedQuestionnaire.version == newest.c.v,
+                ),
+            )
+        )
+    )
+
+
+def published_version(questionnaire_id: str, version: int) -> ImportedQuestionnaire | None:
+    return db.session.scalar(
+        sa.select(ImportedQuestionnaire).where(
+            ImportedQuestionnaire.questionnaire_id == questionnaire_id,
+            ImportedQuestionnaire.version == version,
+            ImportedQuestionnaire.status == PUBLISHED,
+        )
+    )
+
+
+__all__ = ["Outcome", "QuestionnaireError", "XLSFormError", "import_spreadsheet", "publish_draft"]

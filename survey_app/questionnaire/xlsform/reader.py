@@ -1,0 +1,726 @@
+"""An XLSForm turned into the product's questionnaire: the same shape as a questionnaire file,
+checked by the same rules, with its translations beside it.
+
+The columns this reads, the product's own among them, are listed in docs/xlsform.md; that list is
+a contract the partnership's spreadsheets rely on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyxform.aliases import yes_no
+
+from ..extract import text_entries
+from ..loader import QuestionnaireError, load_definition
+from ..model import CHOICE_TYPES, Questionnaire
+from ..scales import DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE
+from .expressions import ExpressionError, read_constraint, read_relevant
+from .sheets import Fault, Row, Workbook, XLSFormError, language_code, read_workbook, split_header
+
+ENGLISH = "en"
+# The languages residents can be offered, as the catalogs name them.
+LANGUAGES = ("en", "ur", "pl", "ar", "zh_Hant", "zh_Hans", "pa", "fa", "ml", "es", "gu")
+
+_SIMPLE_TYPES = {
+    "note": "notice",
+    "text": "free_text",
+    "integer": "number",
+    "decimal": "number",
+    "date": "date",
+    "postcode": "postcode",
+}
+_LIST_TYPES = {
+    "select_one": "single_choice",
+    "select one": "single_choice",
+    "select_multiple": "multiple_choice",
+    "select multiple": "multiple_choice",
+    "select all that apply": "multiple_choice",
+}
+# The product's scales: the standard wording unless a list is named after the type.
+_SCALE_TYPES = ("agreement", "rating", "yes_no")
+_UNSUPPORTED_COLUMNS = ("calculation", "choice_filter", "repeat_count", "default", "read_only", "trigger")
+_FLAGS = ("required", "breakdown", "area", "dont_know", "prefer_not_to_say", "final", "reportable")
+_SETTING_FLAGS = ("allow_partial", "allow_approximate", "allow_future")
+_SETTING_NUMBERS = ("width", "min_year")
+_CONSTRAINT_CODES = {"number": ("too_small", "too_large"), "free_text": ("too_long",)}
+_ROUTE = re.compile(r"^\s*(?P<goto>[a-z][a-z0-9_]*)\s+if\s+(?P<when>.+?)\s*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A spreadsheet read: the questionnaire, and what residents will not be offered and why."""
+
+    questionnaire: Questionnaire
+    definition: dict[str, Any]
+    translations: dict[str, dict[str, str]]
+    # Every missing translation, one per cell; their languages are withheld from residents.
+    missing: list[Fault] = field(default_factory=list)
+
+
+@dataclass
+class _Text:
+    """Where each piece of English text came from, so a missing translation names its cell."""
+
+    english: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # key -> sheet, row, column
+
+
+class _Reader:
+    def __init__(self, book: Workbook) -> None:
+        self.book = book
+        self.faults: list[Fault] = []
+        self.translations: dict[str, dict[str, str]] = {}
+        self.sources: dict[str, tuple[str, int, str]] = {}
+        self.rows_by_question: dict[str, Row] = {}
+        self.languages = self._languages()
+
+    # Headers and languages
+
+    def _languages(self) -> dict[str, dict[str, str]]:
+        """Each sheet's translated columns: header -> language code (faults for unknown ones)."""
+        found: dict[str, dict[str, str]] = {}
+        for sheet, headers in self.book.headers.items():
+            for header in headers:
+                _base, written = split_header(header)
+                if written is None:
+                    continue
+                code = language_code(written)
+                if code not in LANGUAGES:
+                    self.faults.append(
+                        Fault(
+                            sheet,
+                            1,
+                            header,
+                            f"the language “{written}” is not one the product offers: name it like "
+                            "“Urdu (ur)”, with one of the codes " + ", ".join(LANGUAGES),
+                        )
+                    )
+                    continue
+                found.setdefault(sheet, {})[header] = code
+        return found
+
+    def text(self, row: Row, base: str) -> str:
+        """The English text of a translatable column (`label`, or `label::English (en)`)."""
+        plain = row.get(base)
+        if plain:
+            return plain
+        for header, code in self.languages.get(row.sheet, {}).items():
+            if code == ENGLISH and split_header(header)[0] == base:
+                return row.get(header)
+        return ""
+
+    def translated(self, row: Row, base: str, key: str, english: str, parts: int | None = None) -> None:
+        """Keep the translations of one cell under the catalog key its English text has."""
+        if not english:
+            return
+        self.sources.setdefault(key, (row.sheet, row.number, base))
+        for header, code in self.languages.get(row.sheet, {}).items():
+            if code == ENGLISH or split_header(header)[0] != base:
+                continue
+            text = row.get(header)
+            if not text:
+                continue
+            if parts is None:
+                self.translations.setdefault(code, {})[key] = text
+                continue
+            pieces = _paragraphs(text)
+            if len(pieces) != parts:
+                self.faults.append(
+                    Fault(
+                        row.sheet,
+                        row.number,
+                        header,
+                        f"has {len(pieces)} paragraphs where the English has {parts}: "
+                        "separate paragraphs with an empty line, as the English does",
+                    )
+                )
+                continue
+            for number, piece in enumerate(pieces, start=1):
+                self.translations.setdefault(code, {})[f"{key}.{number}"] = piece
+
+    def flag(self, row: Row, column: str) -> bool | None:
+        value = row.get(column)
+        if not value:
+            return None
+        if value in yes_no:
+            return yes_no[value]
+        self.faults.append(
+            Fault(row.sheet, row.number, column, f"“{value}” is not yes or no: write yes or no")
+        )
+        return None
+
+    def number(self, row: Row, column: str) -> int | None:
+        value = row.get(column)
+        if not value:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            self.faults.append(Fault(row.sheet, row.number, column, f"“{value}” is not a whole number"))
+            return None
+
+    # Sheets
+
+    def choice_lists(self) -> dict[str, list[Row]]:
+        lists: dict[str, list[Row]] = {}
+        seen: dict[tuple[str, str], int] = {}
+        for row in self.book.choices:
+            list_name, name = row.get("list_name"), row.get("name")
+            if not list_name:
+                self.faults.append(
+                    Fault("choices", row.number, "list_name", "empty: name the list this choice is in")
+                )
+                continue
+            if not _NAME.match(name):
+                self.faults.append(
+                    Fault(
+                        "choices",
+                        row.number,
+                        "name",
+                        f"“{name}” cannot be a choice's name: use lower-case letters, digits and "
+                        "underscores, "
+                        "starting with a letter",
+                    )
+                )
+                continue
+            if (list_name, name) in seen:
+                self.faults.append(
+                    Fault(
+                        "choices",
+                        row.number,
+                        "name",
+                        f"“{name}” is already in the list {list_name} (row {seen[list_name, name]}): "
+                        "give each choice in a list its own name",
+                    )
+                )
+                continue
+            seen[list_name, name] = row.number
+            if not self.text(row, "label"):
+                self.faults.append(Fault("choices", row.number, "label", "empty: give the choice a label"))
+            lists.setdefault(list_name, []).append(row)
+        return lists
+
+    def settings(self) -> dict[str, Any]:
+        cells = self.book.settings
+        row = Row("settings", self.book.settings_row, cells)
+        definition: dict[str, Any] = {}
+        form_id = row.get("form_id")
+        if not form_id:
+            self.faults.append(
+                Fault("settings", row.number, "form_id", "empty: give the form an id, like sale_pulse")
+            )
+        elif not _NAME.match(form_id):
+            self.faults.append(
+                Fault(
+                    "settings",
+                    row.number,
+                    "form_id",
+                    f"“{form_id}” cannot be an id: use lower-case letters, digits and underscores, starting "
+                    "with a letter",
+                )
+            )
+        definition["id"] = form_id
+        title = self.text(row, "form_title")
+        if not title:
+            self.faults.append(Fault("settings", row.number, "form_title", "empty: give the form a title"))
+        definition["title"] = title
+        version = row.get("version") or "1"
+        if not (version.isascii() and version.isdigit()) or int(version) < 1 or len(version) > 9:
+            self.faults.append(
+                Fault(
+                    "settings",
+                    row.number,
+                    "version",
+                    f"“{version}” is not a version: write a whole number, like 3",
+                )
+            )
+        else:
+            definition["version"] = int(version)
+        default = row.get("default_language")
+        if default and language_code(default) != ENGLISH and default.lower() not in ("english", "en"):
+            self.faults.append(
+                Fault(
+                    "settings",
+                    row.number,
+                    "default_language",
+                    "the questions must be written in English first: write English (en), and give the other "
+                    "languages in columns such as label::Urdu (ur)",
+                )
+            )
+        for column in ("description", "neutral_title", "slug", "kind"):
+            value = self.text(row, column) if column in ("description", "neutral_title") else row.get(column)
+            if value:
+                definition[column] = value
+        introduction = self.text(row, "introduction")
+        if introduction:
+            definition["introduction"] = _paragraphs(introduction)
+        minutes = self.number(row, "minutes")
+        if minutes is not None:
+            definition["minutes"] = minutes
+        self.translated(row, "form_title", "title", title)
+        self.translated(row, "description", "description", definition.get("description", ""))
+        self.translated(row, "neutral_title", "neutral_title", definition.get("neutral_title", ""))
+        if introduction:
+            self.translated(
+                row, "introduction", "introduction", introduction, len(definition["introduction"])
+            )
+        return definition
+
+    def questions(self, lists: dict[str, list[Row]]) -> list[dict[str, Any]]:
+        questions: list[dict[str, Any]] = []
+        names: dict[str, int] = {}
+        for row in self.book.survey:
+            question = self.question(row, lists, names)
+            if question is not None:
+                questions.append(question)
+        self.check_conditions(questions)
+        return questions
+
+    def question(self, row: Row, lists: dict[str, list[Row]], names: dict[str, int]) -> dict[str, Any] | None:
+        kind, list_name = self.question_type(row, lists)
+        name = row.get("name")
+        if not _NAME.match(name):
+            self.faults.append(
+                Fault(
+                    "survey",
+                    row.number,
+                    "name",
+                    f"“{name}” cannot be a question's name: use lower-case letters, digits and underscores, "
+                    "starting with a letter"
+                    if name
+                    else "empty: give the question a name",
+                )
+            )
+            return None
+        if name in names:
+            self.faults.append(
+                Fault(
+                    "survey",
+                    row.number,
+                    "name",
+                    f"“{name}” is also the name of the question on row {names[name]}: give each question "
+                    "its own name",
+                )
+            )
+            return None
+        names[name] = row.number
+        self.rows_by_question[name] = row
+        for column in _UNSUPPORTED_COLUMNS:
+            if row.get(column):
+                self.faults.append(
+                    Fault(
+                        "survey", row.number, column, "the product does not use this column: leave it empty"
+                    )
+                )
+        if kind is None:
+            return None
+        question: dict[str, Any] = {"id": name, "type": kind}
+        label = self.text(row, "label")
+        if not label:
+            self.faults.append(Fault("survey", row.number, "label", "empty: write the question"))
+        question["title"] = label
+        self.translated(row, "label", f"{name}.title", label)
+        for column, key in (("hint", "hint"), ("short_label", "short_label"), ("suffix", "suffix")):
+            text = self.text(row, column)
+            if text:
+                question[key] = text
+                self.translated(row, column, f"{name}.{key}", text)
+        required = self.flag(row, "required")
+        question["required"] = bool(required) if kind != "notice" else True
+        for column in _FLAGS[1:]:
+            value = self.flag(row, column)
+            if value:
+                question[column] = True
+        for column in _SETTING_FLAGS:
+            value = self.flag(row, column)
+            if value is not None:
+                question[column] = value
+        for column in _SETTING_NUMBERS:
+            number = self.number(row, column)
+            if number is not None:
+                question[column] = number
+        weighting = row.get("weighting")
+        if weighting:
+            if _NAME.match(weighting):
+                question["weighting_variable"] = weighting
+            else:
+                self.faults.append(
+                    Fault(
+                        "survey",
+                        row.number,
+                        "weighting",
+                        f"“{weighting}” is not a margins variable's name, like age_band",
+                    )
+                )
+        paragraphs = self.text(row, "paragraphs")
+        if paragraphs:
+            question["paragraphs"] = _paragraphs(paragraphs)
+            self.translated(row, "paragraphs", f"{name}.paragraph", paragraphs, len(question["paragraphs"]))
+        if kind in CHOICE_TYPES:
+            self.choices(row, question, lists.get(list_name) if list_name else None)
+        self.constraint(row, question)
+        self.messages(row, question)
+        self.routing(row, question)
+        return question
+
+    def question_type(self, row: Row, lists: dict[str, list[Row]]) -> tuple[str | None, str | None]:
+        written = " ".join(row.get("type").split())
+        if not written:
+            self.faults.append(
+                Fault("survey", row.number, "type", "empty: give the question a type, like select_one agree")
+            )
+            return None, None
+        if written in _SIMPLE_TYPES:
+            if written == "decimal":
+                self.faults.append(
+                    Fault("survey", row.number, "type", "decimal numbers are not asked yet: use integer")
+                )
+                return None, None
+            return _SIMPLE_TYPES[written], None
+        if written in ("begin group", "end group", "begin repeat", "end repeat", "begin_group", "end_group"):
+            self.faults.append(
+                Fault(
+                    "survey",
+                    row.number,
+                    "type",
+                    "groups are not used: each question is its own page; remove this row",
+                )
+            )
+            return None, None
+        for prefix, kind in (*_LIST_TYPES.items(), *((t, t) for t in _SCALE_TYPES)):
+            if written == prefix and kind in _SCALE_TYPES:
+                return kind, None
+            if written.startswith(prefix + " "):
+                list_name = written[len(prefix) + 1 :].strip()
+                if list_name not in lists:
+                    self.faults.append(
+                        Fault(
+                            "survey",
+                            row.number,
+                            "type",
+                            f"the choice list “{list_name}” is not on the choices sheet: add it there, "
+                            "or correct the name",
+                        )
+                    )
+                    return None, None
+                return kind, list_name
+        if written in ("select_one", "select_multiple", "select one", "select multiple"):
+            self.faults.append(
+                Fault("survey", row.number, "type", f"{written} needs a choice list's name after it")
+            )
+            return None, None
+        known = ", ".join([*_SIMPLE_TYPES, "select_one LIST", "select_multiple LIST", *_SCALE_TYPES])
+        self.faults.append(
+            Fault(
+                "survey",
+                row.number,
+                "type",
+                f"“{written}” is not a type the product asks: use one of {known}",
+            )
+        )
+        return None, None
+
+    def choices(self, row: Row, question: dict[str, Any], rows: list[Row] | None) -> None:
+        name = question["id"]
+        kpi = row.get("kpi")
+        positive: list[str] = []
+        excluded: list[str] = []
+        cue: list[str] = []
+        if rows is not None:
+            question["choices"] = []
+            for choice_row in rows:
+                value = choice_row.get("name")
+                label = self.text(choice_row, "label")
+                choice: dict[str, Any] = {"value": value, "label": label}
+                hint = self.text(choice_row, "hint")
+                if hint:
+                    choice["hint"] = hint
+                if self.flag(choice_row, "exclusive"):
+                    choice["exclusive"] = True
+                if self.flag(choice_row, "kpi_positive"):
+                    positive.append(value)
+                if self.flag(choice_row, "kpi_excluded"):
+                    excluded.append(value)
+                if self.flag(choice_row, "risk_cue"):
+                    cue.append(value)
+                question["choices"].append(choice)
+                self.translated(choice_row, "label", f"{name}.choice.{value}", label)
+                self.translated(choice_row, "hint", f"{name}.choice.{value}.hint", hint)
+        if kpi:
+            label = self.text(row, "kpi_label")
+            if not _NAME.match(kpi):
+                self.faults.append(
+                    Fault(
+                        "survey",
+                        row.number,
+                        "kpi",
+                        f"“{kpi}” cannot be a measure id: use lower-case letters, digits and underscores",
+                    )
+                )
+            elif not label:
+                self.faults.append(
+                    Fault(
+                        "survey",
+                        row.number,
+                        "kpi_label",
+                        "empty: name the measure staff will see, like “Feel safe in the town centre”",
+                    )
+                )
+            elif not positive:
+                self.faults.append(
+                    Fault(
+                        "survey",
+                        row.number,
+                        "kpi",
+                        "no choice of its list is marked yes in kpi_positive on the choices sheet: mark the "
+                        "answers that count",
+                    )
+                )
+            else:
+                question["measure"] = {"id": kpi, "label": label, "positive": positive}
+                if excluded:
+                    question["measure"]["excluded_from_base"] = excluded
+                self.translated(row, "kpi_label", f"{name}.measure", label)
+        cue_label = self.text(row, "risk_cue")
+        if cue_label:
+            question["risk_cue"] = {"label": cue_label, "when": cue}
+            self.translated(row, "risk_cue", f"{name}.risk_cue", cue_label)
+
+    def constraint(self, row: Row, question: dict[str, Any]) -> None:
+        written = row.get("constraint")
+        if not written:
+            return
+        kind = question["type"]
+        if kind not in _CONSTRAINT_CODES:
+            self.faults.append(
+                Fault(
+                    "survey",
+                    row.number,
+                    "constraint",
+                    "only an integer or a text question can have a constraint here",
+                )
+            )
+            return
+        try:
+            question.update(read_constraint(written, kind))
+        except ExpressionError as error:
+            self.faults.append(Fault("survey", row.number, "constraint", str(error)))
+
+    def messages(self, row: Row, question: dict[str, Any]) -> None:
+        name = question["id"]
+        errors: dict[str, str] = {}
+        required = self.text(row, "required_message")
+        if required:
+            errors["required"] = required
+            self.translated(row, "required_message", f"{name}.error.required", required)
+        constraint = self.text(row, "constraint_message")
+        if constraint:
+            for code in _CONSTRAINT_CODES.get(question["type"], ()):
+                errors[code] = constraint
+                self.translated(row, "constraint_message", f"{name}.error.{code}", constraint)
+        for header in self.book.headers.get("survey", []):
+            base = split_header(header)[0]
+            if base.startswith("message_") and split_header(header)[1] is None:
+                code = base.removeprefix("message_")
+                text = row.get(header)
+                if text:
+                    errors[code] = text
+                    self.translated(row, header, f"{name}.error.{code}", text)
+        if errors:
+            question["errors"] = errors
+
+    def routing(self, row: Row, question: dict[str, Any]) -> None:
+        relevant = row.get("relevant")
+        if relevant:
+            try:
+                question["show_if"] = read_relevant(relevant)
+            except ExpressionError as error:
+                self.faults.append(Fault("survey", row.number, "relevant", str(error)))
+        routes = []
+        for line in row.get("routes").splitlines():
+            if not line.strip():
+                continue
+            match = _ROUTE.match(line)
+            try:
+                if not match:
+                    raise ExpressionError("write one route a line, as: emergency if ${in_danger} = 'yes'")
+                routes.append({"when": read_relevant(match.group("when")), "goto": match.group("goto")})
+            except ExpressionError as error:
+                self.faults.append(Fault("survey", row.number, "routes", str(error)))
+        if routes:
+            question["routes"] = routes
+
+    def check_conditions(self, questions: list[dict[str, Any]]) -> None:
+        """A `relevant` may only name a question before its own, by a name that exists."""
+        order = {question["id"]: index for index, question in enumerate(questions)}
+        everything = set(self.rows_by_question)
+        for index, question in enumerate(questions):
+            row = self.rows_by_question[question["id"]]
+            for column, condition in (("relevant", question.get("show_if")),):
+                if condition is None:
+                    continue
+                for name, values in _references(condition):
+                    if name not in everything:
+                        self.faults.append(
+                            Fault(
+                                "survey",
+                                row.number,
+                                column,
+                                f"${{{name}}} is not the name of any question: correct the name",
+                            )
+                        )
+                    elif name not in order or order[name] >= index:
+                        self.faults.append(
+                            Fault(
+                                "survey",
+                                row.number,
+                                column,
+                                f"${{{name}}} comes at or after this question: a question can only depend "
+                                "on earlier answers",
+                            )
+                        )
+                    else:
+                        known = _choice_values(questions[order[name]])
+                        for value in values:
+                            if known is not None and value not in known:
+                                self.faults.append(
+                                    Fault(
+                                        "survey",
+                                        row.number,
+                                        column,
+                                        f"'{value}' is not one of the choices of ${{{name}}}: use a "
+                                        "choice's name, "
+                                        "not its label",
+                                    )
+                                )
+
+
+def _choice_values(question: dict[str, Any]) -> set[str] | None:
+    from ..scales import DEFAULT_CHOICES
+
+    if question["type"] not in CHOICE_TYPES:
+        return None
+    values = {choice["value"] for choice in question.get("choices", ())} or {
+        choice.value for choice in DEFAULT_CHOICES.get(question["type"], ())
+    }
+    if question.get("dont_know"):
+        values.add(DONT_KNOW_CHOICE.value)
+    if question.get("prefer_not_to_say"):
+        values.add(PREFER_NOT_TO_SAY_CHOICE.value)
+    return values
+
+
+def _references(condition: dict[str, Any]) -> Iterable[tuple[str, list[str]]]:
+    for group in ("all", "any"):
+        for child in condition.get(group, ()):
+            yield from _references(child)
+    if "not" in condition:
+        yield from _references(condition["not"])
+    if "answer" in condition:
+        values = condition.get("in") or condition.get("not_in") or []
+        if "equals" in condition:
+            values = [condition["equals"]]
+        yield condition["answer"], list(values)
+
+
+def _place(fault: Fault) -> tuple[int, int]:
+    order = ("file", "settings", "survey", "choices")
+    return (order.index(fault.sheet) if fault.sheet in order else len(order), fault.row or 0)
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [" ".join(part.split()) for part in re.split(r"\n\s*\n", text.strip()) if part.strip()]
+
+
+# Where a fault the shared checks find is, by the words its message starts with.
+_COLUMN_OF = (
+    ("measure", "kpi"),
+    ("show_if", "relevant"),
+    ("routes", "routes"),
+    ("the choice value", "name"),
+    ("a free_text question needs max_length", "constraint"),
+    ("min (", "constraint"),
+    ("a risk cue", "risk_cue"),
+    ("the risk cue", "risk_cue"),
+    ("only one question can be the area", "area"),
+    ("only a question with one answer", "type"),
+    ("a notice needs", "paragraphs"),
+)
+
+
+def _shared_check_fault(error: QuestionnaireError, rows: dict[str, Row]) -> Fault:
+    row = rows.get(error.question or "")
+    if row is None:
+        return Fault("settings", 2, None, error.reason)
+    column = next((column for start, column in _COLUMN_OF if error.reason.startswith(start)), None)
+    reason = error.reason
+    if reason.startswith("a free_text question needs max_length"):
+        reason = "a text question needs a length limit: write a constraint such as string-length(.) <= 500"
+    return Fault("survey", row.number, column, reason)
+
+
+def _missing_translations(
+    reader: _Reader, questionnaire: Questionnaire
+) -> tuple[list[Fault], tuple[str, ...]]:
+    declared = {code for columns in reader.languages.values() for code in columns.values()} - {ENGLISH}
+    # What staff alone read (a measure's name, a risk cue) does not hold a language back.
+    keys = [
+        key
+        for key, _text, _note in text_entries(questionnaire)
+        if key in reader.sources and not key.endswith((".measure", ".risk_cue"))
+    ]
+    missing: list[Fault] = []
+    complete = []
+    for code in [language for language in LANGUAGES if language in declared]:
+        own = reader.translations.get(code, {})
+        gaps = [key for key in keys if key not in own and f"{key}.1" not in own]
+        for key in gaps:
+            sheet, row, base = reader.sources[key]
+            header = next(
+                (
+                    h
+                    for h, c in reader.languages.get(sheet, {}).items()
+                    if c == code and split_header(h)[0] == base
+                ),
+                f"{base}::{code}",
+            )
+            missing.append(
+                Fault(
+                    sheet, row, header, "empty: until it is filled, residents are not offered this language"
+                )
+            )
+        if not gaps:
+            complete.append(code)
+    seen: set[tuple[str, int | None, str | None]] = set()
+    unique = []
+    for fault in missing:
+        if (fault.sheet, fault.row, fault.column) not in seen:
+            seen.add((fault.sheet, fault.row, fault.column))
+            unique.append(fault)
+    return unique, (ENGLISH, *complete)
+
+
+def read_xlsform(data: bytes, name: str = "spreadsheet") -> Imported:
+    """Read and check an XLSForm; raise XLSFormError with every fault found, or return it."""
+    book = read_workbook(data)
+    reader = _Reader(book)
+    definition = reader.settings()
+    lists = reader.choice_lists()
+    definition["questions"] = reader.questions(lists)
+    if not definition["questions"] and not reader.faults:
+        reader.faults.append(
+            Fault("survey", None, None, "there are no questions: add a row for each question")
+        )
+    if reader.faults:
+        raise XLSFormError(sorted(reader.faults, key=_place))
+    try:
+        questionnaire = load_definition(definition, name)
+    except QuestionnaireError as error:
+        raise XLSFormError([_shared_check_fault(error, reader.rows_by_question)]) from None
+    missing, languages = _missing_translations(reader, questionnaire)
+    questionnaire = questionnaire.with_translations(reader.translations, languages)
+    return Imported(questionnaire, definition, reader.translations, missing)
