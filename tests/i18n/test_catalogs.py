@@ -45,6 +45,8 @@ def test_template_is_up_to_date(tmp_path):
             "babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "standard:1c,2",
             "--no-location",
             "--sort-output",
             "--omit-header",
