@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import yaml
 from flask import Flask, current_app
 
+from .extensions import db
 from .questionnaire import Questionnaire, QuestionnaireError, load_directory
 from .questionnaire.loader import questionnaire_files
 
@@ -52,6 +53,9 @@ class _Served:
     files: dict[str, Published]
     merged: dict[str, Published]
     marker: tuple[int, int] | None = None
+    # Versions no longer the newest, for the people still answering them: (id, version) ->
+    # questionnaire. A published version never changes, so each is read once.
+    earlier: dict[tuple[str, int], Published] = field(default_factory=dict)
     checked_at: float = float("-inf")
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -94,8 +98,6 @@ def _refreshed(served: _Served) -> dict[str, Published]:
                 served.marker = marker
         except sa.exc.SQLAlchemyError:
             # Not migrated yet, or the database is away: serve what was read last.
-            from .extensions import db
-
             db.session.rollback()
         served.checked_at = now
     return served.merged
@@ -133,6 +135,43 @@ def built_in() -> dict[str, Published]:
 
 def get_published(questionnaire_id: str) -> Published | None:
     return all_published().get(questionnaire_id)
+
+
+def published_version(questionnaire_id: str, version: int) -> Published | None:
+    """The questionnaire as it was at this version: the newest, or an earlier one someone began
+    before a newer was published (an imported one, or one whose definition was kept when first
+    answered); None when it is not known."""
+    current = get_published(questionnaire_id)
+    if current is not None and current.questionnaire.version == version:
+        return current
+    served: _Served = current_app.extensions["questionnaires"]
+    key = (questionnaire_id, version)
+    if key not in served.earlier:
+        found = _earlier(questionnaire_id, version)
+        if found is None:
+            return None
+        served.earlier[key] = found
+    return served.earlier[key]
+
+
+def _earlier(questionnaire_id: str, version: int) -> Published | None:
+    from .library import store
+    from .models import QuestionnaireVersion
+    from .questionnaire.loader import load_definition
+
+    row = store.published_version(questionnaire_id, version)
+    if row is not None:
+        return _imported(row)
+    kept = db.session.scalar(
+        sa.select(QuestionnaireVersion).filter_by(questionnaire_id=questionnaire_id, version=version)
+    )
+    if kept is None:
+        return None
+    try:
+        questionnaire = load_definition(kept.definition, f"{questionnaire_id} version {version}")
+    except QuestionnaireError:
+        return None
+    return Published(questionnaire, kept.checksum, kept.definition)
 
 
 def published_at(slug: str, kind: str) -> Published | None:

@@ -28,7 +28,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..i18n import FORMATTING_LOCALES, html_lang, language_links, text_direction
 from ..questionnaire import CHOICE_TYPES, NOTICE, Question, Questionnaire
-from ..registry import get_published
+from ..registry import published_version
 from .presenters import character_count_texts, error_summary, question_view
 
 # Each page is about 8 KB: a few thousand pages covers every question in every language and
@@ -103,9 +103,10 @@ def draw_question_page(page: QuestionPage, csrf_token: Any = None) -> str:
     """The page for `page`, drawn from it alone (and the CSRF token)."""
     from ..kiosk import centre_by_id
 
-    questionnaire = get_published(page.questionnaire_id).questionnaire  # type: ignore[union-attr]
-    question = questionnaire.question(page.question_id)
-    if question is None or questionnaire.version != page.version:
+    published = published_version(page.questionnaire_id, page.version)
+    questionnaire = published.questionnaire if published else None
+    question = questionnaire.question(page.question_id) if questionnaire else None
+    if questionnaire is None or question is None:
         raise LookupError(f"{page.questionnaire_id} v{page.version} has no question {page.question_id}")
     raw = {name: list(value) if isinstance(value, tuple) else value for name, value in page.raw}
     centre = centre_by_id(page.kiosk[0]) if page.kiosk else None

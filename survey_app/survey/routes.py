@@ -28,7 +28,7 @@ from ..questionnaire import (
     previous_question,
     raw_from_value,
 )
-from ..registry import Published, published_at
+from ..registry import Published, published_at, published_version
 from ..shortlinks import CHANNEL_KEY
 from . import availability, flood, held, store
 from .messages import error_message
@@ -56,6 +56,14 @@ def _published(slug: str) -> Published:
     if published is None:
         abort(404)
     return published
+
+
+def _as_begun(published: Published, progress: store.InProgress) -> Published:
+    """The version this survey in progress was begun on: someone part-way through when a newer
+    version is published finishes the one they began."""
+    if progress.questionnaire_version == published.questionnaire.version:
+        return published
+    return published_version(published.questionnaire.id, progress.questionnaire_version) or published
 
 
 def _keep_cookie_alive() -> None:
@@ -129,6 +137,7 @@ def begin(slug: str):
         db.session.commit()
         held.hold(questionnaire, token)
         return redirect(_question_url(questionnaire, questionnaire.questions[0]))
+    questionnaire = _as_begun(published, progress).questionnaire
     return redirect(_question_url(questionnaire, first_unanswered(questionnaire, progress.answers)))
 
 
@@ -161,13 +170,15 @@ def question(slug: str, address: str):
     published = _published(slug)
     questionnaire = published.questionnaire
     current = questionnaire.question_at(address)
-    if current is None:
-        abort(404)
-    if current.final:
+    if current is not None and current.final:
         return _final_page(questionnaire, current)
     progress = _current(questionnaire)
     if isinstance(progress, WerkzeugResponse):
-        return progress
+        return progress if current is not None else abort(404)
+    questionnaire = _as_begun(published, progress).questionnaire
+    current = questionnaire.question_at(address)
+    if current is None:
+        abort(404)
     if progress.submitted:
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
 
@@ -264,10 +275,11 @@ def _not_a_survey() -> bool:
 @rate_limits.limit(_submit_limit, exempt_when=_not_a_survey)
 def check_answers(slug: str):
     published = _published(slug)
-    questionnaire = published.questionnaire
-    progress = _current(questionnaire)
+    progress = _current(published.questionnaire)
     if isinstance(progress, WerkzeugResponse):
         return progress
+    published = _as_begun(published, progress)
+    questionnaire = published.questionnaire
     if progress.submitted:
         return redirect(url_for(".confirmation", slug=questionnaire.slug))
     # A journey that ends on a final page is never complete: nothing is sent from it.

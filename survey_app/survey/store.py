@@ -86,6 +86,8 @@ class InProgress:
 
     token_hash: str
     questionnaire_id: str
+    # The version it was begun on, which it is finished on even if a newer one is published.
+    questionnaire_version: int
     answers: dict[str, Any]
     language: str
     centre: str | None
@@ -107,6 +109,7 @@ _table = SurveySession.__table__
 _READ = sa.select(
     _table.c.token_hash,
     _table.c.questionnaire_id,
+    _table.c.questionnaire_version,
     # As stored (encrypted): _opened() decrypts it.
     sa.type_coerce(_table.c.answers, sa.Text).label("sealed"),
     _table.c.language,

@@ -177,3 +177,31 @@ def test_export_names_the_known_ids_when_one_is_unknown(app, tmp_path):
     )
     assert result.exit_code != 0
     assert "no questionnaire has the id 'nope'" in result.output and "community_confidence" in result.output
+
+
+def test_someone_part_way_through_finishes_the_version_they_began(app, tmp_path):
+    from tests.xlsform.helpers import edited, fixture
+
+    imported(app, str(FIXTURES / "sale_pulse.xlsx"), "--publish")
+    early = Visitor(app.test_client())
+    page = early.submit(early.get(START))  # the welcome note
+    page = early.submit(page)
+    assert address(page) == "feel_safe"
+    path = tmp_path / "sale_pulse_2.xlsx"
+    changed = edited(fixture("sale_pulse.xlsx"), "survey", "C3", "I feel safe in Sale in the evening.")
+    path.write_bytes(changed)
+    assert imported(app, str(path), "--publish").exit_code == 0
+
+    page = early.get(page.url)
+    assert page.heading.endswith("I feel safe in Sale town centre in the evening.")
+    while "/questions/" in page.url:
+        question = address(page)
+        page = early.submit(page, {question: ANSWERS[question]} if question in ANSWERS else {})
+    assert "I feel safe in Sale town centre in the evening." in page.text()
+    early.submit(page)
+
+    late = Visitor(app.test_client())
+    check, _seen = answer(late, ANSWERS)
+    assert "I feel safe in Sale in the evening." in check.text()
+    late.submit(check)
+    assert sorted(r.questionnaire_version for r in responses(app)) == [1, 2]
