@@ -15,6 +15,7 @@ from ..extensions import db
 from ..questionnaire import Questionnaire
 from ..questionnaire.extract import text_entries
 from ..questionnaire.loader import QuestionnaireError, load_definition
+from ..questionnaire.xlsform.messages import _
 from ..questionnaire.xlsform.reader import ENGLISH, LANGUAGES, Imported, read_xlsform
 from ..questionnaire.xlsform.sheets import Fault, XLSFormError
 from ..questionnaire.xlsform.writer import Translate
@@ -66,8 +67,10 @@ def import_spreadsheet(
                     "settings",
                     2,
                     "kind",
-                    "reporting forms keep safety rules of their own and are changed with the service: "
-                    "leave kind empty for a survey",
+                    _(
+                        "reporting forms keep safety rules of their own and are changed with the "
+                        "service: leave kind empty for a survey"
+                    ),
                 )
             ]
         )
@@ -75,7 +78,10 @@ def import_spreadsheet(
         raise XLSFormError(
             [
                 Fault(
-                    "settings", 2, "form_id", f"“{questionnaire.id}” is a reporting form's id: choose another"
+                    "settings",
+                    2,
+                    "form_id",
+                    _("“%(form_id)s” is a reporting form's id: choose another", form_id=questionnaire.id),
                 )
             ]
         )

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .messages import Message, _
+
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<ref>\$\{(?P<name>[^}]*)\})
@@ -28,6 +30,10 @@ _TOKEN = re.compile(
 class ExpressionError(ValueError):
     """An expression the product cannot evaluate, with what to write instead."""
 
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        super().__init__(str(message))
+
 
 @dataclass(frozen=True)
 class _Token:
@@ -42,7 +48,7 @@ def _tokens(text: str) -> list[_Token]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if not match or match.end() == position:
-            raise ExpressionError(f"cannot read it from “{text[position : position + 20]}”")
+            raise ExpressionError(_("cannot read it from “%(text)s”", text=text[position : position + 20]))
         kind = match.lastgroup or ""
         if kind == "name":  # the inner group of a reference
             kind = "ref"
@@ -69,12 +75,10 @@ class _Reader:
 
     def take(self, kind: str, text: str | None = None) -> str:
         if not self.peek(kind, text):
-            expected = (
-                f"“{text}”"
-                if text
-                else {"ref": "a ${question}", "string": "a 'value' in quotes"}.get(kind, kind)
+            expected: Message | str = (
+                f"“{text}”" if text else _("a ${question}") if kind == "ref" else _("a 'value' in quotes")
             )
-            raise ExpressionError(f"expected {expected}")
+            raise ExpressionError(_("expected %(expected)s", expected=expected))
         token = self.tokens[self.at]
         self.at += 1
         return token.text
@@ -82,7 +86,7 @@ class _Reader:
     def whole(self) -> dict[str, Any]:
         condition = self.either()
         if self.at != len(self.tokens):
-            raise ExpressionError(f"cannot read it from “{self.tokens[self.at].text}”")
+            raise ExpressionError(_("cannot read it from “%(text)s”", text=self.tokens[self.at].text))
         return condition
 
     def either(self) -> dict[str, Any]:
@@ -121,7 +125,9 @@ class _Reader:
             return {"answer": name, "equals": value}
         name = self.take("ref")
         if not (self.peek("op", "=") or self.peek("op", "!=")):
-            raise ExpressionError("a ${question} can only be compared with = or != and a 'value' in quotes")
+            raise ExpressionError(
+                _("a ${question} can only be compared with = or != and a 'value' in quotes")
+            )
         op = self.take("op")
         value = self.take("string")
         if value == "":
@@ -146,8 +152,11 @@ def read_relevant(text: str) -> dict[str, Any]:
         return _Reader(text).whole()
     except ExpressionError as error:
         raise ExpressionError(
-            f"cannot be evaluated ({error}): write ${{question}} = 'value', ${{question}} != 'value', "
-            "selected(${question}, 'value'), joined with and, or, not( )"
+            _(
+                "cannot be evaluated (%(problem)s): write ${question} = 'value', ${question} != 'value', "
+                "selected(${question}, 'value'), joined with and, or, not( )",
+                problem=error.message,
+            )
         ) from None
 
 
@@ -203,7 +212,7 @@ def read_constraint(text: str, kind: str) -> dict[str, int]:
                 number -= 1
             if key in settings:
                 raise ExpressionError(
-                    f"cannot be evaluated: it gives the {'least' if key == 'min' else 'most'} twice"
+                    _("cannot be evaluated: it gives the same limit twice; write each once")
                 )
             settings[key] = number
         elif kind == "free_text" and length:
@@ -211,7 +220,7 @@ def read_constraint(text: str, kind: str) -> dict[str, int]:
             settings["max_length"] = limit
         else:
             example = ". >= 0 and . <= 31" if kind == "number" else "string-length(.) <= 500"
-            raise ExpressionError(f"cannot be evaluated: write it in the form {example}")
+            raise ExpressionError(_("cannot be evaluated: write it in the form %(example)s", example=example))
     return settings
 
 

@@ -19,6 +19,7 @@ from ..loader import QuestionnaireError, load_definition
 from ..model import CHOICE_TYPES, Questionnaire
 from ..scales import DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE
 from .expressions import ExpressionError, read_constraint, read_relevant
+from .messages import Message, _
 from .sheets import Fault, Row, Workbook, XLSFormError, language_code, read_workbook, split_header
 
 ENGLISH = "en"
@@ -95,8 +96,12 @@ class _Reader:
                             sheet,
                             1,
                             header,
-                            f"the language “{written}” is not one the product offers: name it like "
-                            "“Urdu (ur)”, with one of the codes " + ", ".join(LANGUAGES),
+                            _(
+                                "the language “%(written)s” is not one the product offers: name it like "
+                                "“Urdu (ur)”, with one of the codes %(codes)s",
+                                written=written,
+                                codes=", ".join(LANGUAGES),
+                            ),
                         )
                     )
                     continue
@@ -134,8 +139,12 @@ class _Reader:
                         row.sheet,
                         row.number,
                         header,
-                        f"has {len(pieces)} paragraphs where the English has {parts}: "
-                        "separate paragraphs with an empty line, as the English does",
+                        _(
+                            "has %(count)s paragraphs where the English has %(parts)s: separate paragraphs "
+                            "with an empty line, as the English does",
+                            count=len(pieces),
+                            parts=parts,
+                        ),
                     )
                 )
                 continue
@@ -149,7 +158,9 @@ class _Reader:
         if value in yes_no:
             return yes_no[value]
         self.faults.append(
-            Fault(row.sheet, row.number, column, f"“{value}” is not yes or no: write yes or no")
+            Fault(
+                row.sheet, row.number, column, _("“%(value)s” is not yes or no: write yes or no", value=value)
+            )
         )
         return None
 
@@ -160,7 +171,9 @@ class _Reader:
         try:
             return int(value)
         except ValueError:
-            self.faults.append(Fault(row.sheet, row.number, column, f"“{value}” is not a whole number"))
+            self.faults.append(
+                Fault(row.sheet, row.number, column, _("“%(value)s” is not a whole number", value=value))
+            )
             return None
 
     # Sheets
@@ -172,7 +185,7 @@ class _Reader:
             list_name, name = row.get("list_name"), row.get("name")
             if not list_name:
                 self.faults.append(
-                    Fault("choices", row.number, "list_name", "empty: name the list this choice is in")
+                    Fault("choices", row.number, "list_name", _("empty: name the list this choice is in"))
                 )
                 continue
             if not _NAME.match(name):
@@ -181,9 +194,11 @@ class _Reader:
                         "choices",
                         row.number,
                         "name",
-                        f"“{name}” cannot be a choice's name: use lower-case letters, digits and "
-                        "underscores, "
-                        "starting with a letter",
+                        _(
+                            "“%(name)s” cannot be a choice's name: use lower-case letters, digits and "
+                            "underscores, starting with a letter",
+                            name=name,
+                        ),
                     )
                 )
                 continue
@@ -193,14 +208,19 @@ class _Reader:
                         "choices",
                         row.number,
                         "name",
-                        f"“{name}” is already in the list {list_name} (row {seen[list_name, name]}): "
-                        "give each choice in a list its own name",
+                        _(
+                            "“%(name)s” is already in the list %(list_name)s (row %(row)s): give each "
+                            "choice in a list its own name",
+                            name=name,
+                            list_name=list_name,
+                            row=seen[list_name, name],
+                        ),
                     )
                 )
                 continue
             seen[list_name, name] = row.number
             if not self.text(row, "label"):
-                self.faults.append(Fault("choices", row.number, "label", "empty: give the choice a label"))
+                self.faults.append(Fault("choices", row.number, "label", _("empty: give the choice a label")))
             lists.setdefault(list_name, []).append(row)
         return lists
 
@@ -211,7 +231,7 @@ class _Reader:
         form_id = row.get("form_id")
         if not form_id:
             self.faults.append(
-                Fault("settings", row.number, "form_id", "empty: give the form an id, like sale_pulse")
+                Fault("settings", row.number, "form_id", _("empty: give the form an id, like sale_pulse"))
             )
         elif not _NAME.match(form_id):
             self.faults.append(
@@ -219,14 +239,17 @@ class _Reader:
                     "settings",
                     row.number,
                     "form_id",
-                    f"“{form_id}” cannot be an id: use lower-case letters, digits and underscores, starting "
-                    "with a letter",
+                    _(
+                        "“%(form_id)s” cannot be an id: use lower-case letters, digits and underscores, "
+                        "starting with a letter",
+                        form_id=form_id,
+                    ),
                 )
             )
         definition["id"] = form_id
         title = self.text(row, "form_title")
         if not title:
-            self.faults.append(Fault("settings", row.number, "form_title", "empty: give the form a title"))
+            self.faults.append(Fault("settings", row.number, "form_title", _("empty: give the form a title")))
         definition["title"] = title
         version = row.get("version") or "1"
         if not (version.isascii() and version.isdigit()) or int(version) < 1 or len(version) > 9:
@@ -235,7 +258,7 @@ class _Reader:
                     "settings",
                     row.number,
                     "version",
-                    f"“{version}” is not a version: write a whole number, like 3",
+                    _("“%(version)s” is not a version: write a whole number, like 3", version=version),
                 )
             )
         else:
@@ -247,8 +270,10 @@ class _Reader:
                     "settings",
                     row.number,
                     "default_language",
-                    "the questions must be written in English first: write English (en), and give the other "
-                    "languages in columns such as label::Urdu (ur)",
+                    _(
+                        "the questions must be written in English first: write English (en), and give the "
+                        "other languages in columns such as label::Urdu (ur)"
+                    ),
                 )
             )
         for column in ("description", "neutral_title", "slug", "kind"):
@@ -289,10 +314,13 @@ class _Reader:
                     "survey",
                     row.number,
                     "name",
-                    f"“{name}” cannot be a question's name: use lower-case letters, digits and underscores, "
-                    "starting with a letter"
+                    _(
+                        "“%(name)s” cannot be a question's name: use lower-case letters, digits and "
+                        "underscores, starting with a letter",
+                        name=name,
+                    )
                     if name
-                    else "empty: give the question a name",
+                    else _("empty: give the question a name"),
                 )
             )
             return None
@@ -302,8 +330,12 @@ class _Reader:
                     "survey",
                     row.number,
                     "name",
-                    f"“{name}” is also the name of the question on row {names[name]}: give each question "
-                    "its own name",
+                    _(
+                        "“%(name)s” is also the name of the question on row %(row)s: give each question its "
+                        "own name",
+                        name=name,
+                        row=names[name],
+                    ),
                 )
             )
             return None
@@ -313,7 +345,10 @@ class _Reader:
             if row.get(column):
                 self.faults.append(
                     Fault(
-                        "survey", row.number, column, "the product does not use this column: leave it empty"
+                        "survey",
+                        row.number,
+                        column,
+                        _("the product does not use this column: leave it empty"),
                     )
                 )
         if kind is None:
@@ -321,7 +356,7 @@ class _Reader:
         question: dict[str, Any] = {"id": name, "type": kind}
         label = self.text(row, "label")
         if not label:
-            self.faults.append(Fault("survey", row.number, "label", "empty: write the question"))
+            self.faults.append(Fault("survey", row.number, "label", _("empty: write the question")))
         question["title"] = label
         self.translated(row, "label", f"{name}.title", label)
         for column, key in (("hint", "hint"), ("short_label", "short_label"), ("suffix", "suffix")):
@@ -353,7 +388,10 @@ class _Reader:
                         "survey",
                         row.number,
                         "weighting",
-                        f"“{weighting}” is not a margins variable's name, like age_band",
+                        _(
+                            "“%(weighting)s” is not a margins variable's name, like age_band",
+                            weighting=weighting,
+                        ),
                     )
                 )
         paragraphs = self.text(row, "paragraphs")
@@ -371,13 +409,15 @@ class _Reader:
         written = " ".join(row.get("type").split())
         if not written:
             self.faults.append(
-                Fault("survey", row.number, "type", "empty: give the question a type, like select_one agree")
+                Fault(
+                    "survey", row.number, "type", _("empty: give the question a type, like select_one agree")
+                )
             )
             return None, None
         if written in _SIMPLE_TYPES:
             if written == "decimal":
                 self.faults.append(
-                    Fault("survey", row.number, "type", "decimal numbers are not asked yet: use integer")
+                    Fault("survey", row.number, "type", _("decimal numbers are not asked yet: use integer"))
                 )
                 return None, None
             return _SIMPLE_TYPES[written], None
@@ -387,7 +427,7 @@ class _Reader:
                     "survey",
                     row.number,
                     "type",
-                    "groups are not used: each question is its own page; remove this row",
+                    _("groups are not used: each question is its own page; remove this row"),
                 )
             )
             return None, None
@@ -402,15 +442,23 @@ class _Reader:
                             "survey",
                             row.number,
                             "type",
-                            f"the choice list “{list_name}” is not on the choices sheet: add it there, "
-                            "or correct the name",
+                            _(
+                                "the choice list “%(list_name)s” is not on the choices sheet: add it there, "
+                                "or correct the name",
+                                list_name=list_name,
+                            ),
                         )
                     )
                     return None, None
                 return kind, list_name
         if written in ("select_one", "select_multiple", "select one", "select multiple"):
             self.faults.append(
-                Fault("survey", row.number, "type", f"{written} needs a choice list's name after it")
+                Fault(
+                    "survey",
+                    row.number,
+                    "type",
+                    _("%(written)s needs a choice list's name after it", written=written),
+                )
             )
             return None, None
         known = ", ".join([*_SIMPLE_TYPES, "select_one LIST", "select_multiple LIST", *_SCALE_TYPES])
@@ -419,7 +467,11 @@ class _Reader:
                 "survey",
                 row.number,
                 "type",
-                f"“{written}” is not a type the product asks: use one of {known}",
+                _(
+                    "“%(written)s” is not a type the product asks: use one of %(known)s",
+                    written=written,
+                    known=known,
+                ),
             )
         )
         return None, None
@@ -458,7 +510,11 @@ class _Reader:
                         "survey",
                         row.number,
                         "kpi",
-                        f"“{kpi}” cannot be a measure id: use lower-case letters, digits and underscores",
+                        _(
+                            "“%(kpi)s” cannot be a measure id: use lower-case letters, digits and "
+                            "underscores",
+                            kpi=kpi,
+                        ),
                     )
                 )
             elif not label:
@@ -467,7 +523,7 @@ class _Reader:
                         "survey",
                         row.number,
                         "kpi_label",
-                        "empty: name the measure staff will see, like “Feel safe in the town centre”",
+                        _("empty: name the measure staff will see, like “Feel safe in the town centre”"),
                     )
                 )
             elif not positive:
@@ -476,8 +532,10 @@ class _Reader:
                         "survey",
                         row.number,
                         "kpi",
-                        "no choice of its list is marked yes in kpi_positive on the choices sheet: mark the "
-                        "answers that count",
+                        _(
+                            "no choice of its list is marked yes in kpi_positive on the choices sheet: mark "
+                            "the answers that count"
+                        ),
                     )
                 )
             else:
@@ -501,14 +559,14 @@ class _Reader:
                     "survey",
                     row.number,
                     "constraint",
-                    "only an integer or a text question can have a constraint here",
+                    _("only an integer or a text question can have a constraint here"),
                 )
             )
             return
         try:
             question.update(read_constraint(written, kind))
         except ExpressionError as error:
-            self.faults.append(Fault("survey", row.number, "constraint", str(error)))
+            self.faults.append(Fault("survey", row.number, "constraint", error.message))
 
     def messages(self, row: Row, question: dict[str, Any]) -> None:
         name = question["id"]
@@ -539,7 +597,7 @@ class _Reader:
             try:
                 question["show_if"] = read_relevant(relevant)
             except ExpressionError as error:
-                self.faults.append(Fault("survey", row.number, "relevant", str(error)))
+                self.faults.append(Fault("survey", row.number, "relevant", error.message))
         routes = []
         for line in row.get("routes").splitlines():
             if not line.strip():
@@ -547,10 +605,10 @@ class _Reader:
             match = _ROUTE.match(line)
             try:
                 if not match:
-                    raise ExpressionError("write one route a line, as: emergency if ${in_danger} = 'yes'")
+                    raise ExpressionError(_("write one route a line, as: emergency if ${in_danger} = 'yes'"))
                 routes.append({"when": read_relevant(match.group("when")), "goto": match.group("goto")})
             except ExpressionError as error:
-                self.faults.append(Fault("survey", row.number, "routes", str(error)))
+                self.faults.append(Fault("survey", row.number, "routes", error.message))
         if routes:
             question["routes"] = routes
 
@@ -570,7 +628,7 @@ class _Reader:
                                 "survey",
                                 row.number,
                                 column,
-                                f"${{{name}}} is not the name of any question: correct the name",
+                                _("${%(name)s} is not the name of any question: correct the name", name=name),
                             )
                         )
                     elif name not in order or order[name] >= index:
@@ -579,8 +637,11 @@ class _Reader:
                                 "survey",
                                 row.number,
                                 column,
-                                f"${{{name}}} comes at or after this question: a question can only depend "
-                                "on earlier answers",
+                                _(
+                                    "${%(name)s} comes at or after this question: a question can only "
+                                    "depend on earlier answers",
+                                    name=name,
+                                ),
                             )
                         )
                     else:
@@ -592,9 +653,12 @@ class _Reader:
                                         "survey",
                                         row.number,
                                         column,
-                                        f"'{value}' is not one of the choices of ${{{name}}}: use a "
-                                        "choice's name, "
-                                        "not its label",
+                                        _(
+                                            "'%(value)s' is not one of the choices of ${%(name)s}: use a "
+                                            "choice's name, not its label",
+                                            value=value,
+                                            name=name,
+                                        ),
                                     )
                                 )
 
@@ -655,12 +719,17 @@ _COLUMN_OF = (
 def _shared_check_fault(error: QuestionnaireError, rows: dict[str, Row]) -> Fault:
     row = rows.get(error.question or "")
     if row is None:
-        return Fault("settings", 2, None, error.reason)
+        return Fault("settings", 2, None, Message(error.reason))
     column = next((column for start, column in _COLUMN_OF if error.reason.startswith(start)), None)
-    reason = error.reason
-    if reason.startswith("a free_text question needs max_length"):
-        reason = "a text question needs a length limit: write a constraint such as string-length(.) <= 500"
-    return Fault("survey", row.number, column, reason)
+    if error.reason.startswith("a free_text question needs max_length"):
+        return Fault(
+            "survey",
+            row.number,
+            column,
+            _("a text question needs a length limit: write a constraint such as string-length(.) <= 500"),
+        )
+    # The questionnaire files' own checks speak English: they are written for the developers.
+    return Fault("survey", row.number, column, Message(error.reason))
 
 
 def _missing_translations(
@@ -690,7 +759,10 @@ def _missing_translations(
             )
             missing.append(
                 Fault(
-                    sheet, row, header, "empty: until it is filled, residents are not offered this language"
+                    sheet,
+                    row,
+                    header,
+                    _("empty: until it is filled, residents are not offered this language"),
                 )
             )
         if not gaps:
@@ -713,7 +785,7 @@ def read_xlsform(data: bytes, name: str = "spreadsheet") -> Imported:
     definition["questions"] = reader.questions(lists)
     if not definition["questions"] and not reader.faults:
         reader.faults.append(
-            Fault("survey", None, None, "there are no questions: add a row for each question")
+            Fault("survey", None, None, _("there are no questions: add a row for each question"))
         )
     if reader.faults:
         raise XLSFormError(sorted(reader.faults, key=_place))

@@ -17,6 +17,8 @@ import openpyxl
 from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import xlsx_to_dict
 
+from .messages import Message, _
+
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # What the zip may unpack to: a questionnaire's sheets are a few hundred kilobytes; a "zip bomb"
 # unpacks a small file into gigabytes.
@@ -36,7 +38,7 @@ class Fault:
     sheet: str
     row: int | None
     column: str | None
-    message: str
+    message: Message
 
     def __str__(self) -> str:
         where = ["the file" if self.sheet == "file" else f"{self.sheet} sheet"]
@@ -100,7 +102,10 @@ def _check_zip(data: bytes) -> None:
                     "file",
                     None,
                     None,
-                    f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split the form or remove pictures",
+                    _(
+                        "larger than %(megabytes)s MB: split the form or remove pictures",
+                        megabytes=MAX_FILE_BYTES // (1024 * 1024),
+                    ),
                 )
             ]
         )
@@ -119,7 +124,7 @@ def _unreadable() -> Fault:
         "file",
         None,
         None,
-        "this is not an Excel workbook (.xlsx) that can be read: save it from Excel as .xlsx",
+        _("this is not an Excel workbook (.xlsx) that can be read: save it from Excel as .xlsx"),
     )
 
 
@@ -139,7 +144,7 @@ def _formula_faults(data: bytes, headers: dict[str, list[str]]) -> list[Fault]:
                     if getattr(cell, "data_type", None) == "f":
                         column = names[index] if index < len(names) else None
                         faults.append(
-                            Fault(sheet, number, column, "a formula: type the text or number itself")
+                            Fault(sheet, number, column, _("a formula: type the text or number itself"))
                         )
     finally:
         book.close()
@@ -156,7 +161,7 @@ def read_workbook(data: bytes) -> Workbook:
         if "Duplicate column header" in message:
             column = message.split(":", 1)[-1].strip()
             raise XLSFormError(
-                [Fault("file", 1, column, "this column heading is used twice: keep one")]
+                [Fault("file", 1, column, _("this column heading is used twice: keep one"))]
             ) from None
         raise XLSFormError([_unreadable()]) from None
     except Exception:
@@ -166,7 +171,7 @@ def read_workbook(data: bytes) -> Workbook:
     }
     faults = _formula_faults(data, headers)
     if "survey" not in raw:
-        faults.append(Fault("survey", None, None, "the workbook has no sheet called survey"))
+        faults.append(Fault("survey", None, None, _("the workbook has no sheet called survey")))
     if faults:
         raise XLSFormError(faults)
     survey = _rows("survey", raw.get("survey", []), faults)
@@ -174,7 +179,7 @@ def read_workbook(data: bytes) -> Workbook:
     settings_rows = _rows("settings", raw.get("settings", []), faults)
     if len(settings_rows) > 1:
         faults.append(
-            Fault("settings", 3, None, "the settings sheet has one row of values, under its headings")
+            Fault("settings", 3, None, _("the settings sheet has one row of values, under its headings"))
         )
     if faults:
         raise XLSFormError(faults)
@@ -184,7 +189,7 @@ def read_workbook(data: bytes) -> Workbook:
 
 def _rows(sheet: str, raw: list[dict[str, Any]], faults: list[Fault]) -> list[Row]:
     if len(raw) > MAX_ROWS:
-        faults.append(Fault(sheet, None, None, f"more than {MAX_ROWS} rows: split the form"))
+        faults.append(Fault(sheet, None, None, _("more than %(rows)s rows: split the form", rows=MAX_ROWS)))
         return []
     rows = []
     for index, cells in enumerate(raw):
@@ -193,12 +198,18 @@ def _rows(sheet: str, raw: list[dict[str, Any]], faults: list[Fault]) -> list[Ro
             if len(value) > MAX_CELL_CHARACTERS:
                 faults.append(
                     Fault(
-                        sheet, index + 2, column, f"longer than {MAX_CELL_CHARACTERS} characters: shorten it"
+                        sheet,
+                        index + 2,
+                        column,
+                        _(
+                            "longer than %(characters)s characters: shorten it",
+                            characters=MAX_CELL_CHARACTERS,
+                        ),
                     )
                 )
             if "\x00" in value:
                 faults.append(
-                    Fault(sheet, index + 2, column, "holds a character that is not text: retype it")
+                    Fault(sheet, index + 2, column, _("holds a character that is not text: retype it"))
                 )
         if any(value.strip() for value in text.values()):
             rows.append(Row(sheet, index + 2, text))
