@@ -30,6 +30,9 @@ ACTIONS = (
     "review_response",
     "upload_margins",
     "change_survey",
+    "import_questionnaire",
+    "publish_questionnaire",
+    "discard_questionnaire",
     "release_report",
     "discard_report",
 )

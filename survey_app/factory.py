@@ -69,6 +69,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(safety.bp)
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(shortlinks.bp)
+    from .library import preview as library_preview
+    from .library import routes as library_routes
+
+    app.register_blueprint(library_routes.bp)
+    app.register_blueprint(library_preview.bp)
     init_staff(app)
     init_triage(app)
     init_insight(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask
+from flask import Flask, g
 from jinja2 import BaseLoader, ChoiceLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup, escape
 
@@ -74,4 +74,5 @@ def init_templating(app: Flask) -> None:
             "language_links": language_links,
             "kiosk_centre": centre,
             "kiosk_settings": kiosk_settings() if centre else {},
+            "previewing": bool(g.get("previewing")),
         }

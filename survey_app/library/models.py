@@ -34,6 +34,8 @@ class ImportedQuestionnaire(Model):
     definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
     translations: Mapped[dict[str, Any]] = mapped_column(JSONType)
     languages: Mapped[list[str]] = mapped_column(JSONType)
+    # Each empty translation cell, as the staff page shows it (its language is not yet offered).
+    missing: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     # The spreadsheet as uploaded, to download again.
     spreadsheet: Mapped[bytes] = mapped_column(sa.LargeBinary)
     filename: Mapped[str] = mapped_column(sa.String(255))

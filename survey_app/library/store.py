@@ -15,7 +15,7 @@ from ..extensions import db
 from ..questionnaire import Questionnaire
 from ..questionnaire.extract import text_entries
 from ..questionnaire.loader import QuestionnaireError, load_definition
-from ..questionnaire.xlsform.messages import _
+from ..questionnaire.xlsform.messages import Message, _
 from ..questionnaire.xlsform.reader import ENGLISH, LANGUAGES, Imported, read_xlsform
 from ..questionnaire.xlsform.sheets import Fault, XLSFormError
 from ..questionnaire.xlsform.writer import Translate
@@ -36,6 +36,21 @@ class Outcome:
 def checksum(definition: dict[str, Any], translations: dict[str, Any], languages: list[str]) -> str:
     text = json.dumps([definition, translations, languages], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def fault_as_data(fault: Fault) -> dict[str, Any]:
+    message = fault.message
+    return {
+        "sheet": fault.sheet,
+        "row": fault.row,
+        "column": fault.column,
+        "text": message.text,
+        "params": {name: str(value) for name, value in message.params.items()},
+    }
+
+
+def fault_from_data(data: dict[str, Any]) -> Fault:
+    return Fault(data["sheet"], data["row"], data["column"], Message(data["text"], data["params"]))
 
 
 def questionnaire_of(row: ImportedQuestionnaire) -> Questionnaire:
@@ -102,6 +117,7 @@ def import_spreadsheet(
         definition=definition,
         translations=imported.translations,
         languages=languages,
+        missing=[fault_as_data(fault) for fault in imported.missing],
         spreadsheet=data,
         filename=filename[:255],
         checksum=checksum(definition, imported.translations, languages),
@@ -142,6 +158,25 @@ def _next_version(questionnaire: Questionnaire, current: Questionnaire | None) -
     latest = max(stored or 0, current.version if current else 0)
     # The spreadsheet's own version is kept when it is new; an old number moves on past the latest.
     return questionnaire.version if questionnaire.version > latest else latest + 1
+
+
+def discard_draft(questionnaire_id: str) -> bool:
+    """Delete the questionnaire's draft; False when it has none. The caller commits."""
+    row = draft(questionnaire_id)
+    if row is None:
+        return False
+    db.session.delete(row)
+    return True
+
+
+def drafts() -> list[ImportedQuestionnaire]:
+    return list(
+        db.session.scalars(
+            sa.select(ImportedQuestionnaire)
+            .where(ImportedQuestionnaire.status == DRAFT)
+            .order_by(ImportedQuestionnaire.questionnaire_id)
+        )
+    )
 
 
 def draft(questionnaire_id: str) -> ImportedQuestionnaire | None:

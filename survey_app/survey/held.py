@@ -40,6 +40,11 @@ def key_for(questionnaire_id: str, salt: str = "") -> str:
     return digest[:_KEY_LENGTH]
 
 
+def _held_id(questionnaire: Questionnaire) -> str:
+    # An administrator previewing a draft holds it apart from the published survey of the same id.
+    return f"preview:{questionnaire.id}" if g.get("previewing") else questionnaire.id
+
+
 def opaque_only(held: object) -> dict[str, str]:
     """Only the entries filed under opaque keys: an older release filed them under the
     questionnaire's id, and that must not be carried forward into a cookie sent again."""
@@ -74,30 +79,30 @@ def _set_forms(forms: dict[str, str]) -> None:
 def token_for(questionnaire: Questionnaire) -> str | None:
     if questionnaire.is_report:
         salt, forms = _forms()
-        return forms.get(key_for(questionnaire.id, salt))
-    return opaque_only(session.get(SURVEYS_KEY)).get(key_for(questionnaire.id))
+        return forms.get(key_for(_held_id(questionnaire), salt))
+    return opaque_only(session.get(SURVEYS_KEY)).get(key_for(_held_id(questionnaire)))
 
 
 def hold(questionnaire: Questionnaire, token: str) -> None:
     if questionnaire.is_report:
         salt, forms = _forms()
-        key = key_for(questionnaire.id, salt)
+        key = key_for(_held_id(questionnaire), salt)
         _set_forms({**{k: v for k, v in forms.items() if k != key}, key: token})
         return
     session.permanent = True
-    session[SURVEYS_KEY] = {**opaque_only(session.get(SURVEYS_KEY)), key_for(questionnaire.id): token}
+    session[SURVEYS_KEY] = {**opaque_only(session.get(SURVEYS_KEY)), key_for(_held_id(questionnaire)): token}
 
 
 def release(questionnaire: Questionnaire) -> None:
     """Forget this questionnaire's token (the answers it led to are deleted or submitted)."""
     if questionnaire.is_report:
         salt, forms = _forms()
-        key = key_for(questionnaire.id, salt)
+        key = key_for(_held_id(questionnaire), salt)
         if key in forms:
             _set_forms({k: v for k, v in forms.items() if k != key})
         return
     surveys = opaque_only(session.get(SURVEYS_KEY))
-    if surveys.pop(key_for(questionnaire.id), None) is not None:
+    if surveys.pop(key_for(_held_id(questionnaire)), None) is not None:
         session[SURVEYS_KEY] = surveys
 
 

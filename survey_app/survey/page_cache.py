@@ -99,12 +99,16 @@ class QuestionPage:
         return self.error is None and self.question_type in _FIXED_ANSWER_TYPES
 
 
-def draw_question_page(page: QuestionPage, csrf_token: Any = None) -> str:
-    """The page for `page`, drawn from it alone (and the CSRF token)."""
+def draw_question_page(
+    page: QuestionPage, csrf_token: Any = None, questionnaire: Questionnaire | None = None
+) -> str:
+    """The page for `page`, drawn from it alone (and the CSRF token); a draft being previewed,
+    which is not published, is given as `questionnaire`."""
     from ..kiosk import centre_by_id
 
-    published = published_version(page.questionnaire_id, page.version)
-    questionnaire = published.questionnaire if published else None
+    if questionnaire is None:
+        published = published_version(page.questionnaire_id, page.version)
+        questionnaire = published.questionnaire if published else None
     question = questionnaire.question(page.question_id) if questionnaire else None
     if questionnaire is None or question is None:
         raise LookupError(f"{page.questionnaire_id} v{page.version} has no question {page.question_id}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -37,25 +37,49 @@ from .presenters import answer_lines, short_label
 from .quality import client_hash
 
 bp = Blueprint("survey", __name__, url_prefix="/surveys")
+PREVIEW = "preview"
 log = logging.getLogger(__name__)
 
 
+def previewing() -> bool:
+    """An administrator walking a draft (library/preview.py serves these views for it)."""
+    return request.blueprint == PREVIEW
+
+
+def _served(slug: str) -> Published | None:
+    """The questionnaire at this address: surveys live under /surveys, reports under /forms, and
+    a draft being previewed under the staff pages."""
+    if g.get("served_slug") != slug:
+        if previewing():
+            from ..library.preview import draft_at
+
+            g.served = draft_at(slug)
+        else:
+            g.served = published_at(slug, "report" if request.blueprint == "report" else "survey")
+        g.served_slug = slug
+    return g.served
+
+
 @bp.url_value_preprocessor
-def _offer_its_languages(endpoint: str | None, values: dict[str, Any] | None) -> None:
+def offer_its_languages(endpoint: str | None, values: dict[str, Any] | None) -> None:
     """A questionnaire offered in some languages only is shown in one of them, and its pages'
     language links name those alone. (This runs before anything chooses the page's language.)"""
     slug = (values or {}).get("slug")
-    published = published_at(slug, "report" if request.blueprint == "report" else "survey") if slug else None
+    published = _served(slug) if isinstance(slug, str) else None
     if published is not None and published.questionnaire.languages:
         offer_only(published.questionnaire.languages)
 
 
 def _published(slug: str) -> Published:
-    """The questionnaire at this address; surveys live under /surveys, reports under /forms."""
-    published = published_at(slug, "report" if request.blueprint == "report" else "survey")
+    published = _served(slug)
     if published is None:
         abort(404)
     return published
+
+
+def _render(page: QuestionPage, questionnaire: Questionnaire) -> str:
+    # A draft's pages are drawn afresh: another upload may change it under the same version.
+    return draw_question_page(page, questionnaire=questionnaire) if previewing() else render_cached(page)
 
 
 def _as_begun(published: Published, progress: store.InProgress) -> Published:
@@ -117,7 +141,9 @@ def start(slug: str):
         questionnaire=questionnaire,
         in_progress=in_progress,
         # Someone who started before the survey closed may still finish.
-        is_open=bool(progress and not progress.submitted) or availability.is_open(questionnaire),
+        is_open=bool(progress and not progress.submitted)
+        or availability.is_open(questionnaire)
+        or previewing(),
     )
 
 
@@ -127,7 +153,7 @@ def begin(slug: str):
     questionnaire = published.questionnaire
     progress = _saved(questionnaire)
     if progress is None or progress.submitted:
-        if not availability.is_open(questionnaire):
+        if not (availability.is_open(questionnaire) or previewing()):
             return redirect(url_for(".start", slug=questionnaire.slug))
         # Clearing out surveys left idle here keeps the table small without a scheduler.
         store.purge_expired()
@@ -146,7 +172,7 @@ def _final_page(questionnaire: Questionnaire, current: Question) -> str:
     answer, needs nothing in progress and touches no data, so it shows whatever else fails."""
     start_url = url_for(".start", slug=questionnaire.slug)
     page = _page_inputs(questionnaire, current, {}, start_url, changing=False)
-    return render_cached(page)
+    return _render(page, questionnaire)
 
 
 def _forget(questionnaire: Questionnaire, progress: store.InProgress) -> None:
@@ -234,8 +260,8 @@ def question(slug: str, address: str):
         )
     page = _page_inputs(questionnaire, current, raw, back_url, changing, error)
     if error is not None or not page.keepable:
-        return draw_question_page(page)
-    return render_cached(page)
+        return draw_question_page(page, questionnaire=questionnaire)
+    return _render(page, questionnaire)
 
 
 def _page_inputs(
@@ -268,7 +294,7 @@ def _submit_limit() -> str:
 
 def _not_a_survey() -> bool:
     # People at a reporting centre share one address: reports are never limited per client.
-    return request.blueprint == "report"
+    return request.blueprint in ("report", PREVIEW)
 
 
 @bp.route("/<slug>/check-answers", methods=["GET", "POST"])
@@ -289,6 +315,11 @@ def check_answers(slug: str):
     if pending is not None:
         return redirect(_question_url(questionnaire, pending))
 
+    if request.method == "POST" and previewing():
+        from ..library.preview import preview_finished
+
+        _forget(questionnaire, progress)
+        return preview_finished(questionnaire)
     if request.method == "POST":
         client = None
         if not questionnaire.is_report:

@@ -66,6 +66,9 @@ ACTION_NAMES = {
     "review_response": _l("Included or excluded a survey response"),
     "upload_margins": _l("Uploaded population margins"),
     "change_survey": _l("Opened or closed a survey"),
+    "import_questionnaire": _l("Imported a questionnaire from a spreadsheet"),
+    "publish_questionnaire": _l("Published a questionnaire"),
+    "discard_questionnaire": _l("Discarded a draft questionnaire"),
     "release_report": _l("Released a held report into the queue"),
     "discard_report": _l("Discarded a held report"),
 }

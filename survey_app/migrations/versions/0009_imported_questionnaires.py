@@ -29,6 +29,7 @@ def upgrade():
         sa.Column("definition", JSON, nullable=False),
         sa.Column("translations", JSON, nullable=False),
         sa.Column("languages", JSON, nullable=False),
+        sa.Column("missing", JSON, nullable=False),
         sa.Column("spreadsheet", sa.LargeBinary(), nullable=False),
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("checksum", sa.String(length=64), nullable=False),
