@@ -202,7 +202,7 @@ def test_every_measure_and_breakdown_is_present(questionnaire, results):
             "town_centre",
             "ward",
             "quarter",
-            "town_centre_quarter",
+            "area_quarter",
             "rolling_four_quarters",
             "age_band",
             "sex",
@@ -223,9 +223,7 @@ def test_every_measure_and_breakdown_is_present(questionnaire, results):
     rolling = [e.domain for e in results.find("police_council_dealing", "rolling_four_quarters")]
     assert rolling[0] == "2024Q4..2025Q3" and rolling[-1] == "2025Q4..2026Q3" and len(rolling) == 5
     assert (
-        results.get(
-            "police_council_dealing", "town_centre_rolling_four_quarters", "altrincham|2025Q4..2026Q3"
-        )
+        results.get("police_council_dealing", "area_rolling_four_quarters", "altrincham|2025Q4..2026Q3")
         is not None
     )
 
@@ -237,8 +235,8 @@ def test_altrincham_kpi_is_estimated_with_interval(results):
     assert 0.5 < est.estimate < 0.8
     assert est.ci_low < est.estimate < est.ci_high
     assert 0 < est.n_eff <= est.n
-    latest = results.get("police_council_dealing", "town_centre_quarter", "altrincham:2026Q3")
-    first = results.get("police_council_dealing", "town_centre_quarter", "altrincham:2024Q4")
+    latest = results.get("police_council_dealing", "area_quarter", "altrincham:2026Q3")
+    first = results.get("police_council_dealing", "area_quarter", "altrincham:2024Q4")
     assert latest.estimate > first.estimate  # the synthetic rise
 
 
@@ -324,9 +322,7 @@ def test_rolling_windows_equal_analysis_rolling_estimates(records, results):
     town = np.array([r.answers["town_centre"] for r in records])
     direct = rolling_estimates(design, y, quarters, window=4, where=town == "altrincham")
     for ref in direct:
-        ours = results.get(
-            "police_council_dealing", "town_centre_rolling_four_quarters", f"altrincham|{ref.domain}"
-        )
+        ours = results.get("police_council_dealing", "area_rolling_four_quarters", f"altrincham|{ref.domain}")
         assert ours.n == ref.n
         assert ours.estimate == pytest.approx(ref.estimate, rel=1e-12)
 

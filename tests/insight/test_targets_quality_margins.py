@@ -31,7 +31,7 @@ def results_with(*estimates: KpiEstimate) -> KpiResults:
     return KpiResults((), estimates, None, (), 0, 30)
 
 
-def est(domain: str, p: float, se: float, n: int = 400, deff: float = 1.5, breakdown="town_centre_quarter"):
+def est(domain: str, p: float, se: float, n: int = 400, deff: float = 1.5, breakdown="area_quarter"):
     return KpiEstimate(
         "partnership_confidence",
         breakdown,
@@ -112,7 +112,7 @@ def test_after_the_target_date_an_unmet_target_is_missed():
 
 
 def test_suppressed_or_absent_estimates_give_no_verdict():
-    suppressed = KpiEstimate("partnership_confidence", "town_centre_quarter", "altrincham:2026Q2", True)
+    suppressed = KpiEstimate("partnership_confidence", "area_quarter", "altrincham:2026Q2", True)
     assert evaluate(TARGET, results_with(suppressed), dt.date(2026, 7, 1)).status == "no_data"
 
 
