@@ -72,11 +72,12 @@ def main() -> int:
         load = median_time(lambda: included_responses(questionnaire.id))
         records = [r for _i, r in included_responses(questionnaire.id)]
         cold = median_time(lambda: compute_kpis(questionnaire, records, margins))
-        filters = Filters("altrincham", LAST_FOUR)
+        filters = Filters(questionnaire.places[0].value, LAST_FOUR)
+        area = questionnaire.area_question.id if questionnaire.area_question else None
         last_four = frozenset(insight(questionnaire).results.quarters[-4:])
         filtered = median_time(
             lambda: compute_kpis(
-                questionnaire, records, margins, subset=lambda r: filters.accepts(r, last_four)
+                questionnaire, records, margins, subset=lambda r: filters.accepts(r, last_four, area)
             )
         )
         insight(questionnaire)

@@ -1,9 +1,10 @@
 """Demonstration responses, so a new installation has figures to look at.
 
-The answers are made up, but shaped like a real survey's: older people and
-women answer more often, and confidence in Altrincham rises over the two
-years, so the staff pages have a trend to show. They are stored with
-source "demo" and can be told apart from residents' answers.
+The answers are made up, but shaped like a real survey's: older people and women answer more often
+(on a weighting question asking age or sex in the usual codes), and confidence (every measure)
+rises over the two years in the questionnaire's first place (the first choice of its area question;
+everywhere, when it has none), so the staff pages have a trend to show. They are stored with source
+"demo" and can be told apart from residents' answers.
 """
 
 from __future__ import annotations
@@ -16,22 +17,32 @@ import sqlalchemy as sa
 
 from .extensions import db
 from .models import Response
-from .questionnaire import DONT_KNOW, PREFER_NOT_TO_SAY, Question, first_unanswered
+from .questionnaire import DONT_KNOW, PREFER_NOT_TO_SAY, Question, Questionnaire, first_unanswered
 from .registry import Published
 from .survey import quality
 from .survey.store import new_reference, snapshot_for
 
-# Answer more often than their share of the population, as in real surveys.
-_AGE_WEIGHTS = {
-    "age_16_24": 4,
-    "age_25_34": 8,
-    "age_35_44": 12,
-    "age_45_54": 15,
-    "age_55_64": 18,
-    "age_65_plus": 25,
-    PREFER_NOT_TO_SAY: 2,
-}
-_SEX_WEIGHTS = {"female": 60, "male": 38, PREFER_NOT_TO_SAY: 2}
+# How often demo respondents give each answer of a weighting question, found by the question's
+# answer codes (all of them, or all but "don't know" and "prefer not to say", which are then never
+# drawn): older people and women answer more often than their share of the population, as in real
+# surveys. A weighting question with other codes is answered evenly.
+_WEIGHTING_ANSWER_SHARES = (
+    {
+        "age_16_24": 4,
+        "age_25_34": 8,
+        "age_35_44": 12,
+        "age_45_54": 15,
+        "age_55_64": 18,
+        "age_65_plus": 25,
+        PREFER_NOT_TO_SAY: 2,
+    },
+    {"female": 60, "male": 38, PREFER_NOT_TO_SAY: 2},
+    {"white": 78, "mixed": 4, "asian": 12, "black": 4, "other": 2},
+)
+# How demo respondents spread over the area question's places, the first the busiest (any place
+# beyond these takes the last share), and over its answers that name no place ("none", say).
+_PLACE_SHARES = (28, 26, 18, 14, 6)
+_NOT_A_PLACE_SHARE = 8
 _QUARTERS = 8
 # Roughly Trafford's main languages (Census 2021), over-sampled a little so each shows in the figures.
 _LANGUAGE_WEIGHTS = {
@@ -56,6 +67,12 @@ def _quarter_start(today: dt.date, quarters_ago: int) -> dt.date:
     return dt.date(index // 4, (index % 4) * 3 + 1, 1)
 
 
+def _weighting_shares(question: Question) -> dict[str, int] | None:
+    codes = set(question.choice_values)
+    own = codes - {DONT_KNOW, PREFER_NOT_TO_SAY}
+    return next((shares for shares in _WEIGHTING_ANSWER_SHARES if set(shares) in (codes, own)), None)
+
+
 def _answer(question: Question, rng: random.Random, confidence: float) -> Any:
     if question.measure:
         positive = [c.value for c in question.choices if c.value in question.measure.positive]
@@ -64,16 +81,27 @@ def _answer(question: Question, rng: random.Random, confidence: float) -> Any:
             return DONT_KNOW
         pool = positive if rng.random() < confidence else [v for v in others if v != DONT_KNOW]
         return rng.choice(pool)
-    if question.id == "age_band":
-        return rng.choices(list(_AGE_WEIGHTS), weights=list(_AGE_WEIGHTS.values()))[0]
-    if question.id == "sex":
-        return rng.choices(list(_SEX_WEIGHTS), weights=list(_SEX_WEIGHTS.values()))[0]
+    shares = _weighting_shares(question) if question.weighting_variable else None
+    if shares is not None:
+        return rng.choices(list(shares), weights=list(shares.values()))[0]
     if not question.choices:
         return None
     values = [c.value for c in question.choices if c.value not in (DONT_KNOW, PREFER_NOT_TO_SAY)]
-    if question.id == "ethnic_group":
-        return rng.choices(values, weights=[78, 4, 12, 4, 2][: len(values)])[0]
     return rng.choice(values)
+
+
+def _place_shares(questionnaire: Questionnaire) -> dict[str, int]:
+    """Each answer to the area question and how often demo respondents give it."""
+    area = questionnaire.area_question
+    if area is None:
+        return {}
+    places = [c.value for c in questionnaire.places]
+    return {
+        c.value: _PLACE_SHARES[min(places.index(c.value), len(_PLACE_SHARES) - 1)]
+        if c.value in places
+        else _NOT_A_PLACE_SHARE
+        for c in area.choices
+    }
 
 
 def make_demo_responses(
@@ -83,6 +111,9 @@ def make_demo_responses(
     rng = random.Random(seed)  # noqa: S311 - made-up data, not a secret
     today = today or dt.date.today()
     snapshot = snapshot_for(published)
+    area = questionnaire.area_question
+    place_shares = _place_shares(questionnaire)
+    rising = questionnaire.places[0].value if questionnaire.places else None
     responses = []
     for _ in range(count):
         quarters_ago = rng.randrange(_QUARTERS)
@@ -92,17 +123,14 @@ def make_demo_responses(
         )
         submitted = min(submitted, dt.datetime.now(dt.UTC))
         answers: dict[str, Any] = {}
-        town = rng.choices(
-            ["altrincham", "sale", "stretford", "urmston", "partington", "other"],
-            weights=[28, 26, 18, 14, 6, 8],
-        )[0]
-        # Altrincham starts near the 56% baseline and rises over the two years.
+        place = rng.choices(list(place_shares), weights=list(place_shares.values()))[0] if area else None
+        # The first place (everyone, without an area question) starts near the 56% baseline of the
+        # shipped target and rises over the two years.
         trend = (_QUARTERS - 1 - quarters_ago) / (_QUARTERS - 1)
-        confidence = 0.55 + 0.07 * trend if town == "altrincham" else 0.5 + rng.uniform(-0.05, 0.05)
+        confidence = 0.55 + 0.07 * trend if place == rising else 0.5 + rng.uniform(-0.05, 0.05)
         # Answer question by question, as a respondent would, so routing applies.
         while (question := first_unanswered(questionnaire, answers)) is not None:
-            is_town = question.id == "town_centre"
-            answers[question.id] = town if is_town else _answer(question, rng, confidence)
+            answers[question.id] = place if question is area else _answer(question, rng, confidence)
         fast = rng.random() < _FAST_SHARE
         started = submitted - (
             dt.timedelta(seconds=rng.randint(8, 15)) if fast else dt.timedelta(minutes=rng.randint(3, 9))

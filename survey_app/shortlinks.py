@@ -1,8 +1,9 @@
-"""Short links for posters: /s/<survey> and /s/<survey>/<town centre>.
+"""Short links for posters: /s/<survey> and /s/<survey>/<place>.
 
 A poster in Altrincham carries /s/<survey>/altrincham (and its QR code); the link remembers the
 place in the session, so the response records which poster brought it (its `channel`), and then
-opens the survey's own start page.
+opens the survey's own start page. The places are the survey's: the choices of its area question
+that name a place. A survey without an area question has the one link, to the survey.
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ from .survey.held import key_for, opaque_only
 
 bp = Blueprint("short", __name__, url_prefix="/s")
 
-PLACE_QUESTION = "town_centre"
 CHANNEL_KEY = "channels"  # read by the survey routes when a survey starts
 
 
 def poster_places(questionnaire: Questionnaire) -> list[tuple[str, str]]:
-    """(code, label) of each town centre a poster can name: the survey's town centre choices."""
-    question = questionnaire.question(PLACE_QUESTION)
-    if question is None:
-        return []
-    return [(c.value, c.label) for c in question.choices if c.value != "other"]
+    """(code, label) of each place a poster can name: the survey's places."""
+    return [(c.value, c.label) for c in questionnaire.places]
 
 
 @bp.get("/<slug>", endpoint="survey")

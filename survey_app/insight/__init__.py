@@ -7,7 +7,6 @@ loads and caches the figures, `routes` and `admin` are the staff pages.
 from typing import Any
 
 from .kpis import (
-    BREAKDOWNS,
     DEFAULT_MARGINS_PATH,
     DEFAULT_SUPPRESS_BELOW,
     UNKNOWN,
@@ -15,13 +14,13 @@ from .kpis import (
     KpiResults,
     ResponseRecord,
     WeightingSummary,
+    breakdowns,
     compute_kpis,
     load_margins,
     quarter_of,
 )
 
 __all__ = [
-    "BREAKDOWNS",
     "DEFAULT_MARGINS_PATH",
     "DEFAULT_SUPPRESS_BELOW",
     "UNKNOWN",
@@ -29,6 +28,7 @@ __all__ = [
     "KpiResults",
     "ResponseRecord",
     "WeightingSummary",
+    "breakdowns",
     "compute_kpis",
     "load_margins",
     "quarter_of",

@@ -86,7 +86,7 @@ def _links(questionnaire: Questionnaire) -> list[dict[str, str]]:
         links.append(
             {
                 "place": code,
-                "label": views.choice_label(questionnaire, "town_centre", code),
+                "label": views.place_label(questionnaire, code),
                 "url": url_for("short.place", slug=questionnaire.slug, place=code, _external=True),
             }
         )

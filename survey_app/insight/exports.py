@@ -126,14 +126,22 @@ def build_export(
             "; ".join(f"{c} = {language_label(c)}" for c in languages),
         ),
     )
+    return Export(data, codebook, margins, estimate_command(questionnaire, summary.variables))
+
+
+def estimate_command(questionnaire: Questionnaire, variables: Sequence[str]) -> str:
+    """The command line that gives the dashboard's figures for the first measure from the exported
+    data: raked on `variables` (none: not weighted), by the area question when there is one."""
     first = questionnaire.measures[0][1].id if questionnaire.measures else "<measure>"
-    command = (
-        "python -m analysis estimate responses.csv --outcome "
-        f"{outcome_column(first)} --weight design_weight --margins margins_used.csv --vars "
-        + ",".join(weighting_column(v) for v in summary.variables)
-        + " --method logit --by town_centre"
-    )
-    return Export(data, codebook, margins, command)
+    words = ["python -m analysis estimate responses.csv", f"--outcome {outcome_column(first)}"]
+    words.append("--weight design_weight")
+    if variables:
+        words.append("--margins margins_used.csv --vars " + ",".join(weighting_column(v) for v in variables))
+    words.append("--method logit")
+    area = questionnaire.area_question
+    if area is not None:
+        words.append(f"--by {area.id}")
+    return " ".join(words)
 
 
 def _codebook(questionnaire, questions, summary: WeightingSummary, label) -> list[CodebookEntry]:
@@ -170,6 +178,10 @@ def _codebook(questionnaire, questions, summary: WeightingSummary, label) -> lis
                 "1; 0; blank",
             )
         )
+    if not summary.variables:
+        entries.append(CodebookEntry("design_weight", "The same for every response: not weighted"))
+        entries.append(CodebookEntry("weight", "The same as design_weight: the figures are not weighted"))
+        return entries
     entries.append(CodebookEntry("design_weight", "Starting weight: population aged 16+ / responses"))
     entries.append(
         CodebookEntry(

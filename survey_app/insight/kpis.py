@@ -7,7 +7,9 @@ by `analysis/` and returned as dataclasses.
 Weighting (see docs/decisions/0010-kpi-estimates-and-margins.md)
     * Starting weights are N/n (population total over respondents), one PSU per respondent.
     * The raking variables are the questionnaire's ``weighting_variable`` questions that have a
-      margin (by default age_band, sex and ward; ethnic group has no 16+ count, so no margin).
+      margin (for the community confidence survey: age band, sex and ward; ethnic group has no 16+
+      count, so no margin). A questionnaire with none, or whose weighting variables have no margin,
+      is not weighted: every response keeps the same weight, and the summary lists no variables.
     * A respondent whose answer to a weighting question is missing, ``prefer_not_to_say`` or
       ``dont_know`` falls in an explicit ``unknown`` category of that variable. The unknown
       category's target is its share of the sample (n_unknown / n × N), i.e. what the starting
@@ -15,11 +17,17 @@ Weighting (see docs/decisions/0010-kpi-estimates-and-margins.md)
       proportions. So unknowns are never imputed and never dropped: they keep their starting share
       of the weight for that variable, and are still raked on the variables they did answer.
       This is exactly reproducible in R: add the ``unknown`` level to the margin with that
-      frequency and call ``rake(design, list(~age_band, ~sex, ~ward), list(...))``.
+      frequency and call ``rake(design, list(~variable, ...), list(...))`` with each raking variable.
     * A margin category with no respondents is dropped and the remaining known categories scaled up
       so all margins keep one total (R would refuse a category with no respondents). The summary
       lists every dropped category.
     * Standard errors account for the raking (``raked_design``), as ``calibrate(calfun="raking")``.
+
+Breakdowns
+    Overall; by each of the questionnaire's breakdown questions, the area question first (keyed by
+    the question's id, domains its answer codes); by quarter and rolling four quarters, and by area
+    and each of those when there is an area question; by language. The fixed names are
+    ``FIXED_BREAKDOWNS``, which no area or breakdown question may take as its id.
 
 Estimates
     For each KPI measure, the outcome is 1 for a ``positive`` answer, 0 for any other answer, and
@@ -46,7 +54,7 @@ from analysis.design import Design, codes_of
 from analysis.proportions import ProportionEstimate, estimate_proportions
 from analysis.raking import Margin, RakingError, rake, raked_design, read_margins
 
-from ..questionnaire.model import DONT_KNOW, PREFER_NOT_TO_SAY, Questionnaire
+from ..questionnaire.model import DONT_KNOW, FIXED_BREAKDOWNS, PREFER_NOT_TO_SAY, Questionnaire
 
 DEFAULT_MARGINS_PATH = Path(__file__).resolve().parents[2] / "data" / "population_margins.csv"
 DEFAULT_SUPPRESS_BELOW = 30
@@ -54,21 +62,15 @@ UNKNOWN = "unknown"  # weighting category for a missing / prefer-not-to-say / do
 NOT_ANSWERED = "not_answered"  # breakdown domain for respondents who skipped the question
 LOCAL_TIME = ZoneInfo("Europe/London")
 
-# Breakdowns, in the order the dashboard shows them.
-BREAKDOWNS = (
-    "overall",
-    "town_centre",
-    "ward",
-    "quarter",
-    "town_centre_quarter",
-    "rolling_four_quarters",
-    "town_centre_rolling_four_quarters",
-    "age_band",
-    "sex",
-    "ethnic_group",
-    "language",
-)
-_ANSWER_BREAKDOWNS = ("town_centre", "ward", "age_band", "sex", "ethnic_group")
+# The fixed breakdowns by name (in the order the questionnaire model lists them).
+OVERALL, QUARTER, AREA_QUARTER, ROLLING, AREA_ROLLING, LANGUAGE = FIXED_BREAKDOWNS
+
+
+def breakdowns(questionnaire: Questionnaire) -> tuple[str, ...]:
+    """The breakdowns of every measure, in the order the dashboard shows them."""
+    by_area = (AREA_QUARTER, AREA_ROLLING) if questionnaire.area_question else ()
+    by_answer = tuple(q.id for q in questionnaire.breakdown_questions)
+    return (OVERALL, *by_answer, QUARTER, ROLLING, *by_area, LANGUAGE)
 
 
 class InsightError(ValueError):
@@ -364,9 +366,9 @@ def compute_kpis(
     level: float = 0.95,
     subset: Callable[[ResponseRecord], bool] | None = None,
 ) -> KpiResults:
-    """Every KPI measure of the questionnaire, weighted, by every breakdown in ``BREAKDOWNS``.
+    """Every KPI measure of the questionnaire, weighted, by each of its ``breakdowns``.
 
-    The weights always come from every record. With ``subset`` (a filter such as one town centre
+    The weights always come from every record. With ``subset`` (a filter such as one place
     or one year), every estimate is for the records it accepts: a domain of the whole design, as
     R's ``svyby`` on a subset design.
     """
@@ -378,22 +380,22 @@ def compute_kpis(
         return KpiResults(measures, (), None, (), 0, suppress_below)
     design, summary = _weight(questionnaire, records, margins)
     quarters = np.array([quarter_of(r.submitted_at) for r in records], dtype=object)
-    town = _answer_label(records, "town_centre")
+    area = questionnaire.area_question
     columns: dict[str, np.ndarray] = {
-        "overall": np.full(len(records), "all", dtype=object),
-        **{b: _answer_label(records, b) for b in _ANSWER_BREAKDOWNS},
-        "quarter": quarters,
-        "town_centre_quarter": np.array(
-            [f"{t}:{q}" for t, q in zip(town, quarters, strict=True)], dtype=object
-        ),
-        "language": np.array([r.language for r in records], dtype=object),
+        OVERALL: np.full(len(records), "all", dtype=object),
+        **{q.id: _answer_label(records, q.id) for q in questionnaire.breakdown_questions},
+        QUARTER: quarters,
+        LANGUAGE: np.array([r.language for r in records], dtype=object),
     }
+    if area is not None:
+        columns[AREA_QUARTER] = np.array(
+            [f"{a}:{q}" for a, q in zip(columns[area.id], quarters, strict=True)], dtype=object
+        )
     coded = {b: codes_of(col.astype(str)) for b, col in columns.items()}
     if subset is not None:
         keep = np.array([bool(subset(r)) for r in records])
         coded = {b: (np.where(keep, codes, -1), labels) for b, (codes, labels) in coded.items()}
-    town_codes, town_labels = coded["town_centre"]
-    quarter_codes, quarter_labels = coded["quarter"]  # sorted, so consecutive codes are consecutive quarters
+    quarter_codes, quarter_labels = coded[QUARTER]  # sorted, so consecutive codes are consecutive quarters
     windows = [
         (quarter_codes >= k - 3) & (quarter_codes <= k) & (quarter_codes >= 0)
         for k in range(3, len(quarter_labels))
@@ -401,7 +403,7 @@ def compute_kpis(
     window_labels = [f"{quarter_labels[k - 3]}..{quarter_labels[k]}" for k in range(3, len(quarter_labels))]
     estimates: list[KpiEstimate] = []
     changes: list[KpiChange] = []
-    in_subset = coded["overall"][0] >= 0
+    in_subset = coded[OVERALL][0] >= 0
     for question, measure in questionnaire.measures:
         y = _outcome(records, question.id, set(measure.positive), set(measure.excluded_from_base))
         changes.extend(
@@ -409,22 +411,23 @@ def compute_kpis(
         )
 
         def add(breakdown: str, ests: list[ProportionEstimate], mid: str = measure.id) -> None:
-            # A domain nobody in it answered (e.g. another town when filtered to one) is left out.
+            # A domain nobody in it answered (e.g. another place when filtered to one) is left out.
             estimates.extend(_to_kpi(mid, breakdown, e, suppress_below) for e in ests if e.n > 0)
 
-        for breakdown in BREAKDOWNS:
-            if breakdown == "rolling_four_quarters":
+        for breakdown in breakdowns(questionnaire):
+            if breakdown == ROLLING:
                 # as analysis.change.rolling_estimates: each window a domain of the whole design
                 for mask, label in zip(windows, window_labels, strict=True):
                     add(
                         breakdown,
                         estimate_proportions(design, y, np.where(mask, 0, -1), [label], level=level),
                     )
-            elif breakdown == "town_centre_rolling_four_quarters":
+            elif breakdown == AREA_ROLLING and area is not None:
+                area_codes, area_labels = coded[area.id]
                 rolling: list[ProportionEstimate] = []
                 for mask, label in zip(windows, window_labels, strict=True):
-                    names = [f"{t}|{label}" for t in town_labels]
-                    dom = np.where(mask, town_codes, -1)
+                    names = [f"{a}|{label}" for a in area_labels]
+                    dom = np.where(mask, area_codes, -1)
                     rolling.extend(estimate_proportions(design, y, dom, names, level=level))
                 add(breakdown, sorted(rolling, key=lambda e: e.domain))
             else:

@@ -24,7 +24,7 @@ from ..registry import get_published
 from ..staff.access import require_role
 from ..staff.auth import current_staff, signed_in_staff
 from . import boardpack, views
-from .exports import build_export, codebook_frame, to_csv, to_excel
+from .exports import build_export, codebook_frame, estimate_command, to_csv, to_excel
 from .kpis import InsightError, weigh
 from .models import REASON_MAX_LENGTH, ResponseReview
 from .pdf import render_pdf
@@ -39,7 +39,7 @@ from .service import (
     margins_in_use,
     unavailable,
 )
-from .targets import Target, evaluate, load_targets
+from .targets import Target, TargetFault, evaluate, load_targets, target_faults, targets_for
 
 bp = Blueprint("insight", __name__, url_prefix="/staff/insight")
 
@@ -78,8 +78,7 @@ def _filters(questionnaire: Questionnaire) -> Filters:
     one) is ignored, as a filter that matches nothing would only show an empty page."""
     area = request.args.get("area", ALL)
     period = request.args.get("period", ALL)
-    towns = {value for value, _label in views.area_options(questionnaire)}
-    if area not in towns:
+    if area not in {place.value for place in questionnaire.places}:
         area = ALL
     if period not in (ALL, LAST_FOUR) and period not in insight(questionnaire).results.quarters:
         period = ALL
@@ -92,14 +91,21 @@ def _measure(questionnaire: Questionnaire) -> str:
     return chosen if chosen in ids else ids[0]
 
 
-def _targets(questionnaire: Questionnaire) -> list[Target]:
+def _targets_and_faults(questionnaire: Questionnaire) -> tuple[list[Target], list[TargetFault]]:
+    """The questionnaire's targets that it can show, and what is wrong with the others (logged)."""
     try:
         targets = load_targets(current_app.config["TARGETS_FILE"])
     except InsightError as error:
         current_app.logger.error("targets not shown: %s", error)
-        return []
-    measures = {m.id for _q, m in questionnaire.measures}
-    return [t for t in targets if t.questionnaire == questionnaire.id and t.measure in measures]
+        return [], []
+    faults = target_faults(targets, questionnaire)
+    for fault in faults:
+        current_app.logger.error("target not shown: %s", fault)
+    return targets_for(targets, questionnaire), faults
+
+
+def _targets(questionnaire: Questionnaire) -> list[Target]:
+    return _targets_and_faults(questionnaire)[0]
 
 
 def _today() -> dt.date:
@@ -123,7 +129,8 @@ def dashboard(questionnaire_id: str):
     measure = _measure(questionnaire)
     data = insight(questionnaire, filters)
     overall = insight(questionnaire)
-    panels = [evaluate(t, overall.results, _today()) for t in _targets(questionnaire)]
+    targets, faults = _targets_and_faults(questionnaire)
+    panels = [evaluate(t, overall.results, _today()) for t in targets]
     return render_template(
         "insight/dashboard.html",
         questionnaire=questionnaire,
@@ -131,6 +138,7 @@ def dashboard(questionnaire_id: str):
         filters=filters,
         measure=measure,
         panels=panels,
+        target_faults=faults,
         views=views,
         period_options=views.period_options(overall.results),
         area_options=views.area_options(questionnaire),
@@ -279,8 +287,14 @@ def _export(questionnaire: Questionnaire):
 @require_role(ANALYST)
 def export_page(questionnaire_id: str):
     questionnaire = _questionnaire_or_404(questionnaire_id)
+    data = insight(questionnaire)
+    weighting = data.results.weighting
     return render_template(
-        "insight/export.html", questionnaire=questionnaire, data=insight(questionnaire), views=views
+        "insight/export.html",
+        questionnaire=questionnaire,
+        data=data,
+        views=views,
+        command=estimate_command(questionnaire, weighting.variables if weighting else ()),
     )
 
 

@@ -50,11 +50,13 @@ class MarginsInUse:
 
 @dataclass(frozen=True)
 class Filters:
-    area: str = ALL  # a town centre code, or ALL
+    area: str = ALL  # one of the questionnaire's places, or ALL
     period: str = ALL  # a quarter ("2026Q3"), LAST_FOUR, or ALL
 
-    def accepts(self, record: ResponseRecord, last_four: frozenset[str]) -> bool:
-        if self.area and record.answers.get("town_centre") != self.area:
+    def accepts(self, record: ResponseRecord, last_four: frozenset[str], area_question: str | None) -> bool:
+        """Whether the record is within the filters; `area_question` is the id of the question
+        whose answer is the place (None: the questionnaire has none, and no place is accepted)."""
+        if self.area and (area_question is None or record.answers.get(area_question) != self.area):
             return False
         quarter = quarter_of(record.submitted_at)
         if self.period == LAST_FOUR:
@@ -187,12 +189,20 @@ def last_four_quarters(quarters: tuple[str, ...]) -> frozenset[str]:
     return frozenset(sorted(quarters)[-4:])
 
 
-def _in_filters(filters: Filters, quarters: Counter) -> Callable[[ResponseRecord], bool] | None:
+def _area_question_id(questionnaire: Questionnaire) -> str | None:
+    area = questionnaire.area_question
+    return area.id if area else None
+
+
+def _in_filters(
+    questionnaire: Questionnaire, filters: Filters, quarters: Counter
+) -> Callable[[ResponseRecord], bool] | None:
     """Whether a response is within the filters (None: every response is)."""
     if filters == Filters():
         return None
     last_four = last_four_quarters(tuple(sorted(quarters)))
-    return lambda record: filters.accepts(record, last_four)
+    area_question = _area_question_id(questionnaire)
+    return lambda record: filters.accepts(record, last_four, area_question)
 
 
 def _estimates(
@@ -200,12 +210,11 @@ def _estimates(
 ) -> tuple[KpiResults, KpiResults]:
     """The estimates within the filters, and the trend (every quarter) within the area filter."""
     quarters = Counter(quarter_of(r.submitted_at) for r in records)
-    results = compute_kpis(questionnaire, records, margins.margins, subset=_in_filters(filters, quarters))
+    in_filters = _in_filters(questionnaire, filters, quarters)
+    results = compute_kpis(questionnaire, records, margins.margins, subset=in_filters)
     if not filters.period:
         return results, results
-    last_four = last_four_quarters(tuple(sorted(quarters)))
-    area_only = Filters(area=filters.area)
-    in_area = None if not filters.area else (lambda r: area_only.accepts(r, last_four))
+    in_area = _in_filters(questionnaire, Filters(area=filters.area), quarters)
     return results, compute_kpis(questionnaire, records, margins.margins, subset=in_area)
 
 
@@ -219,7 +228,7 @@ def _compute(
     except Exception as error:  # every page that shows figures explains, rather than failing
         raise unavailable(error, margins.name) from error
     quarter_counts = Counter(quarter_of(r.submitted_at) for r in records)
-    in_filters = _in_filters(filters, quarter_counts)
+    in_filters = _in_filters(questionnaire, filters, quarter_counts)
     total, _max_id, excluded = version[1], version[2], version[3]
     return Insight(
         questionnaire,

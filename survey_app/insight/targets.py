@@ -1,5 +1,10 @@
 """Confidence targets (config/targets.yaml) and the target panel's verdict. Plain Python, no Flask.
 
+A target names a questionnaire, one of its measures and one of its places (a choice of its area
+question), or "all" for everyone who answered; `target_faults` says which targets name a measure or
+a place their questionnaire does not have (a questionnaire without an area question has targets
+for "all" only).
+
 For a target (area, measure, baseline, target, dates) and the KPI results, the panel gives the
 latest estimate with its interval; whether it differs significantly from the baseline (two-sided t
 test against the fixed baseline on the estimate's design df); whether the target is met (the
@@ -33,9 +38,11 @@ from analysis.planning import (
     sample_size_above_target,
 )
 
-from .kpis import InsightError, KpiEstimate, KpiResults
+from ..questionnaire import Questionnaire
+from .kpis import AREA_QUARTER, AREA_ROLLING, QUARTER, ROLLING, InsightError, KpiEstimate, KpiResults
 
-PERIODS = ("quarter", "rolling_four_quarters")
+PERIODS = (QUARTER, ROLLING)
+EVERYWHERE = "all"  # the area of a target for everyone who answered, wherever they are
 STATUSES = ("met", "not_yet", "missed", "no_data")
 ALPHA = 0.05
 POWER = 0.8
@@ -56,7 +63,7 @@ _FIELDS = {
 class Target:
     name: str
     questionnaire: str
-    area: str  # a town centre code, or "all"
+    area: str  # one of the questionnaire's places, or EVERYWHERE
     measure: str
     baseline: float
     baseline_date: dt.date
@@ -71,6 +78,47 @@ class BaselineChange:
     t: float
     p_value: float  # two-sided
     significant: bool
+
+
+@dataclass(frozen=True)
+class TargetFault:
+    """A target its questionnaire cannot show: `kind` is "measure" (no such measure), "area" (no
+    such place) or "no_area" (a place named, but the questionnaire asks no place question)."""
+
+    target: Target
+    kind: str
+
+    def __str__(self) -> str:
+        t = self.target
+        if self.kind == "measure":
+            return f"target {t.name!r}: {t.questionnaire} has no measure {t.measure!r}"
+        if self.kind == "area":
+            return f"target {t.name!r}: {t.area!r} is not one of the places of {t.questionnaire}"
+        return f"target {t.name!r}: {t.questionnaire} has no area question, so its targets are for 'all' only"
+
+
+def target_faults(targets: list[Target], questionnaire: Questionnaire) -> list[TargetFault]:
+    """What is wrong with each of the targets that name this questionnaire (the others are not its
+    concern): a measure it does not declare, or an area that is not one of its places."""
+    measures = {m.id for _q, m in questionnaire.measures}
+    places = {c.value for c in questionnaire.places}
+    faults = []
+    for target in targets:
+        if target.questionnaire != questionnaire.id:
+            continue
+        if target.measure not in measures:
+            faults.append(TargetFault(target, "measure"))
+        elif target.area != EVERYWHERE and questionnaire.area_question is None:
+            faults.append(TargetFault(target, "no_area"))
+        elif target.area != EVERYWHERE and target.area not in places:
+            faults.append(TargetFault(target, "area"))
+    return faults
+
+
+def targets_for(targets: list[Target], questionnaire: Questionnaire) -> list[Target]:
+    """The targets of this questionnaire that it can show (see `target_faults` for the others)."""
+    faulty = {fault.target for fault in target_faults(targets, questionnaire)}
+    return [t for t in targets if t.questionnaire == questionnaire.id and t not in faulty]
 
 
 @dataclass(frozen=True)
@@ -151,15 +199,16 @@ def latest_estimate(
     target: Target, results: KpiResults, upto: str | None = None
 ) -> tuple[str, KpiEstimate] | None:
     """The newest period (ending no later than quarter ``upto``) with a published estimate."""
-    if target.period == "quarter":
-        breakdown = "quarter" if target.area == "all" else "town_centre_quarter"
+    everywhere = target.area == EVERYWHERE
+    if target.period == QUARTER:
+        breakdown = QUARTER if everywhere else AREA_QUARTER
     else:
-        breakdown = "rolling_four_quarters" if target.area == "all" else "town_centre_rolling_four_quarters"
+        breakdown = ROLLING if everywhere else AREA_ROLLING
     candidates = []
     for est in results.find(target.measure, breakdown):
         if est.suppressed or est.estimate is None:
             continue
-        if target.area == "all":
+        if everywhere:
             candidates.append((est.domain, est))
         else:
             area, _, period = est.domain.replace("|", ":").partition(":")

@@ -13,24 +13,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import language_label, qtext
-from ..questionnaire import Questionnaire
+from ..questionnaire import Question, Questionnaire
 from . import charts
-from .kpis import NOT_ANSWERED, KpiChange, KpiEstimate, KpiResults
+from .kpis import LANGUAGE, NOT_ANSWERED, OVERALL, QUARTER, ROLLING, KpiChange, KpiEstimate, KpiResults
 from .service import ALL, LAST_FOUR, Filters
-from .targets import BaselineChange, Target, TargetPanel
+from .targets import EVERYWHERE, BaselineChange, Target, TargetFault, TargetPanel
 
-# The breakdown tables under each measure, in order.
-TABLE_BREAKDOWNS = ("town_centre", "ward", "age_band", "sex", "ethnic_group", "language")
+# The names of the breakdowns that are not by a question's answers (those take its short label).
 BREAKDOWN_NAMES = {
-    "overall": _l("Trafford"),
-    "quarter": _l("Quarter"),
-    "rolling_four_quarters": _l("Rolling four quarters"),
-    "town_centre": _l("Town centre"),
-    "ward": _l("Ward"),
-    "age_band": _l("Age band"),
-    "sex": _l("Sex"),
-    "ethnic_group": _l("Ethnic group"),
-    "language": _l("Language of response"),
+    OVERALL: _l("Trafford"),
+    QUARTER: _l("Quarter"),
+    ROLLING: _l("Rolling four quarters"),
+    LANGUAGE: _l("Language of response"),
 }
 STATUS_NAMES = {
     "met": _l("Target met"),
@@ -84,6 +78,25 @@ def window_label(window: str) -> str:
     return _("%(start)s to %(end)s", start=quarter_label(start), end=quarter_label(end)) if end else window
 
 
+def question_label(questionnaire: Questionnaire, question: Question) -> str:
+    """A question's short label (its title if it has none), in the reader's language."""
+    if question.short_label:
+        return qtext(questionnaire.id, f"{question.id}.short_label", question.short_label)
+    return qtext(questionnaire.id, f"{question.id}.title", question.title)
+
+
+def table_breakdowns(questionnaire: Questionnaire) -> tuple[str, ...]:
+    """The breakdown tables under each measure, in order: each breakdown question's, then language."""
+    return (*(q.id for q in questionnaire.breakdown_questions), LANGUAGE)
+
+
+def breakdown_name(questionnaire: Questionnaire, breakdown: str) -> str:
+    if breakdown in BREAKDOWN_NAMES:
+        return str(BREAKDOWN_NAMES[breakdown])
+    question = questionnaire.question(breakdown)
+    return question_label(questionnaire, question) if question else breakdown
+
+
 def choice_label(questionnaire: Questionnaire, question_id: str, value: str) -> str:
     if value == NOT_ANSWERED:
         return _("Not answered")
@@ -94,13 +107,13 @@ def choice_label(questionnaire: Questionnaire, question_id: str, value: str) -> 
 
 
 def domain_label(questionnaire: Questionnaire, breakdown: str, domain: str) -> str:
-    if breakdown == "overall":
-        return str(BREAKDOWN_NAMES["overall"])
-    if breakdown == "quarter":
+    if breakdown == OVERALL:
+        return str(BREAKDOWN_NAMES[OVERALL])
+    if breakdown == QUARTER:
         return quarter_label(domain)
-    if breakdown == "rolling_four_quarters":
+    if breakdown == ROLLING:
         return window_label(domain)
-    if breakdown == "language":
+    if breakdown == LANGUAGE:
         return language_label(domain) if domain else domain
     return choice_label(questionnaire, breakdown, domain)
 
@@ -108,13 +121,12 @@ def domain_label(questionnaire: Questionnaire, breakdown: str, domain: str) -> s
 def rows(questionnaire: Questionnaire, results: KpiResults, measure_id: str, breakdown: str) -> list[Row]:
     out = []
     for est in results.find(measure_id, breakdown):
-        change = results.change(measure_id, est.domain) if breakdown == "quarter" else None
+        change = results.change(measure_id, est.domain) if breakdown == QUARTER else None
         out.append(Row(domain_label(questionnaire, breakdown, est.domain), est, change))
-    if breakdown in ("town_centre", "ward", "age_band", "sex", "ethnic_group"):
-        question = questionnaire.question(breakdown)
-        if question is not None:  # the questionnaire's order, not the alphabet's
-            order = {v: i for i, v in enumerate(question.choice_values)}
-            out.sort(key=lambda r: order.get(r.estimate.domain, len(order)))
+    question = next((q for q in questionnaire.breakdown_questions if q.id == breakdown), None)
+    if question is not None:  # the questionnaire's order, not the alphabet's
+        order = {v: i for i, v in enumerate(question.choice_values)}
+        out.sort(key=lambda r: order.get(r.estimate.domain, len(order)))
     return out
 
 
@@ -123,16 +135,23 @@ def period_options(results: KpiResults) -> list[tuple[str, str]]:
     return options + [(q, quarter_label(q)) for q in reversed(results.quarters)]
 
 
+def place_label(questionnaire: Questionnaire, place: str) -> str:
+    """One of the questionnaire's places (a choice of its area question), in the reader's language."""
+    area = questionnaire.area_question
+    return choice_label(questionnaire, area.id, place) if area else place
+
+
 def area_options(questionnaire: Questionnaire) -> list[tuple[str, str]]:
-    question = questionnaire.question("town_centre")
-    choices = question.choice_values if question else ()
+    """The dashboard's choice of area: everywhere, then each place; none when no question asks where."""
+    if questionnaire.area_question is None:
+        return []
     return [(ALL, _("All of Trafford"))] + [
-        (v, choice_label(questionnaire, "town_centre", v)) for v in choices
+        (c.value, place_label(questionnaire, c.value)) for c in questionnaire.places
     ]
 
 
 def filters_label(questionnaire: Questionnaire, filters: Filters) -> str:
-    area = choice_label(questionnaire, "town_centre", filters.area) if filters.area else _("All of Trafford")
+    area = area_name(questionnaire, filters.area)
     if filters.period == LAST_FOUR:
         period = _("latest four quarters")
     elif filters.period:
@@ -156,7 +175,31 @@ def verdict(panel: TargetPanel) -> str:
 
 
 def area_name(questionnaire: Questionnaire, area: str) -> str:
-    return _("All of Trafford") if area in ("all", ALL) else choice_label(questionnaire, "town_centre", area)
+    return _("All of Trafford") if area in (EVERYWHERE, ALL) else place_label(questionnaire, area)
+
+
+def target_fault_text(fault: TargetFault) -> str:
+    """Why a target in the targets file is not shown, for the analyst who wonders where it went."""
+    target = fault.target
+    if fault.kind == "measure":
+        return _(
+            "The target “%(name)s” is not shown: this survey has no measure called %(measure)s. "
+            "Correct the measure in the targets file.",
+            name=target.name,
+            measure=target.measure,
+        )
+    if fault.kind == "no_area":
+        return _(
+            "The target “%(name)s” is not shown: this survey does not ask where people are, so its "
+            "targets can only be for all of it (area: all). Correct the area in the targets file.",
+            name=target.name,
+        )
+    return _(
+        "The target “%(name)s” is not shown: %(area)s is not one of the places this survey asks "
+        "about. Correct the area in the targets file.",
+        name=target.name,
+        area=target.area,
+    )
 
 
 def period_label(period: str | None) -> str:
@@ -165,10 +208,45 @@ def period_label(period: str | None) -> str:
     return window_label(period) if ".." in period else quarter_label(period)
 
 
-def variable_names(variables: tuple[str, ...]) -> str:
-    """The weighting variables as a list in the reader's language ("age band, sex and ward")."""
-    names = [str(BREAKDOWN_NAMES.get(v, v)).lower() for v in variables]
+def weighting_question(questionnaire: Questionnaire, variable: str) -> Question | None:
+    return next((q for q in questionnaire.weighting_questions if q.weighting_variable == variable), None)
+
+
+def variable_name(questionnaire: Questionnaire, variable: str) -> str:
+    """A weighting variable by its question's short label ("Age")."""
+    question = weighting_question(questionnaire, variable)
+    return question_label(questionnaire, question) if question else variable
+
+
+def variable_choice_label(questionnaire: Questionnaire, variable: str, value: str) -> str:
+    question = weighting_question(questionnaire, variable)
+    return choice_label(questionnaire, question.id, value) if question else value
+
+
+def variable_names(questionnaire: Questionnaire, variables: tuple[str, ...]) -> str:
+    """The weighting variables as a list in the reader's language ("ward, age and sex")."""
+    names = [variable_name(questionnaire, v).lower() for v in variables]
     return format_list(names, locale=get_locale() or "en") if names else ""
+
+
+def unweighted_reason(questionnaire: Questionnaire, results: KpiResults) -> str | None:
+    """Why the figures are not weighted, in plain words; None when they are (or there are none)."""
+    summary = results.weighting
+    if summary is None or summary.variables:
+        return None
+    if not questionnaire.weighting_questions:
+        return _(
+            "These figures are not weighted: this survey asks no questions the population figures cover."
+        )
+    if len(summary.unused_variables) == len(questionnaire.weighting_questions):
+        return _(
+            "These figures are not weighted: the population figures in use cover none of the questions "
+            "this survey asks about the people who answer it."
+        )
+    return _(
+        "These figures are not weighted: nobody has yet answered the questions about themselves that "
+        "the population figures cover."
+    )
 
 
 def trend_chart(
@@ -177,12 +255,12 @@ def trend_chart(
     """The measure by quarter (up to quarter `upto`) as SVG, with the area's baseline and target."""
     points = [
         charts.Point(quarter_label(e.domain), e.estimate, e.ci_low, e.ci_high)
-        for e in results.find(measure_id, "quarter")
+        for e in results.find(measure_id, QUARTER)
         if upto is None or e.domain <= upto
     ]
     lines = []
     for t in targets:
-        if t.area == (area or "all") and t.measure == measure_id:
+        if t.area == (area or EVERYWHERE) and t.measure == measure_id:
             lines.append(charts.Line(t.baseline, _("Baseline %(value)s", value=percent(t.baseline))))
             lines.append(charts.Line(t.target, _("Target %(value)s", value=percent(t.target))))
     return charts.trend_svg(points, y_label=_("Per cent"), lines=lines)

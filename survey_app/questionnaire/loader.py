@@ -17,6 +17,7 @@ import yaml
 from .model import (
     CHOICE_TYPES,
     END,
+    FIXED_BREAKDOWNS,
     Choice,
     Condition,
     Measure,
@@ -239,6 +240,11 @@ def _check_question(question: Question, earlier: dict[str, Question]) -> str | N
     for flag in ("breakdown", "area", "weighting_variable"):
         if getattr(question, flag) and question.type not in _ONE_ANSWER_TYPES:
             return f"only a question with one answer from a list can have {flag}"
+    if (question.breakdown or question.area) and question.id in FIXED_BREAKDOWNS:
+        return (
+            f"the estimates have a breakdown of their own called '{question.id}': "
+            "give this question another id"
+        )
     if question.type == "free_text" and "max_length" not in question.settings:
         return "a free_text question needs max_length"
     if question.measure:

@@ -24,6 +24,17 @@ SEEN = "seen"
 # The end of the questions: the "Check your answers" page.
 END = "check_answers"
 
+# The breakdowns every estimate has besides one by each breakdown question (named by the question's
+# id): by place and period, and by language. The area and breakdown questions cannot take these ids.
+FIXED_BREAKDOWNS = (
+    "overall",
+    "quarter",
+    "area_quarter",
+    "rolling_four_quarters",
+    "area_rolling_four_quarters",
+    "language",
+)
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -103,7 +114,7 @@ class Question:
     settings: dict[str, Any] = field(default_factory=dict)
     # Custom error messages, keyed by error code.
     errors: dict[str, str] = field(default_factory=dict)
-    # Used by the weighting in analysis/ (e.g. "age_band").
+    # Used by the weighting in analysis/: the variable of the population margins this answers.
     weighting_variable: str | None = None
     # Analysts see the estimates broken down by this question's answers.
     breakdown: bool = False

@@ -17,6 +17,7 @@ from survey_app.insight import (
     DEFAULT_MARGINS_PATH,
     UNKNOWN,
     ResponseRecord,
+    breakdowns,
     compute_kpis,
     load_margins,
     quarter_of,
@@ -25,6 +26,7 @@ from survey_app.insight.kpis import InsightError
 from survey_app.questionnaire import load_questionnaire
 
 ROOT = Path(__file__).resolve().parents[2]
+OTHER_SURVEYS = ROOT / "tests" / "fixtures" / "any_survey" / "questionnaires"
 RM200_16PLUS = 186152
 MYE_2022_16PLUS = 186978
 TOWNS = ["altrincham", "sale", "stretford", "urmston", "partington", "other"]
@@ -202,7 +204,7 @@ def test_every_measure_and_breakdown_is_present(questionnaire, results):
             "town_centre",
             "ward",
             "quarter",
-            "town_centre_quarter",
+            "area_quarter",
             "rolling_four_quarters",
             "age_band",
             "sex",
@@ -223,9 +225,7 @@ def test_every_measure_and_breakdown_is_present(questionnaire, results):
     rolling = [e.domain for e in results.find("police_council_dealing", "rolling_four_quarters")]
     assert rolling[0] == "2024Q4..2025Q3" and rolling[-1] == "2025Q4..2026Q3" and len(rolling) == 5
     assert (
-        results.get(
-            "police_council_dealing", "town_centre_rolling_four_quarters", "altrincham|2025Q4..2026Q3"
-        )
+        results.get("police_council_dealing", "area_rolling_four_quarters", "altrincham|2025Q4..2026Q3")
         is not None
     )
 
@@ -237,8 +237,8 @@ def test_altrincham_kpi_is_estimated_with_interval(results):
     assert 0.5 < est.estimate < 0.8
     assert est.ci_low < est.estimate < est.ci_high
     assert 0 < est.n_eff <= est.n
-    latest = results.get("police_council_dealing", "town_centre_quarter", "altrincham:2026Q3")
-    first = results.get("police_council_dealing", "town_centre_quarter", "altrincham:2024Q4")
+    latest = results.get("police_council_dealing", "area_quarter", "altrincham:2026Q3")
+    first = results.get("police_council_dealing", "area_quarter", "altrincham:2024Q4")
     assert latest.estimate > first.estimate  # the synthetic rise
 
 
@@ -324,9 +324,7 @@ def test_rolling_windows_equal_analysis_rolling_estimates(records, results):
     town = np.array([r.answers["town_centre"] for r in records])
     direct = rolling_estimates(design, y, quarters, window=4, where=town == "altrincham")
     for ref in direct:
-        ours = results.get(
-            "police_council_dealing", "town_centre_rolling_four_quarters", f"altrincham|{ref.domain}"
-        )
+        ours = results.get("police_council_dealing", "area_rolling_four_quarters", f"altrincham|{ref.domain}")
         assert ours.n == ref.n
         assert ours.estimate == pytest.approx(ref.estimate, rel=1e-12)
 
@@ -353,3 +351,65 @@ def test_kpis_module_does_not_import_flask():
     text = (ROOT / "survey_app" / "insight" / "kpis.py").read_text()
     imports = [line for line in text.splitlines() if line.startswith(("import ", "from "))]
     assert not [line for line in imports if "flask" in line.lower()]
+
+
+# --- what a questionnaire declares ---------------------------------------------------------------
+
+
+def test_the_breakdowns_are_the_questionnaires_declared_questions_and_the_fixed_ones(questionnaire):
+    assert breakdowns(questionnaire) == (
+        "overall",
+        "town_centre",
+        "ward",
+        "age_band",
+        "sex",
+        "ethnic_group",
+        "quarter",
+        "rolling_four_quarters",
+        "area_quarter",
+        "area_rolling_four_quarters",
+        "language",
+    )
+    neighbourhood = load_questionnaire(OTHER_SURVEYS / "neighbourhood_survey.yaml")
+    assert breakdowns(neighbourhood) == (
+        "overall",
+        "neighbourhood",
+        "tenure",
+        "quarter",
+        "rolling_four_quarters",
+        "area_quarter",
+        "area_rolling_four_quarters",
+        "language",
+    )
+    library = load_questionnaire(OTHER_SURVEYS / "library_survey.yaml")  # no area question
+    assert breakdowns(library) == ("overall", "visits", "quarter", "rolling_four_quarters", "language")
+
+
+def test_a_questionnaire_without_weighting_questions_is_estimated_unweighted(margins):
+    neighbourhood = load_questionnaire(OTHER_SURVEYS / "neighbourhood_survey.yaml")
+    rng = np.random.default_rng(3)
+    records = [
+        ResponseRecord(
+            {
+                "neighbourhood": _choice(rng, ["north", "south", "elsewhere"]),
+                "feel_safe": _choice(rng, ["yes", "no"]),
+            },
+            dt.datetime(2026, 1 + 3 * (i % 4), 10, tzinfo=dt.UTC),
+            "en",
+        )
+        for i in range(600)
+    ]
+    res = compute_kpis(neighbourhood, records, margins)
+    assert res.weighting.variables == () and res.weighting.unused_variables == ()
+    assert set(res.weights) == {1.0}
+    safe = np.array([r.answers["feel_safe"] == "yes" for r in records])
+    north = np.array([r.answers["neighbourhood"] == "north" for r in records])
+    assert res.get("feels_safe", "overall", "all").estimate == pytest.approx(safe.mean(), rel=1e-12)
+    assert res.get("feels_safe", "neighbourhood", "north").estimate == pytest.approx(
+        safe[north].mean(), rel=1e-12
+    )
+    in_q3 = np.array([r.submitted_at.month == 7 for r in records])
+    by_area_and_quarter = res.get("feels_safe", "area_quarter", "north:2026Q3")
+    assert by_area_and_quarter.n == int(np.sum(north & in_q3))
+    assert by_area_and_quarter.estimate == pytest.approx(safe[north & in_q3].mean(), rel=1e-12)
+    assert res.get("feels_safe", "area_rolling_four_quarters", "north|2026Q1..2026Q4").n == int(north.sum())

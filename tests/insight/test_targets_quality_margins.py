@@ -10,7 +10,14 @@ import pytest
 from analysis.planning import sample_size, sample_size_above_target
 from survey_app.insight.kpis import InsightError, KpiEstimate, KpiResults
 from survey_app.insight.margins import check_margins
-from survey_app.insight.targets import Target, evaluate, load_targets, parse_targets
+from survey_app.insight.targets import (
+    Target,
+    evaluate,
+    load_targets,
+    parse_targets,
+    target_faults,
+    targets_for,
+)
 from survey_app.questionnaire import load_questionnaire
 from survey_app.survey.quality import Earlier, QualityRules, answers_hash, client_hash, flags_for
 
@@ -31,7 +38,7 @@ def results_with(*estimates: KpiEstimate) -> KpiResults:
     return KpiResults((), estimates, None, (), 0, 30)
 
 
-def est(domain: str, p: float, se: float, n: int = 400, deff: float = 1.5, breakdown="town_centre_quarter"):
+def est(domain: str, p: float, se: float, n: int = 400, deff: float = 1.5, breakdown="area_quarter"):
     return KpiEstimate(
         "partnership_confidence",
         breakdown,
@@ -56,6 +63,31 @@ def test_the_shipped_targets_file_holds_the_altrincham_target():
         0.56,
         0.61,
     )
+
+
+def test_targets_are_checked_against_the_measures_and_places_of_their_questionnaire():
+    surveys = ROOT / "tests" / "fixtures" / "any_survey"
+    targets = load_targets(surveys / "targets.yaml")
+    neighbourhood = load_questionnaire(surveys / "questionnaires" / "neighbourhood_survey.yaml")
+    faults = target_faults(targets, neighbourhood)
+    assert [(f.target.name, f.kind) for f in faults] == [
+        ("Everyone else", "area"),  # "elsewhere" is a choice, but no place
+        ("Town centre partnership", "measure"),
+    ]
+    assert [str(f) for f in faults] == [
+        "target 'Everyone else': 'elsewhere' is not one of the places of neighbourhood_survey",
+        "target 'Town centre partnership': neighbourhood_survey has no measure 'partnership_confidence'",
+    ]
+    assert [t.name for t in targets_for(targets, neighbourhood)] == ["Northside"]
+    library = load_questionnaire(surveys / "questionnaires" / "library_survey.yaml")
+    (fault,) = target_faults(targets, library)
+    assert (fault.target.name, fault.kind) == ("Library users in Northside", "no_area")
+    assert str(fault).endswith("library_survey has no area question, so its targets are for 'all' only")
+    assert [t.name for t in targets_for(targets, library)] == ["Library users"]
+    community = load_questionnaire(ROOT / "questionnaires" / "community_confidence.yaml")
+    shipped = load_targets(ROOT / "config" / "targets.yaml")
+    assert target_faults(shipped, community) == [] and targets_for(shipped, community) == shipped
+    assert targets_for(targets, community) == []  # the others name other questionnaires
 
 
 @pytest.mark.parametrize(
@@ -112,7 +144,7 @@ def test_after_the_target_date_an_unmet_target_is_missed():
 
 
 def test_suppressed_or_absent_estimates_give_no_verdict():
-    suppressed = KpiEstimate("partnership_confidence", "town_centre_quarter", "altrincham:2026Q2", True)
+    suppressed = KpiEstimate("partnership_confidence", "area_quarter", "altrincham:2026Q2", True)
     assert evaluate(TARGET, results_with(suppressed), dt.date(2026, 7, 1)).status == "no_data"
 
 

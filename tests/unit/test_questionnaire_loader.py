@@ -812,6 +812,18 @@ QUESTION_FAULTS = [
         id="reserved-id",
     ),
     pytest.param(
+        ["{id: quarter, type: yes_no, title: Q, breakdown: true}"],
+        "quarter",
+        "the estimates have a breakdown of their own called 'quarter': give this question another id",
+        id="breakdown-named-like-a-fixed-breakdown",
+    ),
+    pytest.param(
+        ["{id: language, type: yes_no, title: Q, area: true}"],
+        "language",
+        "the estimates have a breakdown of their own called 'language': give this question another id",
+        id="area-named-like-a-fixed-breakdown",
+    ),
+    pytest.param(
         ["{id: q1, type: yes_no, title: Q, errors: {Required: Say something}}"],
         "q1",
         "errors: 'Required' must be lower case letters, digits and underscores",

@@ -84,7 +84,7 @@ def test_dashboard_shows_every_measure_with_interval_base_and_the_altrincham_pan
     assert panel.find(attrs={"data-status": True})["data-status"] in ("met", "not_yet", "missed")
     note = page.soup.find(id="weighting-note").get_text(" ", strip=True)
     assert "Weighted to the population aged 16 and over by" in note
-    assert "by ward, age band and sex," in note  # British English: no comma before "and"
+    assert "by ward, age and sex," in note  # British English: no comma before "and"
     chart = page.soup.find("img", class_="app-chart")
     svg = analyst.get(chart["src"])
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
