@@ -208,7 +208,7 @@ def language_links(
     return links
 
 
-def qtext(questionnaire: Questionnaire | str, key: str, text: str | None) -> str:
+def qtext(questionnaire: Questionnaire, key: str, text: str | None) -> str:
     """Questionnaire text in the page's language: its own translation where it was imported with
     one, else the catalogs', under a context naming where it is used, else the standard wording's
     (the answer scales, "Don't know"), else the English."""
@@ -217,14 +217,10 @@ def qtext(questionnaire: Questionnaire | str, key: str, text: str | None) -> str
     language = current_language()
     if language == DEFAULT_LANGUAGE:
         return text
-    if isinstance(questionnaire, str):
-        questionnaire_id = questionnaire
-    else:
-        own = questionnaire.translations.get(language, {}).get(key)
-        if own:
-            return own
-        questionnaire_id = questionnaire.id
-    translated = pgettext(f"{questionnaire_id}:{key}", text)
+    own = questionnaire.translations.get(language, {}).get(key)
+    if own:
+        return own
+    translated = pgettext(f"{questionnaire.id}:{key}", text)
     if translated == text and text in STANDARD_TEXTS:
         return pgettext(STANDARD_CONTEXT, text)
     return translated

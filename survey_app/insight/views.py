@@ -64,7 +64,7 @@ def whole(value: float | None) -> str:
 def measure_label(questionnaire: Questionnaire, measure_id: str) -> str:
     for question, measure in questionnaire.measures:
         if measure.id == measure_id:
-            return qtext(questionnaire.id, f"{question.id}.measure", measure.label)
+            return qtext(questionnaire, f"{question.id}.measure", measure.label)
     return measure_id
 
 
@@ -81,8 +81,8 @@ def window_label(window: str) -> str:
 def question_label(questionnaire: Questionnaire, question: Question) -> str:
     """A question's short label (its title if it has none), in the reader's language."""
     if question.short_label:
-        return qtext(questionnaire.id, f"{question.id}.short_label", question.short_label)
-    return qtext(questionnaire.id, f"{question.id}.title", question.title)
+        return qtext(questionnaire, f"{question.id}.short_label", question.short_label)
+    return qtext(questionnaire, f"{question.id}.title", question.title)
 
 
 def table_breakdowns(questionnaire: Questionnaire) -> tuple[str, ...]:
@@ -103,7 +103,7 @@ def choice_label(questionnaire: Questionnaire, question_id: str, value: str) -> 
     question = questionnaire.question(question_id)
     if question is None:
         return value
-    return qtext(questionnaire.id, f"{question_id}.choice.{value}", question.label_for(value))
+    return qtext(questionnaire, f"{question_id}.choice.{value}", question.label_for(value))
 
 
 def domain_label(questionnaire: Questionnaire, breakdown: str, domain: str) -> str:

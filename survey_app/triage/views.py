@@ -97,7 +97,7 @@ def form_title(questionnaire_id: str) -> str:
     if published is None:
         return questionnaire_id
     questionnaire = published.questionnaire
-    return qtext(questionnaire.id, "title", questionnaire.title)
+    return qtext(questionnaire, "title", questionnaire.title)
 
 
 def hold_reason(reason: str | None) -> str:
@@ -110,8 +110,8 @@ def cue_labels(questionnaire_id: str, cues: Iterable[str]) -> list[str]:
     labels = []
     for question_id in cues or ():
         question = published.questionnaire.question(question_id) if published else None
-        if question is not None and question.risk_cue is not None:
-            labels.append(qtext(questionnaire_id, f"{question_id}.risk_cue", question.risk_cue.label))
+        if published is not None and question is not None and question.risk_cue is not None:
+            labels.append(qtext(published.questionnaire, f"{question_id}.risk_cue", question.risk_cue.label))
     return labels
 
 
@@ -347,9 +347,9 @@ class Counts:
 def _strand_label(questionnaire_id: str, value: str) -> str:
     published = get_published(questionnaire_id)
     question = published.questionnaire.question(STRAND_QUESTIONS[questionnaire_id]) if published else None
-    if question is None:
+    if published is None or question is None:
         return value
-    return qtext(questionnaire_id, f"{question.id}.choice.{value}", question.label_for(value))
+    return qtext(published.questionnaire, f"{question.id}.choice.{value}", question.label_for(value))
 
 
 def report_counts(*where: sa.ColumnElement[bool]) -> Counts:
