@@ -114,6 +114,7 @@ def make_demo_responses(
     area = questionnaire.area_question
     place_shares = _place_shares(questionnaire)
     rising = questionnaire.places[0].value if questionnaire.places else None
+    languages = {code: n for code, n in _LANGUAGE_WEIGHTS.items() if questionnaire.offered_in(code)}
     responses = []
     for _ in range(count):
         quarters_ago = rng.randrange(_QUARTERS)
@@ -141,7 +142,7 @@ def make_demo_responses(
                 questionnaire_version_id=snapshot.id,
                 questionnaire_id=questionnaire.id,
                 questionnaire_version=questionnaire.version,
-                language=rng.choices(list(_LANGUAGE_WEIGHTS), weights=list(_LANGUAGE_WEIGHTS.values()))[0],
+                language=rng.choices(list(languages), weights=list(languages.values()))[0],
                 answers=answers,
                 started_at=started,
                 submitted_at=submitted,
