@@ -15,7 +15,7 @@ from ..extensions import db
 from ..questionnaire import Questionnaire
 from ..questionnaire.extract import text_entries
 from ..questionnaire.loader import QuestionnaireError, load_definition
-from ..questionnaire.xlsform.messages import Message, _
+from ..questionnaire.messages import Message, _
 from ..questionnaire.xlsform.reader import ENGLISH, LANGUAGES, Imported, read_xlsform
 from ..questionnaire.xlsform.sheets import Fault, XLSFormError
 from ..questionnaire.xlsform.writer import Translate

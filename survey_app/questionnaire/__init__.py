@@ -4,10 +4,9 @@ Pure Python with no web framework, so it can be tested and reused (by the
 statistics and by the translation extractor) on its own.
 """
 
-from .answers import AnswerError, Parsed, normalise_postcode, parse_answer, raw_from_value
+from .answers import AnswerError, Parsed, normalise_postcode
 from .loader import QuestionnaireError, load_directory, load_questionnaire
 from .model import (
-    CHOICE_TYPES,
     DONT_KNOW,
     END,
     NOTICE,
@@ -19,6 +18,7 @@ from .model import (
     Questionnaire,
 )
 from .routing import first_unanswered, next_question, path, previous_question, relevant_answers
+from .types import CHOICE_TYPES, parse_answer, raw_from_value
 
 __all__ = [
     "CHOICE_TYPES",

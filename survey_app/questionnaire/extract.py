@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from .loader import load_questionnaire
 from .model import Question, Questionnaire
+from .types import type_of
 
 Entry = tuple[int, str, tuple[str, str], list[str]]
 
@@ -68,8 +69,9 @@ def _question_entries(question: Question) -> Iterator[tuple[str, str, str]]:
         if choice.hint:
             key = f"{question.id}.choice.{choice.value}.hint"
             yield key, choice.hint, f"{kind}. Help text under an answer"
-    if question.settings.get("suffix"):
-        yield f"{question.id}.suffix", question.settings["suffix"], f"{kind}. The unit after the number box"
+    for name, note in type_of(question).texts.items():
+        if question.settings.get(name):
+            yield f"{question.id}.{name}", question.settings[name], f"{kind}. {note}"
     for number, paragraph in enumerate(question.paragraphs, start=1):
         yield f"{question.id}.paragraph.{number}", paragraph, f"{kind}. A paragraph of information"
     for code, message in question.errors.items():

@@ -15,7 +15,6 @@ import jsonschema
 import yaml
 
 from .model import (
-    CHOICE_TYPES,
     END,
     FIXED_BREAKDOWNS,
     Choice,
@@ -26,23 +25,13 @@ from .model import (
     RiskCue,
     Route,
 )
-from .scales import DEFAULT_CHOICES, DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE
+from .scales import DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE
 from .schema import QUESTIONNAIRE_SCHEMA
+from .types import ONE_CHOICE_TYPES, TYPES, type_of
 
 _VALIDATOR = jsonschema.Draft202012Validator(QUESTIONNAIRE_SCHEMA)
-_SETTINGS = (
-    "max_length",
-    "min",
-    "max",
-    "suffix",
-    "width",
-    "allow_partial",
-    "allow_approximate",
-    "allow_future",
-    "min_year",
-)
-# Questions whose answer is one choice: the only ones an estimate can be broken down or weighted by.
-_ONE_ANSWER_TYPES = ("single_choice", "yes_no", "agreement", "rating")
+# Every type's own settings: a question keeps those its type has (the loader refuses the others).
+_SETTINGS = tuple(dict.fromkeys(name for kind in TYPES.values() for name in kind.settings))
 _CONDITION_OPS = ("equals", "in", "not_in", "answered", "all", "any", "not")
 
 
@@ -170,7 +159,7 @@ def _choices(raw: dict[str, Any]) -> tuple[Choice, ...]:
     if "choices" in raw:
         choices = tuple(Choice(**choice) for choice in raw["choices"])
     else:
-        choices = DEFAULT_CHOICES.get(raw["type"], ())
+        choices = TYPES[raw["type"]].default_choices
     if raw.get("dont_know"):
         choices += (DONT_KNOW_CHOICE,)
     if raw.get("prefer_not_to_say"):
@@ -214,41 +203,39 @@ def _risk_cue(raw: dict[str, Any]) -> RiskCue:
 
 def _check_question(question: Question, earlier: dict[str, Question]) -> str | None:
     """The first thing wrong with one question, given the questions before it."""
+    kind = type_of(question)
     values = question.choice_values
-    own = [c for c in question.choices if c not in (DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE)]
-    if question.type in ("single_choice", "multiple_choice") and not own:
-        return f"a {question.type} question needs choices"
-    if question.type not in CHOICE_TYPES and values:
+    if not kind.has_choices and values:
         return f"a {question.type} question cannot have choices, 'dont_know' or 'prefer_not_to_say'"
     if len(set(values)) != len(values):
         duplicate = next(v for v in values if values.count(v) > 1)
         return f"the choice value '{duplicate}' is used twice"
-    if question.type == "number":
-        low, high = question.settings.get("min"), question.settings.get("max")
-        if low is not None and high is not None and low > high:
-            return f"min ({low}) is greater than max ({high})"
+    for setting in question.settings:
+        if setting not in kind.settings:
+            return f"{setting} is not a setting of a {question.type} question"
+    fault = kind.check(question)
+    if fault:
+        return fault
     if question.final and not question.is_notice:
         return "only a notice can be final"
-    if question.reportable and question.type not in CHOICE_TYPES:
+    if question.reportable and not kind.has_choices:
         return "only a question with choices can be reportable (free answers may identify someone)"
     if question.risk_cue:
-        if question.type not in CHOICE_TYPES:
+        if not kind.has_choices:
             return "a risk cue can only be declared on a question with choices"
         for value in question.risk_cue.values:
             if value not in values:
                 return f"the risk cue names '{value}', which is not one of its choices"
     for flag in ("breakdown", "area", "weighting_variable"):
-        if getattr(question, flag) and question.type not in _ONE_ANSWER_TYPES:
+        if getattr(question, flag) and question.type not in ONE_CHOICE_TYPES:
             return f"only a question with one answer from a list can have {flag}"
     if (question.breakdown or question.area) and question.id in FIXED_BREAKDOWNS:
         return (
             f"the estimates have a breakdown of their own called '{question.id}': "
             "give this question another id"
         )
-    if question.type == "free_text" and "max_length" not in question.settings:
-        return "a free_text question needs max_length"
     if question.measure:
-        if question.type not in CHOICE_TYPES:
+        if not kind.has_choices:
             return "a measure can only be declared on a question with choices"
         for value in (*question.measure.positive, *question.measure.excluded_from_base):
             if value not in values:

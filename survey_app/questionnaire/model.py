@@ -13,9 +13,6 @@ from typing import Any
 DONT_KNOW = "dont_know"
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
 
-# Question types whose answer is one of a fixed list of choices.
-CHOICE_TYPES = frozenset({"single_choice", "multiple_choice", "agreement", "rating", "yes_no"})
-QUESTION_TYPES = CHOICE_TYPES | frozenset({"free_text", "number", "date", "postcode", "notice"})
 # A notice asks nothing: it is information (safety advice, where to get help).
 NOTICE = "notice"
 # What a notice stores once read, so the path knows it has been seen.

@@ -34,7 +34,6 @@ YES_NO = (
     Choice("no", standard("answer scale", "No")),
 )
 
-DEFAULT_CHOICES = {"agreement": AGREEMENT, "rating": RATING, "yes_no": YES_NO}
 
 DONT_KNOW_CHOICE = Choice(DONT_KNOW, standard("answer scale", "Don't know"), exclusive=True)
 PREFER_NOT_TO_SAY_CHOICE = Choice(

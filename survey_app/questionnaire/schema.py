@@ -1,4 +1,10 @@
-"""The JSON Schema of a questionnaire file (the shape; loader.py checks the sense)."""
+"""The JSON Schema of a questionnaire file (the shape; loader.py checks the sense).
+
+Each question type adds its own settings (types/): a question's properties are the common ones
+below and every type's settings; the loader then refuses a setting its type does not have.
+"""
+
+from .types import TYPES
 
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$", "maxLength": 64}
 _TEXT = {"type": "string", "minLength": 1}
@@ -36,20 +42,7 @@ _QUESTION = {
     "required": ["id", "type", "title"],
     "properties": {
         "id": _ID,
-        "type": {
-            "enum": [
-                "single_choice",
-                "multiple_choice",
-                "agreement",
-                "rating",
-                "yes_no",
-                "free_text",
-                "number",
-                "date",
-                "postcode",
-                "notice",
-            ]
-        },
+        "type": {"enum": list(TYPES)},
         "title": _TEXT,
         "short_label": _TEXT,
         "hint": _TEXT,
@@ -90,15 +83,7 @@ _QUESTION = {
             "properties": {"label": _TEXT, "when": {"type": "array", "items": _ID, "minItems": 1}},
             "additionalProperties": False,
         },
-        "max_length": {"type": "integer", "minimum": 1, "maximum": 10000},
-        "min": {"type": "integer"},
-        "max": {"type": "integer"},
-        "suffix": _TEXT,
-        "width": {"enum": [2, 3, 4, 5, 10, 20, 30]},
-        "allow_partial": {"type": "boolean"},
-        "allow_approximate": {"type": "boolean"},
-        "allow_future": {"type": "boolean"},
-        "min_year": {"type": "integer", "minimum": 1000, "maximum": 9999},
+        **{name: spec for kind in TYPES.values() for name, spec in kind.settings.items()},
         "errors": {
             "type": "object",
             "propertyNames": _ID,

@@ -27,7 +27,8 @@ from flask_babel import force_locale
 from flask_wtf.csrf import generate_csrf
 
 from ..i18n import FORMATTING_LOCALES, html_lang, language_links, text_direction
-from ..questionnaire import CHOICE_TYPES, NOTICE, Question, Questionnaire
+from ..questionnaire import Question, Questionnaire
+from ..questionnaire.types import TYPES
 from ..registry import published_version
 from .presenters import character_count_texts, error_summary, question_view
 
@@ -35,8 +36,6 @@ from .presenters import character_count_texts, error_summary, question_view
 # kiosk several times over, in a few tens of megabytes per worker.
 MAX_PAGES = 4096
 
-# Pages whose answer, if any, is one of a fixed list: the only ones kept drawn.
-_FIXED_ANSWER_TYPES = CHOICE_TYPES | {NOTICE}
 
 # Random per process, so that no answer a person can type is ever mistaken for it. Like a real
 # token it is plain URL-safe text, so escaping leaves it as it is.
@@ -96,7 +95,8 @@ class QuestionPage:
 
     @property
     def keepable(self) -> bool:
-        return self.error is None and self.question_type in _FIXED_ANSWER_TYPES
+        # Pages whose answer, if any, is one of a fixed list: the only ones kept drawn.
+        return self.error is None and TYPES[self.question_type].fixed_page
 
 
 def draw_question_page(
@@ -130,7 +130,9 @@ def draw_question_page(
             changing=page.changing,
             page_address=page.address + ("?change=1" if page.changing else ""),
             character_count=(
-                character_count_texts(question.settings["max_length"]) if question.type == "free_text" else {}
+                character_count_texts(question.settings["max_length"])
+                if "max_length" in question.settings
+                else {}
             ),
             page_language={
                 "code": page.language,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import format_date, format_number, get_locale, ngettext
+from flask_babel import format_date, format_number, get_locale, gettext, ngettext
 from flask_babel import gettext as _
 
 from ..i18n import qtext
 from ..questionnaire import Choice, Question, Questionnaire
+from ..questionnaire.messages import Message
+from ..questionnaire.types import type_of
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,10 @@ class QuestionView:
     # The id its inputs' ids start with: the question's id, or on a reporting form a word that
     # names nothing, since an error summary's link puts it in the address bar and the history.
     dom_id: str = ""
+    # The template (survey/types/<macro>.html) that draws its field, and its settings residents
+    # read (a number's unit), translated.
+    macro: str = ""
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 def _choice(questionnaire: Questionnaire, question: Question, choice: Choice) -> ChoiceView:
@@ -48,6 +55,7 @@ def _choice(questionnaire: Questionnaire, question: Question, choice: Choice) ->
 
 
 def question_view(questionnaire: Questionnaire, question: Question) -> QuestionView:
+    kind = type_of(question)
     choices = tuple(_choice(questionnaire, question, choice) for choice in question.choices)
     # Only a trailing run of exclusive choices is set apart; an exclusive
     # choice in the middle of a scale stays where the author put it.
@@ -72,6 +80,12 @@ def question_view(questionnaire: Questionnaire, question: Question) -> QuestionV
         ),
         final=question.final,
         dom_id="answer" if questionnaire.is_report else question.id,
+        macro=kind.macro,
+        texts={
+            name: qtext(questionnaire, f"{question.id}.{name}", question.settings[name])
+            for name in kind.texts
+            if question.settings.get(name)
+        },
     )
 
 
@@ -84,7 +98,7 @@ def short_label(questionnaire: Questionnaire, question: Question) -> str:
 _MONTH_ONLY = "MMMM y"
 
 
-def _date_text(value: dict[str, Any]) -> str:
+def _date_text(value: Mapping[str, Any]) -> str:
     import datetime as dt
 
     year, month, day = value["year"], value.get("month"), value.get("day")
@@ -99,32 +113,44 @@ def _date_text(value: dict[str, Any]) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class PageShow:
+    """Parts of an answer in the page's language, as the question types ask for them."""
+
+    questionnaire: Questionnaire
+    question: Question
+
+    def choice(self, value: str) -> str:
+        key = f"{self.question.id}.choice.{value}"
+        return qtext(self.questionnaire, key, self.question.label_for(value))
+
+    def number(self, value: Any) -> str:
+        return format_number(value)
+
+    def setting(self, name: str) -> str:
+        return qtext(self.questionnaire, f"{self.question.id}.{name}", self.question.settings.get(name))
+
+    def date(self, value: Mapping[str, Any]) -> str:
+        return _date_text(value)
+
+    def message(self, message: Message) -> str:
+        return message.render(gettext)
+
+
 def answer_lines(questionnaire: Questionnaire, question: Question, value: Any) -> list[str]:
     """An answer as lines of text for the check answers page."""
     if value is None:
         return [_("Not answered")]
-    if question.type == "multiple_choice":
-        return [qtext(questionnaire, f"{question.id}.choice.{v}", question.label_for(v)) for v in value]
-    if question.choices:
-        return [qtext(questionnaire, f"{question.id}.choice.{value}", question.label_for(value))]
-    if question.type == "number":
-        suffix = question.settings.get("suffix")
-        number = format_number(value)
-        if suffix:
-            return [f"{number} {qtext(questionnaire, f'{question.id}.suffix', suffix)}"]
-        return [number]
-    if question.type == "date":
-        return [_date_text(value)]
-    return str(value).split("\n")
+    return type_of(question).lines(question, value, PageShow(questionnaire, question))
 
 
 def error_summary(question: QuestionView, errors: list[tuple[str, str]]) -> list[dict[str, str]]:
     """The error summary's links, each to the input in error: (field name, message) pairs in."""
     links = []
-    for field, message in errors:
+    for name, message in errors:
         # A field is named after its question ("incident_date-day"); its input's id starts with
         # the question's dom_id instead.
-        suffix = field[len(question.id) :] if field.startswith(question.id) else ""
+        suffix = name[len(question.id) :] if name.startswith(question.id) else ""
         links.append({"text": message, "href": f"#{question.dom_id}{suffix}"})
     return links
 

@@ -97,7 +97,16 @@ def test_uploaded_previewed_published_and_answered_in_urdu(browser: Browser, liv
     assert_accessible(phone)
     submit(phone)
     seen = walk(phone)
-    assert seen == ["welcome", "feel_safe", "seen_patrol", "patrol_where", "visits", "comments", "age_band", "sex"]
+    assert seen == [
+        "welcome",
+        "feel_safe",
+        "seen_patrol",
+        "patrol_where",
+        "visits",
+        "comments",
+        "age_band",
+        "sex",
+    ]
     check_direction(phone, "ur")
     assert_accessible(phone)
     submit(phone)

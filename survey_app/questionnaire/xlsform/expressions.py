@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .messages import Message, _
+from ..messages import Message, _
 
 _TOKEN = re.compile(
     r"""\s*(?:

@@ -16,10 +16,11 @@ from pyxform.aliases import yes_no
 
 from ..extract import text_entries
 from ..loader import QuestionnaireError, load_definition
-from ..model import CHOICE_TYPES, Questionnaire
+from ..messages import Message, _
+from ..model import Questionnaire
 from ..scales import DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE
+from ..types import CHOICE_TYPES, TYPES
 from .expressions import ExpressionError, read_constraint, read_relevant
-from .messages import Message, _
 from .sheets import Fault, Row, Workbook, XLSFormError, language_code, read_workbook, split_header
 
 ENGLISH = "en"
@@ -664,12 +665,10 @@ class _Reader:
 
 
 def _choice_values(question: dict[str, Any]) -> set[str] | None:
-    from ..scales import DEFAULT_CHOICES
-
     if question["type"] not in CHOICE_TYPES:
         return None
     values = {choice["value"] for choice in question.get("choices", ())} or {
-        choice.value for choice in DEFAULT_CHOICES.get(question["type"], ())
+        choice.value for choice in TYPES[question["type"]].default_choices
     }
     if question.get("dont_know"):
         values.add(DONT_KNOW_CHOICE.value)

@@ -17,7 +17,7 @@ import openpyxl
 from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import xlsx_to_dict
 
-from .messages import Message, _
+from ..messages import Message, _
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # What the zip may unpack to: a questionnaire's sheets are a few hundred kilobytes; a "zip bomb"

@@ -14,7 +14,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
 
-from ..model import CHOICE_TYPES, Question, Questionnaire
+from ..model import Question, Questionnaire
+from ..types import CHOICE_TYPES
 from .expressions import write_constraint, write_relevant
 from .reader import LANGUAGES
 

@@ -1,5 +1,6 @@
-"""The words of a spreadsheet's faults, kept as a catalog message and its values, so the command
-line can print them in English and the staff page in the reader's language.
+"""Words the questionnaire model gives (an answer's error, a spreadsheet's fault), kept as a
+catalog message and its values, so the command line can print them in English and a page in its
+reader's language.
 
 `_` here marks a message for the catalogs (`make translations` reads it as gettext) without
 needing Flask: this package stays free of the web.
