@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from .extensions import db
 from .models import Response
 from .questionnaire import DONT_KNOW, PREFER_NOT_TO_SAY, Question, Questionnaire, first_unanswered
+from .questionnaire.types import type_of
 from .registry import Published
 from .survey import quality
 from .survey.store import new_reference, snapshot_for
@@ -84,10 +85,7 @@ def _answer(question: Question, rng: random.Random, confidence: float) -> Any:
     shares = _weighting_shares(question) if question.weighting_variable else None
     if shares is not None:
         return rng.choices(list(shares), weights=list(shares.values()))[0]
-    if not question.choices:
-        return None
-    values = [c.value for c in question.choices if c.value not in (DONT_KNOW, PREFER_NOT_TO_SAY)]
-    return rng.choice(values)
+    return type_of(question).example(question, rng)
 
 
 def _place_shares(questionnaire: Questionnaire) -> dict[str, int]:

@@ -494,7 +494,7 @@ QUESTION_FAULTS = [
         ["{id: q1, type: choice, title: Q}"],
         "q1",
         "type: 'choice' is not one of single_choice, multiple_choice, agreement, rating, yes_no, "
-        "free_text, number, date, postcode, notice",
+        "free_text, number, decimal, date, postcode, notice",
         id="wrong-type",
     ),
     pytest.param(
@@ -530,7 +530,7 @@ QUESTION_FAULTS = [
     pytest.param(
         ["{id: q1, type: number, title: Q, min: one}"],
         "q1",
-        "min: 'one' is not of type 'integer'",
+        "min: 'one' is not of type 'number'",
         id="min-not-a-number",
     ),
     pytest.param(

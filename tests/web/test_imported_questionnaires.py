@@ -205,3 +205,36 @@ def test_someone_part_way_through_finishes_the_version_they_began(app, tmp_path)
     assert "I feel safe in Sale in the evening." in check.text()
     late.submit(check)
     assert sorted(r.questionnaire_version for r in responses(app)) == [1, 2]
+
+
+def test_a_decimal_question_from_a_spreadsheet_is_answered_with_a_decimal_comma(app, tmp_path):
+    from tests.xlsform.helpers import workbook
+
+    path = tmp_path / "volunteering.xlsx"
+    path.write_bytes(
+        workbook(
+            [
+                ("type", "name", "label", "required", "constraint", "suffix"),
+                (
+                    "decimal",
+                    "hours",
+                    "How many hours a week do you volunteer?",
+                    "yes",
+                    ". >= 0 and . <= 37.5",
+                    "hours",
+                ),
+            ],
+            settings=[("form_id", "form_title", "version"), ("volunteering", "Volunteering", "1")],
+        )
+    )
+    assert imported(app, str(path), "--publish").exit_code == 0
+    visitor = Visitor(app.test_client())
+    page = visitor.submit(visitor.get("/surveys/volunteering"))
+    assert page.soup.find("input", attrs={"name": "hours"})["inputmode"] == "decimal"
+    page = visitor.submit(page, {"hours": "40"})
+    assert page.error_summary == ["Enter a number between 0 and 37.5"]
+    page = visitor.submit(page, {"hours": "12,5"})
+    assert "12.5 hours" in page.text()
+    visitor.submit(page)
+    [response] = responses(app)
+    assert response.answers == {"hours": 12.5}

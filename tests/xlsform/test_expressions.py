@@ -70,26 +70,35 @@ def test_written_relevant_reads_back_as_the_same_condition(written):
 @pytest.mark.parametrize(
     ("written", "kind", "settings"),
     [
-        (". >= 0 and . <= 31", "number", {"min": 0, "max": 31}),
-        (". > 0", "number", {"min": 1}),
-        (".<100", "number", {"max": 99}),
-        ("(. >= -5) and (. <= 5)", "number", {"min": -5, "max": 5}),
-        ("string-length(.) <= 500", "free_text", {"max_length": 500}),
-        ("string-length( . ) < 501", "free_text", {"max_length": 500}),
+        (". >= 0 and . <= 31", "range", {"min": 0, "max": 31}),
+        (". > 0", "range", {"min": 1}),
+        (".<100", "range", {"max": 99}),
+        ("(. >= -5) and (. <= 5)", "range", {"min": -5, "max": 5}),
+        ("string-length(.) <= 500", "length", {"max_length": 500}),
+        ("string-length( . ) < 501", "length", {"max_length": 500}),
     ],
 )
 def test_range_and_length_constraints_become_settings(written, kind, settings):
     assert read_constraint(written, kind) == settings
 
 
+def test_a_decimal_range_keeps_its_fractions_and_refuses_strict_bounds():
+    assert read_constraint(". >= 0.5 and . <= 2.75", "range", whole=False) == {"min": 0.5, "max": 2.75}
+    assert read_constraint(". >= 0 and . <= 10", "range", whole=False) == {"min": 0, "max": 10}
+    with pytest.raises(ExpressionError):
+        read_constraint(". > 0.5", "range", whole=False)
+    with pytest.raises(ExpressionError):
+        read_constraint(". <= 2.5", "range", whole=True)
+
+
 @pytest.mark.parametrize(
     ("written", "kind"),
     [
-        ("regex(., '^[0-9]+$')", "free_text"),
-        (". >= 0 and . >= 2", "number"),
-        ("string-length(.) <= 500", "number"),
-        (". <= 31", "free_text"),
-        (". != 3", "number"),
+        ("regex(., '^[0-9]+$')", "length"),
+        (". >= 0 and . >= 2", "range"),
+        ("string-length(.) <= 500", "range"),
+        (". <= 31", "length"),
+        (". != 3", "range"),
     ],
 )
 def test_other_constraints_are_refused(written, kind):

@@ -120,7 +120,6 @@ def test_a_relevant_testing_a_label_not_a_choice_name_is_refused():
         ),
         (("calculate", "total", "Total"), "type", "is not a type the product asks"),
         (("begin group", "g", "Group"), "type", "groups are not used"),
-        (("decimal", "spend", "Spend"), "type", "use integer"),
         (("text", "Bad Name", "Label"), "name", "lower-case letters"),
         (("text", "story", ""), "label", "write the question"),
         (("text", "story", "Story", "maybe"), "required", "is not yes or no"),
@@ -225,3 +224,21 @@ def test_a_note_is_a_notice_with_its_label_as_the_heading():
     data = workbook([HEADERS, ("note", "hello", "Thank you for taking part."), ("integer", "a", "A", "yes")])
     notice = read_xlsform(data).questionnaire.question("hello")
     assert (notice.type, notice.title, notice.paragraphs) == ("notice", "Thank you for taking part.", ())
+
+
+def test_a_decimal_question_takes_a_range_with_fractions():
+    data = workbook(
+        [
+            ("type", "name", "label", "required", "constraint", "suffix"),
+            (
+                "decimal",
+                "hours",
+                "How many hours a week do you volunteer?",
+                "yes",
+                ". >= 0 and . <= 37.5",
+                "hours",
+            ),
+        ]
+    )
+    question = read_xlsform(data).questionnaire.question("hours")
+    assert (question.type, question.settings) == ("decimal", {"min": 0, "max": 37.5, "suffix": "hours"})

@@ -13,6 +13,7 @@ from ..model import Question
 from .base import NO_CHOICES, ONE_CHOICE, SEVERAL_CHOICES, QuestionType, Show
 from .choice import Agreement, MultipleChoice, Rating, SingleChoice, YesNo
 from .date import Date
+from .decimal import DecimalNumber
 from .free_text import FreeText
 from .notice import Notice
 from .number import Number
@@ -28,6 +29,7 @@ TYPES: dict[str, QuestionType] = {
         YesNo(),
         FreeText(),
         Number(),
+        DecimalNumber(),
         Date(),
         Postcode(),
         Notice(),

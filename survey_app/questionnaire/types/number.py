@@ -49,6 +49,8 @@ class Number(QuestionType):
 
     def check(self, question: Question) -> str | None:
         low, high = question.settings.get("min"), question.settings.get("max")
+        if any(bound is not None and not isinstance(bound, int) for bound in (low, high)):
+            return "min and max of a number question are whole numbers (a decimal question takes others)"
         if low is not None and high is not None and low > high:
             return f"min ({low}) is greater than max ({high})"
         return None

@@ -190,46 +190,58 @@ def _quoted(value: str) -> str:
     return f'"{value}"' if "'" in value else f"'{value}'"
 
 
-_BOUND = re.compile(r"^\.\s*(<=|>=|<|>)\s*(-?\d+)$")
+_BOUND = re.compile(r"^\.\s*(<=|>=|<|>)\s*(-?\d+(?:\.\d+)?)$")
 _LENGTH = re.compile(r"^string-length\(\s*\.\s*\)\s*(<=|<)\s*(\d+)$")
 
 
-def read_constraint(text: str, kind: str) -> dict[str, int]:
-    """A constraint as settings: `min`/`max` for a number, `max_length` for text."""
-    settings: dict[str, int] = {}
+def read_constraint(text: str, constraint: str, whole: bool = True) -> dict[str, Any]:
+    """A constraint as settings: `min`/`max` for a "range" (of whole numbers when `whole`),
+    `max_length` for a "length"."""
+    settings: dict[str, Any] = {}
     for part in re.split(r"\s+and\s+", text.strip()):
         part = part.strip()
         if part.startswith("(") and part.endswith(")"):
             part = part[1:-1].strip()
         bound = _BOUND.match(part)
         length = _LENGTH.match(part)
-        if kind == "number" and bound:
-            op, number = bound.group(1), int(bound.group(2))
-            key = "min" if op.startswith(">") else "max"
-            if op == ">":
-                number += 1
-            elif op == "<":
-                number -= 1
+        if constraint == "range" and bound:
+            key, number = _bound(bound.group(1), bound.group(2), whole)
             if key in settings:
                 raise ExpressionError(
                     _("cannot be evaluated: it gives the same limit twice; write each once")
                 )
             settings[key] = number
-        elif kind == "free_text" and length:
+        elif constraint == "length" and length:
             limit = int(length.group(2)) - (1 if length.group(1) == "<" else 0)
             settings["max_length"] = limit
         else:
-            example = ". >= 0 and . <= 31" if kind == "number" else "string-length(.) <= 500"
+            example = ". >= 0 and . <= 31" if constraint == "range" else "string-length(.) <= 500"
             raise ExpressionError(_("cannot be evaluated: write it in the form %(example)s", example=example))
     return settings
 
 
-def write_constraint(settings: dict[str, Any], kind: str) -> str:
-    if kind == "free_text" and "max_length" in settings:
+def _bound(op: str, written: str, whole: bool) -> tuple[str, int | float]:
+    key = "min" if op.startswith(">") else "max"
+    if "." in written and whole:
+        raise ExpressionError(
+            _("cannot be evaluated: this question takes whole numbers, so write its limits as whole numbers")
+        )
+    if whole:
+        # A strict bound on whole numbers is the next whole number: ". > 0" is ". >= 1".
+        number = int(written)
+        return key, number + 1 if op == ">" else number - 1 if op == "<" else number
+    if op in ("<", ">"):
+        raise ExpressionError(_("cannot be evaluated: write the limits of a decimal number with >= and <="))
+    value = float(written)
+    return key, int(value) if value.is_integer() else value
+
+
+def write_constraint(settings: dict[str, Any], constraint: str | None) -> str:
+    if constraint == "length" and "max_length" in settings:
         return f"string-length(.) <= {settings['max_length']}"
     parts = []
-    if kind == "number" and settings.get("min") is not None:
+    if constraint == "range" and settings.get("min") is not None:
         parts.append(f". >= {settings['min']}")
-    if kind == "number" and settings.get("max") is not None:
+    if constraint == "range" and settings.get("max") is not None:
         parts.append(f". <= {settings['max']}")
     return " and ".join(parts)

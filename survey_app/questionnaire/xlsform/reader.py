@@ -27,28 +27,21 @@ ENGLISH = "en"
 # The languages residents can be offered, as the catalogs name them.
 LANGUAGES = ("en", "ur", "pl", "ar", "zh_Hant", "zh_Hans", "pa", "fa", "ml", "es", "gu")
 
-_SIMPLE_TYPES = {
-    "note": "notice",
-    "text": "free_text",
-    "integer": "number",
-    "decimal": "number",
-    "date": "date",
-    "postcode": "postcode",
+# What a spreadsheet may write for a type: each type's own name for it (types/), and XLSForm's
+# other spellings of the list types.
+_WRITTEN = {kind.xlsform: kind.name for kind in TYPES.values()}
+_ALIASES = {
+    "select one": "select_one",
+    "select multiple": "select_multiple",
+    "select all that apply": "select_multiple",
 }
-_LIST_TYPES = {
-    "select_one": "single_choice",
-    "select one": "single_choice",
-    "select_multiple": "multiple_choice",
-    "select multiple": "multiple_choice",
-    "select all that apply": "multiple_choice",
-}
-# The product's scales: the standard wording unless a list is named after the type.
-_SCALE_TYPES = ("agreement", "rating", "yes_no")
+# Types always followed by a list's name; the product's scales may be, or may stand alone.
+_NEEDS_LIST = ("select_one", "select_multiple")
 _UNSUPPORTED_COLUMNS = ("calculation", "choice_filter", "repeat_count", "default", "read_only", "trigger")
 _FLAGS = ("required", "breakdown", "area", "dont_know", "prefer_not_to_say", "final", "reportable")
-_SETTING_FLAGS = ("allow_partial", "allow_approximate", "allow_future")
-_SETTING_NUMBERS = ("width", "min_year")
-_CONSTRAINT_CODES = {"number": ("too_small", "too_large"), "free_text": ("too_long",)}
+# What a constraint sets, and the errors its message is for.
+CONSTRAINT_SETTINGS = {"range": ("min", "max"), "length": ("max_length",)}
+CONSTRAINT_CODES = {"range": ("too_small", "too_large"), "length": ("too_long",)}
 _ROUTE = re.compile(r"^\s*(?P<goto>[a-z][a-z0-9_]*)\s+if\s+(?P<when>.+?)\s*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -360,25 +353,18 @@ class _Reader:
             self.faults.append(Fault("survey", row.number, "label", _("empty: write the question")))
         question["title"] = label
         self.translated(row, "label", f"{name}.title", label)
-        for column, key in (("hint", "hint"), ("short_label", "short_label"), ("suffix", "suffix")):
+        for column in ("hint", "short_label"):
             text = self.text(row, column)
             if text:
-                question[key] = text
-                self.translated(row, column, f"{name}.{key}", text)
+                question[column] = text
+                self.translated(row, column, f"{name}.{column}", text)
         required = self.flag(row, "required")
         question["required"] = bool(required) if kind != "notice" else True
         for column in _FLAGS[1:]:
             value = self.flag(row, column)
             if value:
                 question[column] = True
-        for column in _SETTING_FLAGS:
-            value = self.flag(row, column)
-            if value is not None:
-                question[column] = value
-        for column in _SETTING_NUMBERS:
-            number = self.number(row, column)
-            if number is not None:
-                question[column] = number
+        self.settings_of(row, question)
         weighting = row.get("weighting")
         if weighting:
             if _NAME.match(weighting):
@@ -406,6 +392,27 @@ class _Reader:
         self.routing(row, question)
         return question
 
+    def settings_of(self, row: Row, question: dict[str, Any]) -> None:
+        """The type's own settings, each in a column of its name (those a constraint sets aside)."""
+        kind = TYPES[question["type"]]
+        from_constraint = CONSTRAINT_SETTINGS.get(kind.constraint or "", ())
+        for setting, spec in kind.settings.items():
+            if setting in from_constraint:
+                continue
+            if setting in kind.texts:
+                text = self.text(row, setting)
+                if text:
+                    question[setting] = text
+                    self.translated(row, setting, f"{question['id']}.{setting}", text)
+            elif spec.get("type") == "boolean":
+                flag = self.flag(row, setting)
+                if flag is not None:
+                    question[setting] = flag
+            else:
+                number = self.number(row, setting)
+                if number is not None:
+                    question[setting] = number
+
     def question_type(self, row: Row, lists: dict[str, list[Row]]) -> tuple[str | None, str | None]:
         written = " ".join(row.get("type").split())
         if not written:
@@ -415,13 +422,6 @@ class _Reader:
                 )
             )
             return None, None
-        if written in _SIMPLE_TYPES:
-            if written == "decimal":
-                self.faults.append(
-                    Fault("survey", row.number, "type", _("decimal numbers are not asked yet: use integer"))
-                )
-                return None, None
-            return _SIMPLE_TYPES[written], None
         if written in ("begin group", "end group", "begin repeat", "end repeat", "begin_group", "end_group"):
             self.faults.append(
                 Fault(
@@ -432,37 +432,42 @@ class _Reader:
                 )
             )
             return None, None
-        for prefix, kind in (*_LIST_TYPES.items(), *((t, t) for t in _SCALE_TYPES)):
-            if written == prefix and kind in _SCALE_TYPES:
-                return kind, None
-            if written.startswith(prefix + " "):
-                list_name = written[len(prefix) + 1 :].strip()
-                if list_name not in lists:
-                    self.faults.append(
-                        Fault(
-                            "survey",
-                            row.number,
-                            "type",
-                            _(
-                                "the choice list “%(list_name)s” is not on the choices sheet: add it there, "
-                                "or correct the name",
-                                list_name=list_name,
-                            ),
-                        )
+        first, _space, list_name = written.partition(" ")
+        for alias, name in _ALIASES.items():
+            if written == alias or written.startswith(alias + " "):
+                first, list_name = name, written[len(alias) :].strip()
+        kind = TYPES.get(_WRITTEN.get(first, ""))
+        if kind is not None and not list_name:
+            if first in _NEEDS_LIST:
+                self.faults.append(
+                    Fault(
+                        "survey",
+                        row.number,
+                        "type",
+                        _("%(written)s needs a choice list's name after it", written=written),
                     )
-                    return None, None
-                return kind, list_name
-        if written in ("select_one", "select_multiple", "select one", "select multiple"):
-            self.faults.append(
-                Fault(
-                    "survey",
-                    row.number,
-                    "type",
-                    _("%(written)s needs a choice list's name after it", written=written),
                 )
-            )
-            return None, None
-        known = ", ".join([*_SIMPLE_TYPES, "select_one LIST", "select_multiple LIST", *_SCALE_TYPES])
+                return None, None
+            return kind.name, None
+        if kind is not None and kind.has_choices:
+            if list_name not in lists:
+                self.faults.append(
+                    Fault(
+                        "survey",
+                        row.number,
+                        "type",
+                        _(
+                            "the choice list “%(list_name)s” is not on the choices sheet: add it there, "
+                            "or correct the name",
+                            list_name=list_name,
+                        ),
+                    )
+                )
+                return None, None
+            return kind.name, list_name
+        known = ", ".join(
+            f"{kind.xlsform} LIST" if kind.xlsform in _NEEDS_LIST else kind.xlsform for kind in TYPES.values()
+        )
         self.faults.append(
             Fault(
                 "survey",
@@ -553,19 +558,20 @@ class _Reader:
         written = row.get("constraint")
         if not written:
             return
-        kind = question["type"]
-        if kind not in _CONSTRAINT_CODES:
+        kind = TYPES[question["type"]]
+        if kind.constraint is None:
             self.faults.append(
                 Fault(
                     "survey",
                     row.number,
                     "constraint",
-                    _("only an integer or a text question can have a constraint here"),
+                    _("only a number or a text question can have a constraint here"),
                 )
             )
             return
         try:
-            question.update(read_constraint(written, kind))
+            whole = kind.settings.get("min", {}).get("type") == "integer"
+            question.update(read_constraint(written, kind.constraint, whole))
         except ExpressionError as error:
             self.faults.append(Fault("survey", row.number, "constraint", error.message))
 
@@ -578,7 +584,7 @@ class _Reader:
             self.translated(row, "required_message", f"{name}.error.required", required)
         constraint = self.text(row, "constraint_message")
         if constraint:
-            for code in _CONSTRAINT_CODES.get(question["type"], ()):
+            for code in CONSTRAINT_CODES.get(TYPES[question["type"]].constraint or "", ()):
                 errors[code] = constraint
                 self.translated(row, "constraint_message", f"{name}.error.{code}", constraint)
         for header in self.book.headers.get("survey", []):

@@ -15,26 +15,12 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
 
 from ..model import Question, Questionnaire
-from ..types import CHOICE_TYPES
+from ..types import CHOICE_TYPES, type_of
 from .expressions import write_constraint, write_relevant
-from .reader import LANGUAGES
+from .reader import CONSTRAINT_CODES, CONSTRAINT_SETTINGS, LANGUAGES
 
 # (language, catalog key, English) -> the translation, or None where there is none.
 Translate = Callable[[str, str, str], "str | None"]
-
-_TYPE_NAMES = {
-    "single_choice": "select_one",
-    "multiple_choice": "select_multiple",
-    "agreement": "agreement",
-    "rating": "rating",
-    "yes_no": "yes_no",
-    "free_text": "text",
-    "number": "integer",
-    "date": "date",
-    "postcode": "postcode",
-    "notice": "note",
-}
-_CONSTRAINT_CODES = {"number": ("too_small", "too_large"), "free_text": ("too_long",)}
 
 
 def language_header(code: str) -> str:
@@ -128,9 +114,9 @@ class _Writer:
 
     def question(self, question: Question) -> dict[str, Any]:
         name = question.id
-        kind = _TYPE_NAMES[question.type]
+        kind = type_of(question)
         row: dict[str, Any] = {
-            "type": f"{kind} {name}" if question.type in CHOICE_TYPES else kind,
+            "type": f"{kind.xlsform} {name}" if kind.has_choices else kind.xlsform,
             "name": name,
         }
         self.text(row, "label", f"{name}.title", question.title)
@@ -138,7 +124,7 @@ class _Writer:
         row["required"] = "yes" if question.required else "no"
         if question.show_if:
             row["relevant"] = write_relevant(question.show_if, self.multiple)
-        constraint = write_constraint(question.settings, question.type)
+        constraint = write_constraint(question.settings, kind.constraint)
         if constraint:
             row["constraint"] = constraint
         self.messages(row, question)
@@ -152,13 +138,7 @@ class _Writer:
         if question.weighting_variable:
             row["weighting"] = question.weighting_variable
         self.paragraphs(row, "paragraphs", f"{name}.paragraph", question.paragraphs)
-        self.text(row, "suffix", f"{name}.suffix", question.settings.get("suffix"))
-        for setting in ("width", "min_year"):
-            if setting in question.settings:
-                row[setting] = str(question.settings[setting])
-        for setting in ("allow_partial", "allow_approximate", "allow_future"):
-            if setting in question.settings:
-                row[setting] = "yes" if question.settings[setting] else "no"
+        self.own_settings(row, question)
         if question.risk_cue:
             self.text(row, "risk_cue", f"{name}.risk_cue", question.risk_cue.label)
         if question.routes:
@@ -167,11 +147,25 @@ class _Writer:
             )
         return row
 
+    def own_settings(self, row: dict[str, Any], question: Question) -> None:
+        """The type's own settings, each in a column of its name (but those the constraint holds)."""
+        kind = type_of(question)
+        from_constraint = CONSTRAINT_SETTINGS.get(kind.constraint or "", ())
+        for setting, value in question.settings.items():
+            if setting in from_constraint:
+                continue
+            if setting in kind.texts:
+                self.text(row, setting, f"{question.id}.{setting}", value)
+            elif isinstance(value, bool):
+                row[setting] = "yes" if value else "no"
+            else:
+                row[setting] = str(value)
+
     def messages(self, row: dict[str, Any], question: Question) -> None:
         errors = dict(question.errors)
         name = question.id
         self.text(row, "required_message", f"{name}.error.required", errors.pop("required", None))
-        codes = _CONSTRAINT_CODES.get(question.type, ())
+        codes = CONSTRAINT_CODES.get(type_of(question).constraint or "", ())
         shared = {errors.get(code) for code in codes}
         if codes and len(shared) == 1 and None not in shared:
             self.text(row, "constraint_message", f"{name}.error.{codes[0]}", errors[codes[0]])
