@@ -226,7 +226,7 @@ def _check_question(question: Question, earlier: dict[str, Question]) -> str | N
         for value in question.risk_cue.values:
             if value not in values:
                 return f"the risk cue names '{value}', which is not one of its choices"
-    for flag in ("breakdown", "area", "weighting_variable"):
+    for flag in ("area", "weighting_variable"):
         if getattr(question, flag) and question.type not in ONE_CHOICE_TYPES:
             return f"only a question with one answer from a list can have {flag}"
     if (question.breakdown or question.area) and question.id in FIXED_BREAKDOWNS:
@@ -248,6 +248,18 @@ def _check_question(question: Question, earlier: dict[str, Question]) -> str | N
         fault = _check_condition(route.when, {**earlier, question.id: question}, "routes")
         if fault:
             return fault
+    return None
+
+
+def _check_breakdown(question: Question, kind: str) -> str | None:
+    """A survey's estimates are broken down by one answer from a list; a report's counts by the
+    answers (one or several) of a question kept readable beside it."""
+    if not question.breakdown:
+        return None
+    if kind == "report":
+        return None if question.reportable else "a report's breakdown question must be reportable"
+    if question.type not in ONE_CHOICE_TYPES:
+        return "only a question with one answer from a list can have breakdown"
     return None
 
 
@@ -368,6 +380,10 @@ def load_definition(data: Any, name: str) -> Questionnaire:
             name, "a report needs a neutral_title and a slug that do not say what it is about"
         )
 
+    for question in questions:
+        fault = _check_breakdown(question, data.get("kind", "survey"))
+        if fault:
+            raise QuestionnaireError(name, fault, question.id)
     areas = [question.id for question in questions if question.area]
     if len(areas) > 1:
         raise QuestionnaireError(

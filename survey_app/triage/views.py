@@ -24,7 +24,7 @@ from ..centres import all_centres
 from ..extensions import db
 from ..formats import UK_TIME, datetime_text, month_text, uk_time
 from ..i18n import qtext
-from ..questionnaire import Questionnaire
+from ..questionnaire import Question, Questionnaire
 from ..questionnaire.answers import ascii_digits, whole_number
 from ..registry import all_published, get_published
 from ..reports.models import STATUSES, Report, counted
@@ -73,7 +73,6 @@ ACTION_NAMES = {
     "discard_report": _l("Discarded a held report"),
 }
 # The question whose answers are a report's "strand" in the counts, for each form.
-STRAND_QUESTIONS = {"hate_crime_report": "motivation", "domestic_abuse_report": "abuse_kinds"}
 
 if set(STATUS_NAMES) != set(STATUSES) or set(ACTION_NAMES) != set(ACTIONS):
     raise RuntimeError("every status and audit action needs a name here")
@@ -344,9 +343,17 @@ class Counts:
     by_status: list[tuple[str, int]]
 
 
+def strand_question(questionnaire_id: str) -> Question | None:
+    """The question a reporting form's counts are broken down by (the kinds of abuse, say): the
+    first it declares a breakdown."""
+    published = get_published(questionnaire_id)
+    questions = published.questionnaire.breakdown_questions if published else ()
+    return questions[0] if questions else None
+
+
 def _strand_label(questionnaire_id: str, value: str) -> str:
     published = get_published(questionnaire_id)
-    question = published.questionnaire.question(STRAND_QUESTIONS[questionnaire_id]) if published else None
+    question = strand_question(questionnaire_id)
     if published is None or question is None:
         return value
     return qtext(published.questionnaire, f"{question.id}.choice.{value}", question.label_for(value))
@@ -373,7 +380,8 @@ def counts(
     """Counts from (questionnaire id, facts, centre, status, submitted at, purged at) rows."""
     forms: Counter[str] = Counter()
     purged_forms: Counter[str] = Counter()
-    strands: dict[str, Counter[str]] = {qid: Counter() for qid in STRAND_QUESTIONS}
+    strands: dict[str, Counter[str]] = {}
+    strand_of: dict[str, Question | None] = {}
     centres: Counter[str | None] = Counter()
     months: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
@@ -381,11 +389,14 @@ def counts(
         forms[questionnaire_id] += 1
         if purged_at is not None:
             purged_forms[questionnaire_id] += 1
-        question_id = STRAND_QUESTIONS.get(questionnaire_id)
-        if question_id:
-            values = (facts or {}).get(question_id) or []
+        if questionnaire_id not in strand_of:
+            strand_of[questionnaire_id] = strand_question(questionnaire_id)
+        strand = strand_of[questionnaire_id]
+        if strand is not None:
+            values = (facts or {}).get(strand.id) or []
+            counter = strands.setdefault(questionnaire_id, Counter())
             for value in values if isinstance(values, list) else [values]:
-                strands[questionnaire_id][str(value)] += 1
+                counter[str(value)] += 1
         centres[centre] += 1
         months[uk_time(submitted_at).strftime("%Y-%m")] += 1
         statuses[status] += 1

@@ -53,6 +53,7 @@ PARAMETERS = (
     "download",
     "form",
     "from",
+    "id",
     "lang",
     "measure",
     "next",
@@ -238,6 +239,8 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
         db.session.commit()
         world.real_values["insight"]["response_id"] = db.session.scalar(sa.select(sa.func.min(Response.id)))
     world.real_values["triage"]["reference"] = add_report(app, "hate_crime_report")
+    # A draft questionnaire, so that its preview pages are sent every query string too.
+    world.fresh_draft()
     password_hash = hash_password(PASSWORD)
     for identity in IDENTITIES:
         if identity.roles is not None:
