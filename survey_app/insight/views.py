@@ -90,6 +90,22 @@ def table_breakdowns(questionnaire: Questionnaire) -> tuple[str, ...]:
     return (*(q.id for q in questionnaire.breakdown_questions), LANGUAGE)
 
 
+def in_a_sentence(questionnaire: Questionnaire, question: Question) -> str:
+    """A question named inside a sentence ("By age", "weighted by ward and sex"): its short label in
+    lower case, or, with none, its words in quotation marks ("By “How old are you?”")."""
+    if question.short_label:
+        return question_label(questionnaire, question).lower()
+    return _("“%(question)s”", question=question_label(questionnaire, question))
+
+
+def breakdown_phrase(questionnaire: Questionnaire, breakdown: str) -> str:
+    """A breakdown named inside a sentence ("By %(breakdown)s")."""
+    question = questionnaire.question(breakdown)
+    if question is not None and breakdown not in BREAKDOWN_NAMES:
+        return in_a_sentence(questionnaire, question)
+    return breakdown_name(questionnaire, breakdown).lower()
+
+
 def breakdown_name(questionnaire: Questionnaire, breakdown: str) -> str:
     if breakdown in BREAKDOWN_NAMES:
         return str(BREAKDOWN_NAMES[breakdown])
@@ -223,9 +239,14 @@ def variable_choice_label(questionnaire: Questionnaire, variable: str, value: st
     return choice_label(questionnaire, question.id, value) if question else value
 
 
+def _variable_phrase(questionnaire: Questionnaire, variable: str) -> str:
+    question = weighting_question(questionnaire, variable)
+    return in_a_sentence(questionnaire, question) if question else variable
+
+
 def variable_names(questionnaire: Questionnaire, variables: tuple[str, ...]) -> str:
     """The weighting variables as a list in the reader's language ("ward, age and sex")."""
-    names = [variable_name(questionnaire, v).lower() for v in variables]
+    names = [_variable_phrase(questionnaire, v) for v in variables]
     return format_list(names, locale=get_locale() or "en") if names else ""
 
 

@@ -238,3 +238,26 @@ def test_a_decimal_question_from_a_spreadsheet_is_answered_with_a_decimal_comma(
     visitor.submit(page)
     [response] = responses(app)
     assert response.answers == {"hours": 12.5}
+
+
+def test_the_imported_kpi_is_on_the_dashboard_with_its_breakdowns_weighted_by_age_and_sex(app):
+    import datetime as dt
+
+    from survey_app.demo import make_demo_responses
+    from survey_app.registry import get_published
+    from tests.web.test_triage import get, staff_client
+
+    imported(app, str(FIXTURES / "sale_pulse.xlsx"), "--publish")
+    with app.app_context():
+        published = get_published("sale_pulse")
+        db.session.add_all(make_demo_responses(published, 600, seed=5, today=dt.date(2026, 11, 24)))
+        db.session.commit()
+    analyst = staff_client(app, "analyst@trafford.example", "analyst")
+    page = get(analyst, "/staff/insight/sale_pulse")
+    assert page.status == 200
+    text = page.text()
+    assert "Feel safe in Sale town centre in the evening" in text
+    captions = [c.get_text(" ", strip=True) for c in page.soup.select("caption")]
+    assert "By “How old are you?”: All of Trafford, all quarters" in captions
+    assert "By “What is your sex?”: All of Trafford, all quarters" in captions
+    assert "Weighted to the population" in text and "not weighted" not in text
