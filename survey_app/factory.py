@@ -19,7 +19,7 @@ from .errors import init_errors
 from .extensions import csrf, db, migrate
 from .i18n import init_i18n
 from .insight import init_insight
-from .library import models as library_models  # noqa: F401
+from .library import init_library
 from .logs import init_logs
 from .rate_limits import init_rate_limits
 from .registry import init_registry
@@ -69,13 +69,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(safety.bp)
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(shortlinks.bp)
-    from .library import preview as library_preview
-    from .library import routes as library_routes
-
-    app.register_blueprint(library_routes.bp)
-    app.register_blueprint(library_preview.bp)
     init_staff(app)
     init_triage(app)
     init_insight(app)
+    init_library(app)
     cli.register(app)
     return app

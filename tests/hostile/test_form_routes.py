@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from survey_app.extensions import db
+from survey_app.library import store
+from survey_app.library.models import ImportedQuestionnaire
 from survey_app.models import Response, SurveySession
-from survey_app.registry import get_published
+from survey_app.registry import get_published, refresh_now
 from survey_app.reports.models import Report
 from survey_app.security import upload_limit
 from tests.conftest import PROJECT_ROOT, _empty_tables, make_app
@@ -36,6 +38,7 @@ from tests.web.test_journey import ANSWERS
 from tests.web.test_reports import HATE, HATE_ANSWERS
 from tests.web.test_staff_accounts import PASSWORD, sign_in
 from tests.web.test_triage import add_report, staff_client
+from tests.xlsform.helpers import fixture
 
 from .support import FORMULAS, HOSTILE, MARKUP, answer_every_question, csrf_token
 
@@ -175,6 +178,29 @@ class Hostile:
 
 
 @st.composite
+def mutated_bytes(draw: st.DrawFn, sample: bytes) -> bytes:
+    """A binary sample (a spreadsheet) as sent, with bytes changed, cut short or added to."""
+    data = bytearray(sample)
+    change = draw(st.sampled_from(["none", "bytes", "cut", "added"]))
+    if change == "bytes":
+        for _ in range(draw(st.integers(1, 5))):
+            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    elif change == "cut":
+        data = data[: draw(st.integers(0, len(data)))]
+    elif change == "added":
+        data += draw(st.binary(max_size=200))
+    return bytes(data)
+
+
+def mutated_file(sample: bytes) -> st.SearchStrategy[bytes]:
+    try:
+        sample.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return mutated_bytes(sample)
+    return mutated_csv(sample)
+
+
+@st.composite
 def mutated_csv(draw: st.DrawFn, sample: bytes) -> bytes:
     """The sample file with a few cells, rows or bytes changed."""
     text = sample.decode("utf-8-sig")
@@ -276,7 +302,7 @@ def hostile_requests(
                 )
                 | hostile_text
             )
-            uploads = ((name, filename, draw(mutated_csv(files[name]))),)
+            uploads = ((name, filename, draw(mutated_file(files[name]))),)
         return Hostile(kind, tuple(pairs), uploads, encoding, csrf, query=query)
 
     if kind == "large":  # big but allowed: the route's own length check must answer
@@ -510,6 +536,7 @@ REPORT_QUESTIONS = {
     "location": ["Stamford New Road"],
     "motivation": ["religion_or_belief", "race", "dont_know"],
 }
+SALE_PULSE = fixture("sale_pulse.xlsx")
 REPORT_PAGES = ["description", "incident_types", "incident_date", "location", "motivation"]
 
 
@@ -735,6 +762,106 @@ def kiosk_target(app: Flask, endpoint: str) -> Target:
     )
 
 
+def fresh_draft(app: Flask) -> None:
+    """The Sale pulse as the one draft, whatever a hostile post did (published it, discarded it)."""
+    with app.app_context():
+        db.session.execute(sa.delete(ImportedQuestionnaire))
+        store.import_spreadsheet(SALE_PULSE, "sale_pulse.xlsx", "test", None, lambda *_: None)
+        db.session.commit()
+        refresh_now()
+
+
+def stored_versions(app: Flask) -> list[tuple[str, int, str]]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(
+                ImportedQuestionnaire.questionnaire_id,
+                ImportedQuestionnaire.version,
+                ImportedQuestionnaire.status,
+            )
+        )
+        return sorted(tuple(row) for row in rows)
+
+
+def upload_target(app: Flask, endpoint: str) -> Target:
+    staff = Staff(app, "admin@example.org", "admin")
+
+    def check(_url: str, response: TestResponse) -> None:
+        # Either the spreadsheet went in whole, as a draft, or nothing of it did.
+        versions = stored_versions(app)
+        assert versions in ([], [("sale_pulse", 1, "draft")]), versions
+        expect_ok(staff.client, "/staff/questionnaires")(_url, response)
+
+    return Target(
+        staff.client,
+        "/staff/questionnaires",
+        st.just("/staff/questionnaires"),
+        {"spreadsheet": ["sale_pulse.xlsx"]},
+        staff.prepare,
+        check,
+        files={"spreadsheet": SALE_PULSE},
+    )
+
+
+def draft_target(app: Flask, endpoint: str) -> Target:
+    staff = Staff(app, "admin@example.org", "admin")
+    action = endpoint.rsplit(".", 1)[1]
+
+    def prepare() -> str:
+        fresh_draft(app)
+        return staff.prepare()
+
+    url = f"/staff/questionnaires/drafts/sale_pulse/{action}"
+    urls = addresses(
+        url,
+        f"/staff/questionnaires/drafts/community_confidence/{action}",
+        f"/staff/questionnaires/drafts/%00/{action}",
+        f"/staff/questionnaires/drafts/{'x' * 300}/{action}",
+    )
+    return Target(staff.client, url, urls, {}, prepare, expect_ok(staff.client, "/staff/questionnaires"))
+
+
+def preview_target(app: Flask, endpoint: str) -> Target:
+    staff = Staff(app, "admin@example.org", "admin")
+    fresh_draft(app)
+    start = "/staff/questionnaires/preview/sale_pulse"
+    visitor = Visitor(staff.client)
+
+    def prepare() -> str:
+        page = visitor.get(start)
+        if page.status != 200:
+            fresh_draft(app)
+            page = visitor.get(start)
+        visitor.submit(page, follow=False)
+        return staff.prepare()
+
+    def check(_url: str, response: TestResponse) -> None:
+        # A preview stores no response, whatever it is sent.
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 0
+        expect_ok(staff.client, start)(_url, response)
+
+    action = endpoint.rsplit(".", 1)[1]
+    if action == "question":
+        url = f"{start}/questions/feel_safe"
+        urls = st.builds(
+            lambda page: f"{start}/questions/{page}",
+            st.sampled_from(["welcome", "feel_safe", "visits", "comments", "no_such_question"]),
+        )
+    elif action == "begin":
+        url = f"{start}/start"
+        urls = addresses(url, "/staff/questionnaires/preview/no-such-draft/start")
+    else:
+        url = f"{start}/check-answers"
+        urls = addresses(url, f"{start}x/check-answers")
+    fields = {
+        "feel_safe": ["agree", "dont_know"],
+        "visits": ["0", "31", "32", "-1"],
+        "comments": ["Lighting", "x" * 600],
+    }
+    return Target(staff.client, url, urls, fields, prepare, check)
+
+
 TARGETS: dict[str, Callable[[Flask, str], Target]] = {
     "survey.begin": journey_target,
     "survey.question": journey_target,
@@ -752,6 +879,12 @@ TARGETS: dict[str, Callable[[Flask, str], Target]] = {
     "staff.sign_in": sign_in_target,
     "staff.sign_out": sign_out_target,
     "kiosk.reset": kiosk_target,
+    "questionnaires_admin.upload": upload_target,
+    "questionnaires_admin.publish": draft_target,
+    "questionnaires_admin.discard": draft_target,
+    "preview.begin": preview_target,
+    "preview.question": preview_target,
+    "preview.check_answers": preview_target,
 }
 
 

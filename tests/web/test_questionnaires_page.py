@@ -125,7 +125,8 @@ def test_upload_preview_publish_and_answer(app, admin):
     visitor = Visitor(admin)
     start = visitor.get(f"{PAGE}/preview/sale_pulse?lang=ur")
     assert start.soup.find("html")["dir"] == "rtl"
-    assert "Preview of a draft." in start.soup.find(class_="app-preview-bar").get_text()
+    bar = start.soup.find(class_="app-preview-bar")
+    assert bar is not None and bar.find("a")["href"] == f"{PAGE}#drafts"
     page = visitor.submit(start)
     seen = []
     answers = {**ANSWERS, "seen_patrol": "no", "visits": "32"}
