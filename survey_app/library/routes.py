@@ -53,8 +53,10 @@ def _filename(uploaded: str) -> str:
     return shown[:255] or "questionnaire.xlsx"
 
 
-def _download_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:100]
+def _spreadsheet(body: bytes, name: str) -> Response:
+    """A spreadsheet to download, under a name with nothing in it a header could misread."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:100]
+    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{safe}"'})
 
 
 def _items() -> list[dict]:
@@ -164,8 +166,7 @@ def download(questionnaire_id: str):
         abort(404)
     questionnaire = published.questionnaire
     body = write_xlsform(questionnaire, translator(questionnaire, current_app.config["TRANSLATIONS_DIR"]))
-    name = _download_name(f"{questionnaire.id}-version-{questionnaire.version}.xlsx")
-    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return _spreadsheet(body, f"{questionnaire.id}-version-{questionnaire.version}.xlsx")
 
 
 @bp.get("/drafts/<draft_id>.xlsx")
@@ -174,7 +175,4 @@ def download_draft(draft_id: str):
     row = store.draft(draft_id)
     if row is None:
         abort(404)
-    name = _download_name(f"{row.questionnaire_id}-draft-version-{row.version}.xlsx")
-    return Response(
-        row.spreadsheet, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return _spreadsheet(row.spreadsheet, f"{row.questionnaire_id}-draft-version-{row.version}.xlsx")

@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 from ..answers import AnswerError, Form, Parsed, missing, text
 from ..messages import Message, _
 from ..model import Question
-from .base import QuestionType, Show
-from .number import in_range, range_message
+from .base import Show
+from .number import Number, bounds_in_order, in_range
 
 MAX_WHOLE_DIGITS = 12
 MAX_FRACTION_DIGITS = 6
@@ -49,24 +49,20 @@ def read_decimal(entered: str) -> int | float | None:
     return int(number) if number == number.to_integral_value() else float(number)
 
 
-class DecimalNumber(QuestionType):
+class DecimalNumber(Number):
+    """As a whole number, but read with its fraction, and with limits that may have one."""
+
     name = "decimal"
     xlsform = "decimal"
     settings: ClassVar[Mapping[str, Any]] = {
+        **Number.settings,
         "min": {"type": "number"},
         "max": {"type": "number"},
-        "suffix": {"type": "string", "minLength": 1},
-        "width": {"enum": [2, 3, 4, 5, 10, 20, 30]},
     }
-    texts: ClassVar[Mapping[str, str]] = {"suffix": "The unit after the number box"}
-    constraint = "range"
     macro = "decimal"
 
     def check(self, question: Question) -> str | None:
-        low, high = question.settings.get("min"), question.settings.get("max")
-        if low is not None and high is not None and low > high:
-            return f"min ({low}) is greater than max ({high})"
-        return None
+        return bounds_in_order(question)
 
     def parse(self, question: Question, form: Form, today: Any) -> Parsed:
         entered = text(form, question.id)
@@ -78,19 +74,10 @@ class DecimalNumber(QuestionType):
             return Parsed(error=AnswerError("not_a_number", question.id), raw=raw)
         return in_range(question, number, raw)
 
-    def required(self, question: Question) -> Message:
-        return _("Enter a number")
-
     def message(self, question: Question, error: AnswerError, show: Show) -> Message | None:
         if error.code == "not_a_number":
             return _("Enter a number, like 2.5")
-        if error.code in ("too_small", "too_large"):
-            return range_message(error, show)
-        return None
-
-    def lines(self, question: Question, value: Any, show: Show) -> list[str]:
-        number = show.number(value)
-        return [f"{number} {show.setting('suffix')}" if question.settings.get("suffix") else number]
+        return super().message(question, error, show)
 
     def example(self, question: Question, rng: random.Random) -> Any:
         low = question.settings.get("min", 0)

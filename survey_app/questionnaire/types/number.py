@@ -25,6 +25,13 @@ def range_message(error: AnswerError, show: Show) -> Message:
     return _("Enter a number that is %(max)s or less", max=show.number(high))
 
 
+def bounds_in_order(question: Question) -> str | None:
+    low, high = question.settings.get("min"), question.settings.get("max")
+    if low is not None and high is not None and low > high:
+        return f"min ({low}) is greater than max ({high})"
+    return None
+
+
 def in_range(question: Question, number: Any, raw: dict[str, Any]) -> Parsed:
     low, high = question.settings.get("min"), question.settings.get("max")
     if low is not None and number < low:
@@ -51,9 +58,7 @@ class Number(QuestionType):
         low, high = question.settings.get("min"), question.settings.get("max")
         if any(bound is not None and not isinstance(bound, int) for bound in (low, high)):
             return "min and max of a number question are whole numbers (a decimal question takes others)"
-        if low is not None and high is not None and low > high:
-            return f"min ({low}) is greater than max ({high})"
-        return None
+        return bounds_in_order(question)
 
     def parse(self, question: Question, form: Form, today: Any) -> Parsed:
         entered = text(form, question.id)
