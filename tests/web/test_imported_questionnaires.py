@@ -261,3 +261,5 @@ def test_the_imported_kpi_is_on_the_dashboard_with_its_breakdowns_weighted_by_ag
     assert "By “How old are you?”: All of Trafford, all quarters" in captions
     assert "By “What is your sex?”: All of Trafford, all quarters" in captions
     assert "Weighted to the population" in text and "not weighted" not in text
+    quality = get(analyst, "/staff/insight/sale_pulse/quality")
+    assert quality.status == 200 and quality.soup.find("h1")

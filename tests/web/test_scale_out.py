@@ -143,3 +143,19 @@ def test_a_staff_member_signed_in_on_one_instance_is_signed_in_on_the_other(inst
         home = browser.next().get("/staff")
         assert home.status_code == 200
         assert "Sam Patel" in home.get_data(as_text=True)
+
+
+def test_a_questionnaire_published_on_one_instance_is_served_by_the_other(instances, monkeypatch):
+    from survey_app import registry
+    from tests.xlsform.helpers import FIXTURES
+
+    first, second = instances
+    # The other instance looks again after REFRESH_SECONDS; here at once.
+    monkeypatch.setattr(registry, "REFRESH_SECONDS", 0.0)
+    assert second.test_client().get("/surveys/sale_pulse").status_code == 404
+    result = first.test_cli_runner().invoke(
+        args=["questionnaires", "import", str(FIXTURES / "sale_pulse.xlsx"), "--publish"]
+    )
+    assert result.exit_code == 0, result.output
+    page = Visitor(second.test_client()).get("/surveys/sale_pulse?lang=ur")
+    assert page.status == 200 and page.soup.find("html")["lang"] == "ur"
