@@ -23,6 +23,8 @@ from .catalogs import translator
 bp = Blueprint("questionnaires_admin", __name__, url_prefix="/staff/questionnaires")
 
 ADMIN = "admin"
+# What a questionnaire's id can be (as the questionnaire files' schema says).
+_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A body a little larger than the largest spreadsheet taken, so that one too large still meets
 # the form's own message.
@@ -136,10 +138,17 @@ def _none(language: str, key: str, english: str) -> str | None:
     return None
 
 
+def _known_id(draft_id: str) -> str:
+    """The id, when it could be a questionnaire's; else 404 (it is not put in a query at all)."""
+    if not _ID.fullmatch(draft_id):
+        abort(404)
+    return draft_id
+
+
 @bp.post("/drafts/<draft_id>/publish")
 @require_role(ADMIN)
 def publish(draft_id: str):
-    row = store.publish_draft(draft_id)
+    row = store.publish_draft(_known_id(draft_id))
     if row is None:
         abort(404)
     record("publish_questionnaire", None, questionnaire=draft_id, version=row.version)
@@ -151,7 +160,7 @@ def publish(draft_id: str):
 @bp.post("/drafts/<draft_id>/discard")
 @require_role(ADMIN)
 def discard(draft_id: str):
-    if not store.discard_draft(draft_id):
+    if not store.discard_draft(_known_id(draft_id)):
         abort(404)
     record("discard_questionnaire", None, questionnaire=draft_id)
     db.session.commit()
@@ -172,7 +181,7 @@ def download(questionnaire_id: str):
 @bp.get("/drafts/<draft_id>.xlsx")
 @require_role(ADMIN)
 def download_draft(draft_id: str):
-    row = store.draft(draft_id)
+    row = store.draft(_known_id(draft_id))
     if row is None:
         abort(404)
     return _spreadsheet(row.spreadsheet, f"{row.questionnaire_id}-draft-version-{row.version}.xlsx")
