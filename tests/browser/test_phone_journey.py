@@ -59,7 +59,7 @@ def test_phone_journey_is_accessible_and_stores_one_response(phone: Page, live_s
     assert response.answers == FINAL_ANSWERS
     assert (response.questionnaire_id, response.questionnaire_version, response.language) == (
         "community_confidence",
-        1,
+        2,
         "en",
     )
     assert browser_log(phone).problems == []
