@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from ..columns import utcnow
 from ..extensions import db
@@ -220,7 +221,10 @@ def newest_published() -> list[ImportedQuestionnaire]:
     )
     return list(
         db.session.scalars(
-            sa.select(ImportedQuestionnaire).join(
+            sa.select(ImportedQuestionnaire)
+            # The spreadsheet as uploaded (up to 2 MB) is only for downloading: not read here.
+            .options(defer(ImportedQuestionnaire.spreadsheet))
+            .join(
                 newest,
                 sa.and_(
                     ImportedQuestionnaire.questionnaire_id == newest.c.questionnaire_id,
@@ -233,7 +237,9 @@ def newest_published() -> list[ImportedQuestionnaire]:
 
 def published_version(questionnaire_id: str, version: int) -> ImportedQuestionnaire | None:
     return db.session.scalar(
-        sa.select(ImportedQuestionnaire).where(
+        sa.select(ImportedQuestionnaire)
+        .options(defer(ImportedQuestionnaire.spreadsheet))
+        .where(
             ImportedQuestionnaire.questionnaire_id == questionnaire_id,
             ImportedQuestionnaire.version == version,
             ImportedQuestionnaire.status == PUBLISHED,
