@@ -31,15 +31,9 @@ def import_command(path: Path, publish: bool) -> None:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise click.ClickException(f"{path}: cannot be read ({error.strerror})") from None
-    from ..questionnaire.xlsform.reader import read_xlsform
-
     try:
-        form_id = read_xlsform(data, path.name).questionnaire.id
-        current = all_published().get(form_id)
-        current_questionnaire = current.questionnaire if current else None
-        translate = translator(current_questionnaire, _translations_dir()) if current_questionnaire else _none
         outcome = store.import_spreadsheet(
-            data, path.name, "command line", current_questionnaire, translate, publish=publish
+            data, path.name, "command line", _translations_dir(), publish=publish
         )
     except XLSFormError as error:
         db.session.rollback()
@@ -55,8 +49,7 @@ def import_command(path: Path, publish: bool) -> None:
     if outcome.unchanged_from is not None:
         click.echo(
             f"unchanged: {path.name} is {questionnaire.id} version {outcome.unchanged_from} as it is "
-            "published; "
-            "nothing was stored"
+            "published; nothing was stored"
         )
         return
     db.session.commit()
@@ -73,10 +66,6 @@ def import_command(path: Path, publish: bool) -> None:
     if outcome.published:
         refresh_now()
         click.echo(f"residents answer it at /surveys/{questionnaire.slug}")
-
-
-def _none(language: str, key: str, english: str) -> str | None:
-    return None
 
 
 @click.command("export")

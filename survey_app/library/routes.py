@@ -113,17 +113,9 @@ def upload():
             400,
             filename,
         )
-    from ..questionnaire.xlsform.reader import read_xlsform
-
     user = signed_in_staff()
     try:
-        form_id = read_xlsform(data, filename).questionnaire.id
-        current = all_published().get(form_id)
-        questionnaire = current.questionnaire if current else None
-        translate = (
-            translator(questionnaire, current_app.config["TRANSLATIONS_DIR"]) if questionnaire else _none
-        )
-        outcome = store.import_spreadsheet(data, filename, user.email, questionnaire, translate)
+        outcome = store.import_spreadsheet(data, filename, user.email, current_app.config["TRANSLATIONS_DIR"])
     except XLSFormError as error:
         db.session.rollback()
         return _page([fault_text(fault) for fault in error.faults], 400, filename)
@@ -132,10 +124,6 @@ def upload():
     record("import_questionnaire", None, questionnaire=outcome.questionnaire.id, version=outcome.version)
     db.session.commit()
     return redirect(url_for(".questionnaires", done="imported", id=outcome.questionnaire.id) + "#drafts")
-
-
-def _none(language: str, key: str, english: str) -> str | None:
-    return None
 
 
 def _known_id(draft_id: str) -> str:

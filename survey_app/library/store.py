@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,8 @@ from ..questionnaire.messages import Message, _
 from ..questionnaire.xlsform.reader import ENGLISH, LANGUAGES, Imported, read_xlsform
 from ..questionnaire.xlsform.sheets import Fault, XLSFormError
 from ..questionnaire.xlsform.writer import Translate
+from ..registry import all_published
+from .catalogs import translator
 from .models import DRAFT, PUBLISHED, ImportedQuestionnaire
 
 
@@ -61,21 +64,18 @@ def questionnaire_of(row: ImportedQuestionnaire) -> Questionnaire:
 
 
 def import_spreadsheet(
-    data: bytes,
-    filename: str,
-    uploaded_by: str,
-    current: Questionnaire | None,
-    translate: Translate,
-    publish: bool = False,
+    data: bytes, filename: str, uploaded_by: str, translations_dir: str | Path, publish: bool = False
 ) -> Outcome:
     """Check a spreadsheet and keep it as the questionnaire's draft (or publish it at once).
 
-    `current` is the version residents are answering now, if any, and `translate` its text in
-    each language; a spreadsheet the same as it, in every language, stores nothing. Raises
-    XLSFormError, with nothing stored, for any fault. The caller commits.
+    A spreadsheet that asks what residents are answering now, in the same words in every language
+    (its own, or the catalogs' in `translations_dir`), stores nothing. Raises XLSFormError, with
+    nothing stored, for any fault. The caller commits.
     """
     imported = read_xlsform(data, filename)
     questionnaire = imported.questionnaire
+    published = all_published().get(questionnaire.id)
+    current = published.questionnaire if published else None
     if questionnaire.is_report:
         raise XLSFormError(
             [
@@ -101,7 +101,7 @@ def import_spreadsheet(
                 )
             ]
         )
-    if current is not None and _same(current, imported, translate):
+    if current is not None and _same(current, imported, translator(current, translations_dir)):
         return Outcome(current, None, False, current.version, imported.missing)
     version = _next_version(questionnaire, current)
     db.session.execute(

@@ -766,7 +766,9 @@ def fresh_draft(app: Flask) -> None:
     """The Sale pulse as the one draft, whatever a hostile post did (published it, discarded it)."""
     with app.app_context():
         db.session.execute(sa.delete(ImportedQuestionnaire))
-        store.import_spreadsheet(SALE_PULSE, "sale_pulse.xlsx", "test", None, lambda *_: None)
+        db.session.commit()
+        refresh_now()  # what was published is gone: nothing is live to compare the upload with
+        store.import_spreadsheet(SALE_PULSE, "sale_pulse.xlsx", "test", app.config["TRANSLATIONS_DIR"])
         db.session.commit()
         refresh_now()
 

@@ -287,8 +287,13 @@ class World:
         """The Sale pulse as a draft, whatever an earlier route did to it (published, discarded)."""
         with self.app.app_context():
             db.session.execute(sa.delete(ImportedQuestionnaire))
+            db.session.commit()
+            refresh_now()  # what was published is gone: nothing is live to compare the upload with
             store.import_spreadsheet(
-                (FIXTURES / "sale_pulse.xlsx").read_bytes(), "sale_pulse.xlsx", "test", None, lambda *_: None
+                (FIXTURES / "sale_pulse.xlsx").read_bytes(),
+                "sale_pulse.xlsx",
+                "test",
+                self.app.config["TRANSLATIONS_DIR"],
             )
             db.session.commit()
             refresh_now()
