@@ -254,5 +254,35 @@ for (case in list(c(0.642, 0.61), c(0.58, 0.56), c(0.7, 0.61))) for (pw in c(0.8
 }
 result$planning_above_target <- above
 
+# Counts: exact Poisson intervals and tests (poisson.test), one sample and the rate ratio of two, for
+# the board's KPIs (small cohorts such as 43 repeat victims). A one-sided interval has an infinite end,
+# written as the string "Inf".
+finite <- function(v) if (is.finite(v)) unname(v) else if (is.nan(v)) "NaN" else if (v > 0) "Inf" else "-Inf"
+pois_one <- list()
+for (case in list(c(0, 1, 1), c(3, 1, 1), c(9, 1, 12.3), c(34, 1, 43), c(43, 1, 34.4), c(120, 4, 25),
+                  c(7, 2.5, 0.5), c(1, 1, 0.01), c(2500, 12, 190))) {
+  for (alt in c("two.sided", "less", "greater")) for (lev in c(0.95, 0.9)) {
+    r <- poisson.test(case[1], T = case[2], r = case[3], alternative = alt, conf.level = lev)
+    pois_one[[length(pois_one) + 1]] <- list(
+      x = case[1], exposure = case[2], rate = case[3], alternative = alt, level = lev,
+      estimate = finite(r$estimate), ci_low = finite(r$conf.int[1]), ci_high = finite(r$conf.int[2]),
+      p_value = num(r$p.value))
+  }
+}
+result$poisson_one <- pois_one
+pois_two <- list()
+for (case in list(c(34, 43, 1, 1, 1), c(34, 43, 1, 1, 0.8), c(9, 12, 1, 1, 1), c(0, 5, 1, 1, 1),
+                  c(5, 0, 1, 1, 1), c(10, 10, 1, 1, 1), c(120, 150, 4, 4, 1), c(11, 30, 0.25, 1, 1),
+                  c(655, 590, 235.052, 235.052, 1), c(38, 43, 1, 1, 0.8))) {
+  for (alt in c("two.sided", "less", "greater")) for (lev in c(0.95, 0.9)) {
+    r <- poisson.test(case[1:2], T = case[3:4], r = case[5], alternative = alt, conf.level = lev)
+    pois_two[[length(pois_two) + 1]] <- list(
+      x = case[1], base = case[2], exposure = case[3], base_exposure = case[4], ratio = case[5],
+      alternative = alt, level = lev, estimate = finite(r$estimate), ci_low = finite(r$conf.int[1]),
+      ci_high = finite(r$conf.int[2]), p_value = num(r$p.value))
+  }
+}
+result$poisson_two <- pois_two
+
 writeLines(toJSON(result, auto_unbox = TRUE, digits = NA, pretty = TRUE),
            file.path(out, "expected", "r_expected.json"))
