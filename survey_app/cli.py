@@ -105,6 +105,7 @@ def seed_demo_command(count: int, accounts: bool) -> None:
         else:
             state = "published"
         click.echo(f"{questionnaire.id} version {questionnaire.version}: {state}")
+    _seed_kpis()
     db.session.commit()
     if accounts:
         if current_app.config["APP_ENV"] == "production":
@@ -112,6 +113,20 @@ def seed_demo_command(count: int, accounts: bool) -> None:
         click.echo("Demo staff accounts (new passwords each time; sign in at /staff):")
         for email, password, roles in reset_demo_accounts():
             click.echo(f"  {', '.join(roles):<11} {email}  password: {password}")
+
+
+def _seed_kpis() -> None:
+    from .kpis.demo import seed_kpi_demo
+    from .kpis.register import RegisterError
+    from .kpis.service import current_register, last_complete_quarter
+
+    try:
+        register = current_register()
+    except RegisterError as error:
+        click.echo(f"KPIs: no demo figures, the register cannot be read: {error}", err=True)
+        return
+    added = seed_kpi_demo(register, last_complete_quarter())
+    click.echo("KPIs: " + ("added demo crime counts and figures" if added else "demo figures already present"))
 
 
 @click.command("purge-expired")
@@ -131,11 +146,13 @@ def purge_expired_command() -> None:
 
 
 def register(app: Flask) -> None:
+    from .kpis.commands import kpis_cli
     from .library.commands import export_command, import_command
 
     questionnaires_cli.add_command(import_command)
     questionnaires_cli.add_command(export_command)
     app.cli.add_command(questionnaires_cli)
+    app.cli.add_command(kpis_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_expired_command)
     app.cli.add_command(backup_cli)

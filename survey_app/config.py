@@ -201,6 +201,11 @@ def load_config() -> dict[str, Any]:
         # Confidence targets per area and measure (config/targets.yaml by default).
         "TARGETS_FILE": os.environ.get("TARGETS_FILE", "").strip()
         or str(PROJECT_ROOT / "config" / "targets.yaml"),
+        # The strategy's KPI register an administrator has not yet changed in the app.
+        "KPI_REGISTER_FILE": os.environ.get("KPI_REGISTER_FILE", "").strip()
+        or str(PROJECT_ROOT / "config" / "kpis.yaml"),
+        # Counts below this are shown as "fewer than N" in anything that leaves the partnership.
+        "KPI_SMALL_COUNT_BELOW": _env_int("KPI_SMALL_COUNT_BELOW", 5),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

@@ -19,6 +19,7 @@ from .errors import init_errors
 from .extensions import csrf, db, migrate
 from .i18n import init_i18n
 from .insight import init_insight
+from .kpis import models as kpi_models  # noqa: F401
 from .library import init_library
 from .logs import init_logs
 from .rate_limits import init_rate_limits

@@ -1,0 +1,185 @@
+"""Reading the police's monthly street-level crime files (the police.uk CSV format).
+
+Plain Python, no Flask. A file is hostile input: it is read as UTF-8 text by the csv module, checked
+row by row, and either counted whole or refused whole with the line of each fault, so a month is
+never stored half-counted. What is kept is the tally, not the rows: crimes by month, reporting
+force, district and crime type, and the rows left out by month, force and reason.
+
+Which rows are recorded crime in a district (see `data/README.md`):
+- a row whose crime type is "Anti-social behaviour" is an incident, not a crime: left out;
+- a crime with no location (an empty LSOA) cannot be placed in a district: left out;
+- a crime whose LSOA lies outside the ten Greater Manchester districts: left out;
+- every other row is a crime in the district its LSOA name begins with ("Trafford 012C").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+COLUMNS = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
+# The columns counting needs; the others may be absent from a trimmed file.
+NEEDED = ("Month", "Reported by", "LSOA name", "Crime type")
+NOT_A_CRIME = "Anti-social behaviour"
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# A Census 2021 LSOA name: the district's name, a space, three digits and a letter.
+LSOA_NAME = re.compile(r"^(.+) \d{3}[A-Z]$")
+MAX_FAULTS_SHOWN = 10
+MAX_FIELD = 500
+MAX_FORCE = 100
+MAX_CRIME_TYPE = 100
+
+# Why a row was left out of the counts.
+LEFT_OUT_REASONS = ("not_a_crime", "no_location", "outside_area")
+
+
+class CrimeFileError(ValueError):
+    """A file that is not a street-level crime file, or has rows that cannot be read.
+
+    ``faults`` are (line, what is wrong) pairs, at most `MAX_FAULTS_SHOWN` of them; ``more`` counts
+    the rest."""
+
+    def __init__(self, message: str, faults: Iterable[tuple[int, str]] = (), more: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.faults = list(faults)
+        self.more = more
+
+    def __str__(self) -> str:
+        lines = [self.message, *(f"line {line}: {what}" for line, what in self.faults)]
+        if self.more:
+            lines.append(f"and {self.more} more faulty line(s)")
+        return "\n".join(lines)
+
+
+@dataclass
+class CrimeTally:
+    """What one file says, counted."""
+
+    # (month, force, district, crime type) -> crimes
+    crimes: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
+    # (month, force, reason) -> rows left out
+    left_out: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    rows: int = 0
+
+    @property
+    def months(self) -> list[tuple[str, str]]:
+        """The (month, force) pairs the file covers: each replaces what was imported for it before."""
+        pairs = {(m, f) for m, f, _d, _t in self.crimes} | {(m, f) for m, f, _r in self.left_out}
+        return sorted(pairs)
+
+    def crimes_in(self, month: str, force: str) -> int:
+        return sum(n for (m, f, _d, _t), n in self.crimes.items() if (m, f) == (month, force))
+
+    def left_out_in(self, month: str, force: str) -> dict[str, int]:
+        return {r: n for (m, f, r), n in self.left_out.items() if (m, f) == (month, force)}
+
+
+def _text_lines(stream: BinaryIO) -> Iterator[str]:
+    """The file as lines of text, refusing bytes that are not UTF-8 with the line they are on."""
+    reader = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
+    line = 0
+    try:
+        for line, text in enumerate(reader, start=1):
+            if "\x00" in text:
+                raise CrimeFileError("This is not a text file.", [(line, "it holds a NUL character")])
+            yield text
+    except UnicodeDecodeError:
+        raise CrimeFileError(
+            "The file is not UTF-8 text: save it from the police data site again, as CSV.",
+            [(line + 1, "characters that are not UTF-8 (on this line or soon after)")],
+        ) from None
+    finally:
+        reader.detach()
+
+
+def read_crime_file(stream: BinaryIO, districts: frozenset[str]) -> CrimeTally:
+    """Count the crimes in one file. ``districts`` are the names of the districts counted (the
+    ten Greater Manchester districts); a crime in any other is left out as outside the area."""
+    rows = csv.reader(_text_lines(stream), strict=True)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise CrimeFileError("The file is empty.") from None
+    except csv.Error:
+        raise CrimeFileError("The first line is not a row of column headings.") from None
+    header = [h.strip() for h in header]
+    missing = [c for c in NEEDED if c not in header]
+    if missing:
+        raise CrimeFileError(
+            "This is not a police.uk street-level crime file: it has no "
+            + ", ".join(f"'{c}'" for c in missing)
+            + " column. The columns are: "
+            + ", ".join(COLUMNS)
+            + "."
+        )
+    index = {name: header.index(name) for name in NEEDED}
+    width = len(header)
+    tally = CrimeTally()
+    faults: list[tuple[int, str]] = []
+    more = 0
+    month_at, force_at, lsoa_at, type_at = (index[c] for c in NEEDED)
+    crimes, left_out = tally.crimes, tally.left_out
+    try:
+        for row in rows:
+            line = rows.line_num
+            fault = None
+            if len(row) != width:
+                if not any(cell.strip() for cell in row):
+                    continue  # a blank line
+                fault = f"{len(row)} columns where the headings have {width}"
+            else:
+                month, force = row[month_at], row[force_at].strip()
+                lsoa, crime_type = row[lsoa_at].strip(), row[type_at].strip()
+                if not MONTH.match(month):
+                    fault = f"the month {month[:20]!r} is not written YYYY-MM"
+                elif not force or len(force) > MAX_FORCE:
+                    fault = "no force in 'Reported by'"
+                elif not crime_type or len(crime_type) > MAX_CRIME_TYPE:
+                    fault = "no crime type"
+                elif len(lsoa) > MAX_FIELD:
+                    fault = "the LSOA name is too long"
+            if fault is not None:
+                if len(faults) < MAX_FAULTS_SHOWN:
+                    faults.append((line, fault))
+                else:
+                    more += 1
+                continue
+            tally.rows += 1
+            if crime_type == NOT_A_CRIME:
+                left_out[(month, force, "not_a_crime")] += 1
+                continue
+            if not lsoa:
+                left_out[(month, force, "no_location")] += 1
+                continue
+            named = LSOA_NAME.match(lsoa)
+            if named is None or named.group(1) not in districts:
+                left_out[(month, force, "outside_area")] += 1
+                continue
+            district = named.group(1)
+            crimes[(month, force, district, crime_type)] += 1
+    except csv.Error as exc:
+        raise CrimeFileError("The file is not a CSV file.", [(rows.line_num, str(exc))]) from None
+    if faults:
+        raise CrimeFileError("Nothing was imported from this file: these lines cannot be read.", faults, more)
+    if tally.rows == 0:
+        raise CrimeFileError("The file has column headings but no rows.")
+    return tally

@@ -1,0 +1,59 @@
+"""What each fault in a figure or a figures file says, translated, for the pages and the commands."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def figure_fault(code: str, params: dict[str, object]) -> str:
+    """The words for a `FigureError`, `RowFault` or `FiguresFileError` code."""
+    p = params
+    messages = {
+        "kpi": lambda: _(
+            "%(kpi)s is not a KPI whose figures are entered each quarter.", kpi=p.get("kpi", "")
+        ),
+        "not_yours": lambda: _("You do not enter the figures of %(kpi)s.", kpi=p.get("kpi", "")),
+        "figure": lambda: _(
+            "%(figure)s is not a figure of %(kpi)s: write one of %(figures)s.",
+            figure=p.get("figure", "") or _("(empty)"),
+            kpi=p.get("kpi", ""),
+            figures=p.get("figures", ""),
+        ),
+        "quarter": lambda: _(
+            "%(quarter)s is not a quarter: write it like 2026Q3.", quarter=p.get("quarter", "")
+        ),
+        "future": lambda: _("%(quarter)s has not ended yet.", quarter=p.get("quarter", "")),
+        "value": lambda: _(
+            "%(value)s is not a whole number from 0 to %(maximum)s.",
+            value=p.get("value", "") or _("(empty)"),
+            maximum=f"{p.get('maximum', 0):,}",
+        ),
+        "reason": lambda: _(
+            "%(figure)s for %(quarter)s is already %(value)s: say why it is being revised.",
+            figure=p.get("figure", ""),
+            quarter=p.get("quarter", ""),
+            value=p.get("value", ""),
+        ),
+        "reason_length": lambda: _(
+            "The reason is longer than %(maximum)s characters.", maximum=p.get("maximum", 0)
+        ),
+        "repeated": lambda: _(
+            "%(figure)s for %(quarter)s is also on line %(other)s: give each figure once.",
+            figure=p.get("figure", ""),
+            quarter=p.get("quarter", ""),
+            other=p.get("other", ""),
+        ),
+        "too_large": lambda: _("The file is larger than %(maximum)s KB.", maximum=p.get("maximum", 0)),
+        "too_many_rows": lambda: _("The file has more than %(maximum)s rows.", maximum=p.get("maximum", 0)),
+        "not_text": lambda: _("The file is not a CSV file: save the spreadsheet as CSV and try again."),
+        "not_csv": lambda: _("The file is not a CSV file: save the spreadsheet as CSV and try again."),
+        "empty": lambda: _("The file is empty."),
+        "no_rows": lambda: _("The file has column headings but no figures."),
+        "columns": lambda: _(
+            "The file has no %(missing)s column. The columns are: %(columns)s.",
+            missing=p.get("missing", ""),
+            columns=p.get("columns", ""),
+        ),
+    }
+    make = messages.get(code)
+    return make() if make is not None else _("This figure cannot be stored.")

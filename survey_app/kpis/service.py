@@ -1,0 +1,45 @@
+"""The KPI register in use and the quarterly report, for the pages and the commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from .models import KpiRegisterVersion
+from .register import Register, is_quarter, load_register, parse_register, quarter_index, quarter_of_index
+from .report import Report, build_report
+from .sources import DatabaseSources
+
+
+def current_register() -> Register:
+    """The newest version an administrator saved, or else the register file."""
+    saved = db.session.scalar(sa.select(KpiRegisterVersion).order_by(KpiRegisterVersion.id.desc()).limit(1))
+    if saved is not None:
+        return parse_register(saved.register, f"the KPI register saved on {saved.saved_at:%Y-%m-%d}")
+    return load_register(current_app.config["KPI_REGISTER_FILE"])
+
+
+def last_complete_quarter(today: dt.date | None = None) -> str:
+    """The newest quarter that has ended: the one a board paper reports."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    return quarter_of_index(today.year * 4 + (today.month - 1) // 3 - 1)
+
+
+def reportable_quarters(register: Register, today: dt.date | None = None) -> list[str]:
+    """The strategy's quarters that have ended, newest first."""
+    last = quarter_index(last_complete_quarter(today))
+    first = quarter_index(register.first_quarter)
+    return [quarter_of_index(i) for i in range(last, first - 1, -1)]
+
+
+def valid_quarter(value: str | None, register: Register, today: dt.date | None = None) -> str | None:
+    if value is None or not is_quarter(value):
+        return None
+    return value if value in reportable_quarters(register, today) else None
+
+
+def report_for(quarter: str, register: Register | None = None) -> Report:
+    return build_report(register or current_register(), quarter, DatabaseSources())
