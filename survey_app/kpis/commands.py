@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from ..extensions import db
 from . import store
@@ -24,6 +25,11 @@ REASONS = {
     "outside_area": "outside Greater Manchester",
 }
 COMMAND_LINE = "command line"
+
+
+def _words(code: str, params: dict[str, object]) -> str:
+    with force_locale("en"):
+        return figure_fault(code, params)
 
 
 @click.group("kpis")
@@ -113,7 +119,7 @@ def record_command(
         )
     except store.FigureError as error:
         db.session.rollback()
-        raise click.ClickException(figure_fault(error.code, {**error.params, "figure": figure_id})) from None
+        raise click.ClickException(_words(error.code, {**error.params, "figure": figure_id})) from None
     db.session.commit()
     row = recorded.figure
     if not recorded.changed:
@@ -139,7 +145,7 @@ def record_file_command(path: Path, by: str) -> None:
     try:
         rows, faults = read_figures(data, register, None, last)
     except FiguresFileError as error:
-        raise click.ClickException(f"{path.name}: {figure_fault(error.code, error.params)}") from None
+        raise click.ClickException(f"{path.name}: {_words(error.code, error.params)}") from None
     for row in rows:
         try:
             store.record_figure(
@@ -152,7 +158,7 @@ def record_file_command(path: Path, by: str) -> None:
         db.session.rollback()
         for fault in sorted(faults, key=lambda f: f.line):
             click.echo(
-                f"error: {path.name}: line {fault.line}: {figure_fault(fault.code, fault.params)}", err=True
+                f"error: {path.name}: line {fault.line}: {_words(fault.code, fault.params)}", err=True
             )
         click.echo(f"{path.name}: nothing was recorded ({len(faults)} line(s) to correct)", err=True)
         raise SystemExit(1)

@@ -14,6 +14,7 @@ Which rows are recorded crime in a district (see `data/README.md`):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -108,7 +109,9 @@ def _text_lines(stream: BinaryIO) -> Iterator[str]:
             [(line + 1, "characters that are not UTF-8 (on this line or soon after)")],
         ) from None
     finally:
-        reader.detach()
+        # Leave the caller's stream open (a wrapper closes what it wraps when it goes).
+        with contextlib.suppress(ValueError):
+            reader.detach()
 
 
 def read_crime_file(stream: BinaryIO, districts: frozenset[str]) -> CrimeTally:

@@ -1,0 +1,110 @@
+"""Reading a police.uk street-level file: what is counted, what is left out and why, and refusals."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from survey_app.kpis.crime import MAX_FAULTS_SHOWN, CrimeFileError, read_crime_file
+from survey_app.kpis.districts import district_names
+
+from .helpers import FORCE, row, street_csv
+
+GM = district_names()
+
+
+def read(data: bytes):
+    return read_crime_file(io.BytesIO(data), GM)
+
+
+def test_crimes_are_counted_by_month_district_and_type_and_the_pitfalls_are_left_out_with_reasons():
+    rows = [
+        row("2026-07", "Trafford 012C", "Burglary"),
+        row("2026-07", "Trafford 001A", "Burglary"),
+        row("2026-07", "Trafford 001A", "Shoplifting"),
+        row("2026-07", "Manchester 054B", "Robbery"),
+        row("2026-07", "Trafford 003D", "Anti-social behaviour"),
+        row("2026-07", "", "Vehicle crime"),
+        row("2026-07", "Cheshire East 010A", "Burglary"),
+        row("2026-07", "Blackburn with Darwen 001A", "Drugs"),
+        row("2026-07", "Traffordshire 001A", "Drugs"),
+        row("2026-07", "Trafford", "Drugs"),
+    ]
+    tally = read(street_csv(rows))
+    assert tally.rows == 10
+    assert tally.crimes[("2026-07", FORCE, "Trafford", "Burglary")] == 2
+    assert tally.crimes[("2026-07", FORCE, "Trafford", "Shoplifting")] == 1
+    assert tally.crimes[("2026-07", FORCE, "Manchester", "Robbery")] == 1
+    assert tally.left_out_in("2026-07", FORCE) == {"not_a_crime": 1, "no_location": 1, "outside_area": 4}
+    assert tally.months == [("2026-07", FORCE)]
+    assert tally.crimes_in("2026-07", FORCE) == 4
+
+
+def test_a_byte_order_mark_blank_lines_another_column_order_and_quoted_commas_are_read():
+    columns = ["LSOA name", "Crime type", "Month", "Reported by", "Location"]
+    rows = [
+        ["Trafford 012C", "Other theft", "2026-08", FORCE, 'On or near "Shopping Area", Sale'],
+        [],
+        ["Stockport 002A", "Burglary", "2026-08", FORCE, "Line one\nline two"],
+    ]
+    tally = read(street_csv(rows, columns, bom=True))
+    assert tally.crimes[("2026-08", FORCE, "Trafford", "Other theft")] == 1
+    assert tally.crimes[("2026-08", FORCE, "Stockport", "Burglary")] == 1
+
+
+def test_two_months_and_two_forces_in_one_file_are_kept_apart():
+    rows = [
+        row("2026-07", "Trafford 001A"),
+        row("2026-08", "Trafford 001A"),
+        row("2026-08", "Trafford 001A", force="Cheshire Constabulary"),
+    ]
+    assert read(street_csv(rows)).months == [
+        ("2026-07", FORCE),
+        ("2026-08", "Cheshire Constabulary"),
+        ("2026-08", FORCE),
+    ]
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", "empty"),
+        (street_csv([]), "no rows"),
+        (b"name,age\nSam,4\n", "not a police.uk street-level crime file"),
+        (b"\xff\xfe\x00C\x00r\x00i\x00m\x00e", "not"),
+        (street_csv([row("2026-07", "Trafford 001A")]).replace(b"Trafford", b"Traff\xe9rd"), "not UTF-8"),
+        (street_csv([row("2026-07", "Trafford 001A")]).replace(b"Trafford", b"Traf\x00ford"), "NUL"),
+        (b'Month,Reported by,LSOA name,Crime type\n"2026-07,x\n', "not a CSV file"),
+    ],
+    ids=["empty", "headings only", "another file", "utf-16", "latin-1", "nul", "unclosed quote"],
+)
+def test_a_file_that_is_not_a_street_level_file_is_refused_whole(data, words):
+    with pytest.raises(CrimeFileError) as refused:
+        read(data)
+    assert words in str(refused.value)
+
+
+def test_bad_rows_are_listed_by_line_and_nothing_is_counted():
+    rows = [row("2026-07", "Trafford 001A")] * 3
+    rows.insert(1, row("July 2026", "Trafford 001A"))
+    rows.append(row("2026-13", "Trafford 001A"))
+    rows.append(row("2026-07", "Trafford 001A", crime_type=""))
+    rows.append(row("2026-07", "Trafford 001A")[:5])
+    rows.append(row("2026-07", "Trafford 001A", force=""))
+    with pytest.raises(CrimeFileError) as refused:
+        read(street_csv(rows))
+    error = refused.value
+    assert [line for line, _what in error.faults] == [3, 6, 7, 8, 9]
+    assert "July 2026" in error.faults[0][1] and "YYYY-MM" in error.faults[0][1]
+    assert "crime type" in error.faults[2][1]
+    assert "5 columns" in error.faults[3][1]
+    assert "Nothing was imported" in str(error)
+
+
+def test_a_file_of_many_bad_rows_lists_the_first_few_and_counts_the_rest():
+    rows = [row("2026/07", "Trafford 001A")] * (MAX_FAULTS_SHOWN + 7)
+    with pytest.raises(CrimeFileError) as refused:
+        read(street_csv(rows))
+    assert len(refused.value.faults) == MAX_FAULTS_SHOWN and refused.value.more == 7
+    assert "and 7 more" in str(refused.value)
