@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 TEAL = "#106165"
 INK = "#0b0c0c"
@@ -48,6 +48,34 @@ class Line:
 _LINE_STYLES = ((GREY, (0, (2, 2))), (INK, (0, (6, 3))), (GREY, (0, (1, 3))))
 # Space (in pixels) left between neighbouring tick labels before they are wrapped or turned.
 _LABEL_GAP = 6
+# What the values are: proportions (shown as per cent), numbers (counts), or ranks (1 at the top).
+PERCENT, NUMBER, RANK = "percent", "number", "rank"
+# The least an axis spans, so that noise is not blown up into a cliff: 10 points, 10 people.
+_LEAST_SPAN = {PERCENT: 0.10, NUMBER: 10.0}
+
+
+def axis_limits(values: Sequence[float], kind: str = PERCENT, ranks: int = 10) -> tuple[float, float]:
+    """Where the value axis starts and ends: around the data and the reference lines, padded, so a
+    5-point change looks like one (never the whole 0 to 100%). Proportions stay within 0 and 1 and
+    counts above 0; ranks run from the last (bottom) to 1 (top)."""
+    if kind == RANK:
+        return ranks + 0.5, 0.5
+    finite = [v for v in values if v == v]
+    if not finite:
+        return (0.0, 1.0) if kind == PERCENT else (0.0, _LEAST_SPAN[NUMBER])
+    low, high = min(finite), max(finite)
+    span = max(high - low, _LEAST_SPAN[kind])
+    centre = (low + high) / 2
+    low, high = centre - span / 2, centre + span / 2
+    pad = span * 0.12
+    low, high = low - pad, high + pad
+    floor = 0.0
+    ceiling = 1.0 if kind == PERCENT else float("inf")
+    if low < floor:
+        low, high = floor, min(ceiling, high + (floor - low))
+    if high > ceiling:
+        low, high = max(floor, low - (high - ceiling)), ceiling
+    return low, high
 
 
 def trend_figure(
@@ -57,10 +85,11 @@ def trend_figure(
     lines: Sequence[Line] = (),
     width: float = 7.0,
     height: float = 3.6,
+    kind: str = PERCENT,
 ) -> Figure:
     """The chart as a matplotlib figure, laid out: the estimates as a line with markers, the intervals
     as a band, and the reference lines named in a key below the plot, where no label can sit on the
-    data or on another label."""
+    data or on another label. The value axis spans the data (see `axis_limits`)."""
     plt.rcParams.update({"svg.fonttype": "none", "font.size": 11, "font.family": "sans-serif"})
     fig, ax = plt.subplots(figsize=(width, height), dpi=96)
     xs = list(range(len(points)))
@@ -73,8 +102,13 @@ def trend_figure(
         ax.axhline(line.value, color=colour, linestyle=dashes, linewidth=1.5, label=line.label)
     ax.set_xticks(xs, [p.label for p in points])
     ax.set_xlim(-0.5, max(len(points) - 0.5, 0.5))
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    shown = [v for v in (*est, *low, *high, *(line.value for line in lines)) if v == v]
+    ax.set_ylim(*axis_limits(shown, kind))
+    if kind == PERCENT:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=10 if kind == RANK else 6))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
     ax.set_ylabel(y_label, color=INK)
     ax.grid(axis="y", color="#b1b4b6", linewidth=0.5)
     for side in ("top", "right"):
@@ -129,6 +163,7 @@ def trend_svg(
     lines: Sequence[Line] = (),
     width: float = 7.0,
     height: float = 3.6,
+    kind: str = PERCENT,
 ) -> str:
     """The chart as an SVG document (text kept as text)."""
-    return svg_of(trend_figure(points, y_label=y_label, lines=lines, width=width, height=height))
+    return svg_of(trend_figure(points, y_label=y_label, lines=lines, width=width, height=height, kind=kind))

@@ -82,17 +82,17 @@ def seed_kpi_demo(register: Register, last_quarter: str, seed: int = 2021) -> bo
                 )
     figure_id, change, reason = _REVISED
     revised = quarters[-2] if len(quarters) > 1 else None
-    kpi = next((k for k in register.entered() if figure_id in {f.id for f in k.figures}), None)
-    if revised is not None and kpi is not None:
+    owner = next((k for k in register.entered() if figure_id in {f.id for f in k.figures}), None)
+    if revised is not None and owner is not None:
         db.session.flush()
         first = store.latest_revision(figure_id, revised)
         if first is not None:
             store.record_figure(
-                kpi,
+                owner,
                 figure_id,
                 revised,
                 max(0, first.value + change),
-                kpi.owner,
+                owner.owner,
                 reason,
                 last_quarter=last_quarter,
                 source=DEMO,

@@ -60,3 +60,23 @@ def test_no_label_overlaps_another_label_or_the_data(points):
 def test_the_svg_keeps_its_text_as_text():
     svg = trend_svg(RISING, y_label="Per cent", lines=LINES)
     assert "Target 61.0%" in svg and "Q1" in svg
+
+
+def test_the_value_axis_shows_a_five_point_change_not_the_whole_range():
+    fig = trend_figure(RISING[:4], y_label="Per cent", lines=LINES)
+    low, high = fig.axes[0].get_ylim()
+    plt.close(fig)
+    assert 0 < low < 0.45 and 0.61 < high < 0.75
+    assert high - low < 0.35
+
+
+def test_counts_stay_above_zero_and_ranks_run_from_the_last_up_to_first():
+    from survey_app.insight.charts import NUMBER, RANK, axis_limits
+
+    low, high = axis_limits([3, 4, 2, 5], NUMBER)
+    assert low == 0 and 5 < high < 20
+    low, high = axis_limits([300, 340, 320], NUMBER)
+    assert 250 < low < 300 and 340 < high < 400
+    assert axis_limits([1, 1, 2], RANK) == (10.5, 0.5)
+    assert axis_limits([], "percent") == (0.0, 1.0)
+    assert axis_limits([0.97, 0.99], "percent")[1] == 1.0
