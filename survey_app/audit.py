@@ -35,6 +35,10 @@ ACTIONS = (
     "discard_questionnaire",
     "release_report",
     "discard_report",
+    "enter_kpi_figures",
+    "import_crime",
+    "change_kpi_register",
+    "assign_kpi_owners",
 )
 USER_AGENT_LENGTH = 255
 

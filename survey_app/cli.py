@@ -126,7 +126,9 @@ def _seed_kpis() -> None:
         click.echo(f"KPIs: no demo figures, the register cannot be read: {error}", err=True)
         return
     added = seed_kpi_demo(register, last_complete_quarter())
-    click.echo("KPIs: " + ("added demo crime counts and figures" if added else "demo figures already present"))
+    click.echo(
+        "KPIs: " + ("added demo crime counts and figures" if added else "demo figures already present")
+    )
 
 
 @click.command("purge-expired")

@@ -171,6 +171,7 @@ def seed_demo(published: Published, count: int) -> int:
 DEMO_ACCOUNTS = (
     ("analyst@demo.invalid", "Demo analyst", ("analyst",)),
     ("caseworker@demo.invalid", "Demo caseworker", ("caseworker",)),
+    ("dataowner@demo.invalid", "Demo data owner", ("data_owner",)),
     ("admin@demo.invalid", "Demo administrator", ("admin",)),
 )
 
@@ -197,5 +198,19 @@ def reset_demo_accounts() -> list[tuple[str, str, tuple[str, ...]]]:
         user.password_hash = hash_password(password)
         user.active = True
         out.append((email, password, roles))
+        if "data_owner" in roles:
+            _own_demo_kpis(user)
     db.session.commit()
     return out
+
+
+# The demo data owner enters the police's figures: the super-victim cohort and special constables.
+DEMO_OWNED_KPIS = ("super_victim_repeats", "special_constables")
+
+
+def _own_demo_kpis(user: Any) -> None:
+    from .kpis.models import KpiOwner
+
+    db.session.flush()
+    owned = set(db.session.scalars(sa.select(KpiOwner.kpi_id).where(KpiOwner.user_id == user.id)))
+    db.session.add_all(KpiOwner(user_id=user.id, kpi_id=k) for k in DEMO_OWNED_KPIS if k not in owned)

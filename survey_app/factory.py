@@ -19,7 +19,7 @@ from .errors import init_errors
 from .extensions import csrf, db, migrate
 from .i18n import init_i18n
 from .insight import init_insight
-from .kpis import models as kpi_models  # noqa: F401
+from .kpis import init_kpis
 from .library import init_library
 from .logs import init_logs
 from .rate_limits import init_rate_limits
@@ -73,6 +73,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_staff(app)
     init_triage(app)
     init_insight(app)
+    init_kpis(app)
     init_library(app)
     cli.register(app)
     return app

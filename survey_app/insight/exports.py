@@ -205,8 +205,13 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     return out.getvalue().encode("utf-8-sig")  # a BOM, so Excel reads the UTF-8 text as UTF-8
 
 
-def to_excel(sheets: dict[str, pd.DataFrame], percent_columns: frozenset[str] = frozenset()) -> bytes:
-    """A workbook; proportions in ``percent_columns`` stay numbers (0.567) that Excel shows as 56.7%."""
+def to_excel(
+    sheets: dict[str, pd.DataFrame],
+    percent_columns: frozenset[str] = frozenset(),
+    integer_columns: frozenset[str] = frozenset(),
+) -> bytes:
+    """A workbook; proportions in ``percent_columns`` stay numbers (0.567) that Excel shows as 56.7%,
+    and counts in ``integer_columns`` are shown as whole numbers (1,234)."""
     out = io.BytesIO()
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
         for name, frame in sheets.items():
@@ -216,6 +221,9 @@ def to_excel(sheets: dict[str, pd.DataFrame], percent_columns: frozenset[str] = 
                 if column[0].value in percent_columns:
                     for cell in column[1:]:
                         cell.number_format = "0.0%"
+                elif column[0].value in integer_columns:
+                    for cell in column[1:]:
+                        cell.number_format = "#,##0"
                 width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
                 sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
     return out.getvalue()

@@ -12,8 +12,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 
-def render_pdf(html: str, base_url: str, static_folder: str, static_url_path: str) -> bytes:
-    """``static_url_path`` is where the static files are served from, e.g. ``/static/``."""
+def render_pdf(
+    html: str, base_url: str, static_folder: str, static_url_path: str, *, tagged: bool = True
+) -> bytes:
+    """``static_url_path`` is where the static files are served from, e.g. ``/static/``. The PDF is
+    tagged (headings, tables, lists and reading order for screen readers) unless ``tagged`` is false."""
     from weasyprint import HTML  # loaded on first use: it is large
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -31,4 +34,4 @@ def render_pdf(html: str, base_url: str, static_folder: str, static_url_path: st
                     return URLFetcherResponse(url, file.read_bytes(), {"Content-Type": kind})
             raise ValueError(f"not fetched for the PDF: {url}")
 
-    return HTML(string=html, base_url=base_url, url_fetcher=StaticFetcher()).write_pdf()
+    return HTML(string=html, base_url=base_url, url_fetcher=StaticFetcher()).write_pdf(pdf_tags=tagged)

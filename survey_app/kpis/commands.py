@@ -15,7 +15,7 @@ from .crime import CrimeFileError, read_crime_file
 from .districts import district_names
 from .export import report_json
 from .figures_csv import FiguresFileError, RowFault, read_figures
-from .messages import figure_fault
+from .messages import crime_fault, figure_fault
 from .register import Register, RegisterError, is_quarter
 from .service import current_register, last_complete_quarter, report_for, reportable_quarters
 
@@ -60,7 +60,9 @@ def import_crime_command(paths: tuple[Path, ...]) -> None:
             failed += 1
             continue
         except CrimeFileError as error:
-            for line in str(error).splitlines():
+            with force_locale("en"):
+                lines = crime_fault(error)
+            for line in lines:
                 click.echo(f"error: {path.name}: {line}", err=True)
             failed += 1
             continue
@@ -157,9 +159,7 @@ def record_file_command(path: Path, by: str) -> None:
     if faults:
         db.session.rollback()
         for fault in sorted(faults, key=lambda f: f.line):
-            click.echo(
-                f"error: {path.name}: line {fault.line}: {_words(fault.code, fault.params)}", err=True
-            )
+            click.echo(f"error: {path.name}: line {fault.line}: {_words(fault.code, fault.params)}", err=True)
         click.echo(f"{path.name}: nothing was recorded ({len(faults)} line(s) to correct)", err=True)
         raise SystemExit(1)
     db.session.commit()

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import IO
 
 COLUMNS = (
     "Crime ID",
@@ -52,23 +52,27 @@ MAX_CRIME_TYPE = 100
 LEFT_OUT_REASONS = ("not_a_crime", "no_location", "outside_area")
 
 
+@dataclass(frozen=True)
+class LineFault:
+    """What is wrong with one line: ``code`` names it (see `kpis.messages.crime_fault`), ``value``
+    is what was found there, shortened."""
+
+    line: int
+    code: str
+    value: str = ""
+
+
 class CrimeFileError(ValueError):
     """A file that is not a street-level crime file, or has rows that cannot be read.
 
-    ``faults`` are (line, what is wrong) pairs, at most `MAX_FAULTS_SHOWN` of them; ``more`` counts
-    the rest."""
+    ``code`` names what is wrong with the file; ``faults`` are the faulty lines, at most
+    `MAX_FAULTS_SHOWN` of them; ``more`` counts the rest."""
 
-    def __init__(self, message: str, faults: Iterable[tuple[int, str]] = (), more: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, faults: Iterable[LineFault] = (), more: int = 0) -> None:
+        super().__init__(code)
+        self.code = code
         self.faults = list(faults)
         self.more = more
-
-    def __str__(self) -> str:
-        lines = [self.message, *(f"line {line}: {what}" for line, what in self.faults)]
-        if self.more:
-            lines.append(f"and {self.more} more faulty line(s)")
-        return "\n".join(lines)
 
 
 @dataclass
@@ -94,50 +98,40 @@ class CrimeTally:
         return {r: n for (m, f, r), n in self.left_out.items() if (m, f) == (month, force)}
 
 
-def _text_lines(stream: BinaryIO) -> Iterator[str]:
+def _text_lines(stream: IO[bytes]) -> Iterator[str]:
     """The file as lines of text, refusing bytes that are not UTF-8 with the line they are on."""
     reader = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
     line = 0
     try:
         for line, text in enumerate(reader, start=1):
             if "\x00" in text:
-                raise CrimeFileError("This is not a text file.", [(line, "it holds a NUL character")])
+                raise CrimeFileError("not_text", [LineFault(line, "nul")])
             yield text
     except UnicodeDecodeError:
-        raise CrimeFileError(
-            "The file is not UTF-8 text: save it from the police data site again, as CSV.",
-            [(line + 1, "characters that are not UTF-8 (on this line or soon after)")],
-        ) from None
+        raise CrimeFileError("not_utf8", [LineFault(line + 1, "not_utf8")]) from None
     finally:
         # Leave the caller's stream open (a wrapper closes what it wraps when it goes).
         with contextlib.suppress(ValueError):
             reader.detach()
 
 
-def read_crime_file(stream: BinaryIO, districts: frozenset[str]) -> CrimeTally:
+def read_crime_file(stream: IO[bytes], districts: frozenset[str]) -> CrimeTally:
     """Count the crimes in one file. ``districts`` are the names of the districts counted (the
     ten Greater Manchester districts); a crime in any other is left out as outside the area."""
     rows = csv.reader(_text_lines(stream), strict=True)
     try:
         header = next(rows)
     except StopIteration:
-        raise CrimeFileError("The file is empty.") from None
+        raise CrimeFileError("empty") from None
     except csv.Error:
-        raise CrimeFileError("The first line is not a row of column headings.") from None
+        raise CrimeFileError("not_csv") from None
     header = [h.strip() for h in header]
-    missing = [c for c in NEEDED if c not in header]
-    if missing:
-        raise CrimeFileError(
-            "This is not a police.uk street-level crime file: it has no "
-            + ", ".join(f"'{c}'" for c in missing)
-            + " column. The columns are: "
-            + ", ".join(COLUMNS)
-            + "."
-        )
+    if any(c not in header for c in NEEDED):
+        raise CrimeFileError("columns")
     index = {name: header.index(name) for name in NEEDED}
     width = len(header)
     tally = CrimeTally()
-    faults: list[tuple[int, str]] = []
+    faults: list[LineFault] = []
     more = 0
     month_at, force_at, lsoa_at, type_at = (index[c] for c in NEEDED)
     crimes, left_out = tally.crimes, tally.left_out
@@ -148,21 +142,21 @@ def read_crime_file(stream: BinaryIO, districts: frozenset[str]) -> CrimeTally:
             if len(row) != width:
                 if not any(cell.strip() for cell in row):
                     continue  # a blank line
-                fault = f"{len(row)} columns where the headings have {width}"
+                fault = LineFault(line, "columns", f"{len(row)}/{width}")
             else:
                 month, force = row[month_at], row[force_at].strip()
                 lsoa, crime_type = row[lsoa_at].strip(), row[type_at].strip()
                 if not MONTH.match(month):
-                    fault = f"the month {month[:20]!r} is not written YYYY-MM"
+                    fault = LineFault(line, "month", month[:20])
                 elif not force or len(force) > MAX_FORCE:
-                    fault = "no force in 'Reported by'"
+                    fault = LineFault(line, "force")
                 elif not crime_type or len(crime_type) > MAX_CRIME_TYPE:
-                    fault = "no crime type"
+                    fault = LineFault(line, "crime_type")
                 elif len(lsoa) > MAX_FIELD:
-                    fault = "the LSOA name is too long"
+                    fault = LineFault(line, "lsoa")
             if fault is not None:
                 if len(faults) < MAX_FAULTS_SHOWN:
-                    faults.append((line, fault))
+                    faults.append(fault)
                 else:
                     more += 1
                 continue
@@ -180,9 +174,9 @@ def read_crime_file(stream: BinaryIO, districts: frozenset[str]) -> CrimeTally:
             district = named.group(1)
             crimes[(month, force, district, crime_type)] += 1
     except csv.Error as exc:
-        raise CrimeFileError("The file is not a CSV file.", [(rows.line_num, str(exc))]) from None
+        raise CrimeFileError("not_csv", [LineFault(rows.line_num, "csv", str(exc)[:80])]) from None
     if faults:
-        raise CrimeFileError("Nothing was imported from this file: these lines cannot be read.", faults, more)
+        raise CrimeFileError("lines", faults, more)
     if tally.rows == 0:
-        raise CrimeFileError("The file has column headings but no rows.")
+        raise CrimeFileError("no_rows")
     return tally

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from .crime import COLUMNS, CrimeFileError, LineFault
+
 
 def figure_fault(code: str, params: dict[str, object]) -> str:
     """The words for a `FigureError`, `RowFault` or `FiguresFileError` code."""
@@ -57,3 +59,46 @@ def figure_fault(code: str, params: dict[str, object]) -> str:
     }
     make = messages.get(code)
     return make() if make is not None else _("This figure cannot be stored.")
+
+
+def crime_fault(error: CrimeFileError) -> list[str]:
+    """A refused crime file in the reader's language: what is wrong, then each faulty line."""
+    file_messages = {
+        "empty": _("The file is empty."),
+        "no_rows": _("The file has column headings but no rows."),
+        "not_text": _(
+            "The file is not a CSV file: choose a street-level crime file from the police data site."
+        ),
+        "not_csv": _(
+            "The file is not a CSV file: choose a street-level crime file from the police data site."
+        ),
+        "not_utf8": _("The file is not UTF-8 text: download it from the police data site again, as CSV."),
+        "columns": _(
+            "This is not a street-level crime file: it needs the columns %(columns)s.",
+            columns=", ".join(COLUMNS),
+        ),
+        "lines": _("Nothing was imported from this file: these lines cannot be read."),
+    }
+    lines = [file_messages.get(error.code, _("This file cannot be imported."))]
+    lines += [_("Line %(line)s: %(fault)s", line=f.line, fault=_line_fault(f)) for f in error.faults]
+    if error.more:
+        lines.append(_("and %(n)s more lines that cannot be read", n=error.more))
+    return lines
+
+
+def _line_fault(fault: LineFault) -> str:
+    if fault.code == "columns":
+        found, expected = fault.value.partition("/")[::2]
+        return _("%(found)s columns where the headings have %(expected)s", found=found, expected=expected)
+    if fault.code == "month":
+        return _("the month “%(month)s” is not written YYYY-MM (2026-09)", month=fault.value)
+    return str(
+        {
+            "force": _("no force in “Reported by”"),
+            "crime_type": _("no crime type"),
+            "lsoa": _("the LSOA name is too long"),
+            "nul": _("a NUL character, which no text file holds"),
+            "not_utf8": _("characters that are not UTF-8 (on this line or soon after)"),
+            "csv": _("a quotation mark that is never closed, or another break in the CSV"),
+        }.get(fault.code, fault.code)
+    )

@@ -11,7 +11,7 @@ from ..columns import UTCDateTime, utcnow
 from ..extensions import Model
 
 # What each role is for; the order is the order they are shown in.
-ROLES = ("caseworker", "analyst", "admin")
+ROLES = ("caseworker", "analyst", "data_owner", "admin")
 
 
 def normalise_email(email: str) -> str:

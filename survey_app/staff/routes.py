@@ -27,7 +27,12 @@ from .models import ROLES
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-ROLE_NAMES = {"caseworker": _l("Caseworker"), "analyst": _l("Analyst"), "admin": _l("Administrator")}
+ROLE_NAMES = {
+    "caseworker": _l("Caseworker"),
+    "analyst": _l("Analyst"),
+    "data_owner": _l("Data owner"),
+    "admin": _l("Administrator"),
+}
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,10 @@ ACTION_NAMES = {
     "discard_questionnaire": _l("Discarded a draft questionnaire"),
     "release_report": _l("Released a held report into the queue"),
     "discard_report": _l("Discarded a held report"),
+    "enter_kpi_figures": _l("Entered or revised KPI figures"),
+    "import_crime": _l("Imported recorded crime files"),
+    "change_kpi_register": _l("Changed the KPI register"),
+    "assign_kpi_owners": _l("Changed who enters a KPI's figures"),
 }
 # The question whose answers are a report's "strand" in the counts, for each form.
 
