@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from ..audit import record
 from ..extensions import db
+from ..questionnaire.answers import ascii_digits
 from ..security import allow_body
 from ..staff.access import require_role
 from ..staff.auth import signed_in_staff
@@ -39,7 +40,8 @@ IMPORTERS = ("analyst", "admin")
 # A month's Greater Manchester file is about 7 MB; twelve at once with room to spare.
 MAX_CRIME_UPLOAD = 120 * 1024 * 1024
 MAX_CRIME_FILES = 24
-WHOLE = re.compile(r"^[0-9][0-9,]{0,11}$")
+# A whole number, with or without thousands commas in their places: 1204 or 1,204.
+WHOLE = re.compile(r"^([0-9]{1,3}(,[0-9]{3})*|[0-9]+)$")
 
 
 def _register() -> Register:
@@ -76,10 +78,11 @@ class FieldError:
 
 
 def _parse_value(text: str) -> int:
-    text = text.strip()
-    if not WHOLE.match(text) or text.startswith(","):
+    """A whole number as a person types it, in any script's digits ("٣٤" is 34)."""
+    digits = "".join(c if c == "," else (ascii_digits(c) or "x") for c in text.strip())
+    if not WHOLE.match(digits) or len(digits) > 12:
         raise ValueError(text)
-    number = int(text.replace(",", ""))
+    number = int(digits.replace(",", ""))
     if number > store.MAX_FIGURE:
         raise ValueError(text)
     return number

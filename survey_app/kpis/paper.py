@@ -252,7 +252,9 @@ def percent_columns() -> frozenset[str]:
 
 
 def integer_columns() -> frozenset[str]:
-    return frozenset({_("Crimes"), _("Residents"), _("Reports"), _("Responses"), _("Revision"), _("KPI")})
+    return frozenset(
+        {_("Crimes"), _("Residents"), _("Reports"), _("Responses"), _("Revision"), _("KPI"), _("Value")}
+    )
 
 
 def combined_table(report: Report) -> pd.DataFrame:
@@ -271,4 +273,10 @@ def combined_table(report: Report) -> pd.DataFrame:
                 )
         frame.insert(0, _("Table"), name)
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
+    if not frames:
+        return pd.DataFrame()
+    combined = pd.concat(frames, ignore_index=True, sort=False)
+    # A column missing from some tables would turn its whole numbers into 1.0, 2.0...
+    for column in integer_columns() & set(combined.columns):
+        combined[column] = pd.to_numeric(combined[column], errors="coerce").round().astype("Int64")
+    return combined

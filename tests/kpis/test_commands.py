@@ -104,7 +104,7 @@ def test_a_bad_file_is_refused_with_its_lines_and_the_good_files_are_still_impor
     missing = tmp_path / "nowhere.csv"
     result = runner.invoke(args=["kpis", "import-crime", str(bad), str(good), str(missing)])
     assert result.exit_code == 1
-    assert "bad.csv: line 3: the month 'Aug 2026' is not written YYYY-MM" in result.output
+    assert "bad.csv: Line 3: the month “Aug 2026” is not written YYYY-MM" in result.output
     assert "nowhere.csv: cannot be read" in result.output
     with app.app_context():
         assert db.session.scalars(sa.select(CrimeImport.month)).all() == ["2026-09"]

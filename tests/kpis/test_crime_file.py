@@ -8,6 +8,7 @@ import pytest
 
 from survey_app.kpis.crime import MAX_FAULTS_SHOWN, CrimeFileError, read_crime_file
 from survey_app.kpis.districts import district_names
+from survey_app.kpis.messages import crime_fault
 
 from .helpers import FORCE, row, street_csv
 
@@ -67,25 +68,28 @@ def test_two_months_and_two_forces_in_one_file_are_kept_apart():
 
 
 @pytest.mark.parametrize(
-    "data, words",
+    "data, code",
     [
         (b"", "empty"),
-        (street_csv([]), "no rows"),
-        (b"name,age\nSam,4\n", "not a police.uk street-level crime file"),
-        (b"\xff\xfe\x00C\x00r\x00i\x00m\x00e", "not"),
-        (street_csv([row("2026-07", "Trafford 001A")]).replace(b"Trafford", b"Traff\xe9rd"), "not UTF-8"),
-        (street_csv([row("2026-07", "Trafford 001A")]).replace(b"Trafford", b"Traf\x00ford"), "NUL"),
-        (b'Month,Reported by,LSOA name,Crime type\n"2026-07,x\n', "not a CSV file"),
+        (street_csv([]), "no_rows"),
+        (b"name,age\nSam,4\n", "columns"),
+        (b"\xff\xfe\x00C\x00r\x00i\x00m\x00e", "not_utf8"),
+        (street_csv([row("2026-07", "Trafford 001A")]).replace(b"Trafford", b"Traff\xe9rd"), "not_utf8"),
+        (street_csv([row("2026-07", "Trafford 001A")]).replace(b"Trafford", b"Traf\x00ford"), "not_text"),
+        (b'Month,Reported by,LSOA name,Crime type\n"2026-07,x\n', "not_csv"),
     ],
     ids=["empty", "headings only", "another file", "utf-16", "latin-1", "nul", "unclosed quote"],
 )
-def test_a_file_that_is_not_a_street_level_file_is_refused_whole(data, words):
+def test_a_file_that_is_not_a_street_level_file_is_refused_whole(app, data, code):
     with pytest.raises(CrimeFileError) as refused:
         read(data)
-    assert words in str(refused.value)
+    assert refused.value.code == code
+    with app.test_request_context():
+        words = crime_fault(refused.value)
+    assert words and all(words)
 
 
-def test_bad_rows_are_listed_by_line_and_nothing_is_counted():
+def test_bad_rows_are_listed_by_line_and_nothing_is_counted(app):
     rows = [row("2026-07", "Trafford 001A")] * 3
     rows.insert(1, row("July 2026", "Trafford 001A"))
     rows.append(row("2026-13", "Trafford 001A"))
@@ -95,16 +99,20 @@ def test_bad_rows_are_listed_by_line_and_nothing_is_counted():
     with pytest.raises(CrimeFileError) as refused:
         read(street_csv(rows))
     error = refused.value
-    assert [line for line, _what in error.faults] == [3, 6, 7, 8, 9]
-    assert "July 2026" in error.faults[0][1] and "YYYY-MM" in error.faults[0][1]
-    assert "crime type" in error.faults[2][1]
-    assert "5 columns" in error.faults[3][1]
-    assert "Nothing was imported" in str(error)
+    assert [f.line for f in error.faults] == [3, 6, 7, 8, 9]
+    assert [f.code for f in error.faults] == ["month", "month", "crime_type", "columns", "force"]
+    assert error.faults[0].value == "July 2026"
+    with app.test_request_context():
+        words = crime_fault(error)
+    assert words[0] == "Nothing was imported from this file: these lines cannot be read."
+    assert words[1] == "Line 3: the month “July 2026” is not written YYYY-MM (2026-09)"
+    assert words[4] == "Line 8: 5 columns where the headings have 12"
 
 
-def test_a_file_of_many_bad_rows_lists_the_first_few_and_counts_the_rest():
+def test_a_file_of_many_bad_rows_lists_the_first_few_and_counts_the_rest(app):
     rows = [row("2026/07", "Trafford 001A")] * (MAX_FAULTS_SHOWN + 7)
     with pytest.raises(CrimeFileError) as refused:
         read(street_csv(rows))
     assert len(refused.value.faults) == MAX_FAULTS_SHOWN and refused.value.more == 7
-    assert "and 7 more" in str(refused.value)
+    with app.test_request_context():
+        assert crime_fault(refused.value)[-1] == "and 7 more lines that cannot be read"

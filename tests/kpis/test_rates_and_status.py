@@ -202,7 +202,7 @@ def test_a_headcount_is_judged_against_baseline_and_target_without_a_test(value,
 def test_the_trend_runs_over_the_strategys_quarters_and_the_quarter_before_is_given():
     values = {("special_constables", q): [v] for q, v in (("2026Q2", 52), ("2026Q3", 55), ("2025Q1", 49))}
     result = _result("special_constables", "2026Q3", values)
-    assert [p.quarter for p in result.trend][0] == REGISTER.first_quarter
+    assert result.trend[0].quarter == REGISTER.first_quarter
     assert result.trend[-1].value == 55 and result.trend[1].value is None
     assert result.previous_value == 52 and result.previous_status == ON_TRACK
 
