@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from analysis.counts import poisson_interval
+import numpy as np
+
+from analysis.counts import poisson_intervals
 
 from .districts import HOME, District
 from .register import quarter_index, quarter_of_index
@@ -81,12 +83,12 @@ def rank_rates(
     missing = tuple(m for m in months if m not in imported)
     if missing:
         return PeriodRates(period, months, missing, crime_type, ())
+    totals = [sum(counts.get(m, {}).get(d.name, 0) for m in months) for d in districts]
+    lows, highs = poisson_intervals(np.array(totals), level)
     unranked = []
-    for d in districts:
-        crimes = sum(counts.get(m, {}).get(d.name, 0) for m in months)
-        low, high = poisson_interval(crimes, level)
+    for d, n, low, high in zip(districts, totals, lows, highs, strict=True):
         scale = PER / d.residents
-        unranked.append((crimes * scale, crimes, d, low * scale, high * scale))
+        unranked.append((n * scale, n, d, float(low) * scale, float(high) * scale))
     unranked.sort(key=lambda item: (item[0], item[2].name))
     rates = []
     for rate, crimes, d, low, high in unranked:

@@ -166,7 +166,9 @@ class Sources(Protocol):
         """(figure id, quarter) -> revisions, newest first."""
         ...
 
-    def crime(self, quarter: str) -> CrimeFigures: ...
+    def crime(self, quarter: str, *, detail: bool = True) -> CrimeFigures:
+        """The districts' rates for the quarter and the year to it; with ``detail``, by crime type."""
+        ...
 
     def survey(self, kpi: Kpi, quarter: str, quarters: Sequence[str]) -> tuple[SurveyLine, ...]:
         """One line per town centre with a target for the KPI's measure, as of ``quarter``, with its
@@ -279,7 +281,7 @@ def result_for(
             kpi, quarter, worst([line.status for line in lines]) if lines else NO_DATA, lines=lines
         )
     elif kpi.source == "crime":
-        result = _crime(kpi, quarter, sources.crime(quarter))
+        result = _crime(kpi, quarter, sources.crime(quarter, detail=with_history))
     else:
         result = _entered(kpi, quarter, sources.figures(kpi))
     if not with_history:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
+from collections import OrderedDict
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from .models import KpiRegisterVersion
+from ..insight.service import data_version
+from .models import CrimeImport, KpiFigure, KpiRegisterVersion
 from .register import Register, is_quarter, load_register, parse_register, quarter_index, quarter_of_index
 from .report import Report, build_report
 from .sources import DatabaseSources
@@ -41,5 +45,38 @@ def valid_quarter(value: str | None, register: Register, today: dt.date | None =
     return value if value in reportable_quarters(register, today) else None
 
 
+CACHE_SIZE = 16
+_lock = threading.Lock()
+
+
+def _versions(register: Register) -> tuple:
+    """What the report depends on, in a few small queries: it changes whenever a crime month is
+    imported, a figure entered, a survey response arrives or is reviewed, or the targets change."""
+    crime = db.session.execute(sa.select(sa.func.count(CrimeImport.id), sa.func.max(CrimeImport.id))).one()
+    figures = db.session.execute(sa.select(sa.func.count(KpiFigure.id), sa.func.max(KpiFigure.id))).one()
+    surveys = tuple(
+        data_version(k.questionnaire) for k in register.kpis if k.source == "survey" and k.questionnaire
+    )
+    try:
+        targets = os.stat(current_app.config["TARGETS_FILE"]).st_mtime_ns
+    except OSError:
+        targets = None
+    return (tuple(crime), tuple(figures), surveys, targets)
+
+
 def report_for(quarter: str, register: Register | None = None) -> Report:
-    return build_report(register or current_register(), quarter, DatabaseSources())
+    """The quarter's report, worked out again only when something it depends on changed (pages,
+    charts and downloads of one quarter ask for it many times)."""
+    register = register or current_register()
+    key = (quarter, register, _versions(register), dt.datetime.now(dt.UTC).date())
+    cache: OrderedDict[tuple, Report] = current_app.extensions.setdefault("kpi_reports", OrderedDict())
+    with _lock:
+        held = cache.get(key)
+    if held is not None:
+        return held
+    report = build_report(register, quarter, DatabaseSources())
+    with _lock:
+        cache[key] = report
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    return report

@@ -35,7 +35,7 @@ class DatabaseSources:
     """Reads each thing once per report: a report asks for the same quarter many times (trends)."""
 
     def __init__(self) -> None:
-        self._crime: dict[str, CrimeFigures] = {}
+        self._crime: dict[tuple[str, bool], CrimeFigures] = {}
         self._figures: dict[str, dict[tuple[str, str], list[Revision]]] = {}
         self._imported: set[str] | None = None
 
@@ -48,12 +48,13 @@ class DatabaseSources:
             }
         return self._figures[kpi.id]
 
-    def crime(self, quarter: str) -> CrimeFigures:
-        if quarter not in self._crime:
-            self._crime[quarter] = self._crime_for(quarter)
-        return self._crime[quarter]
+    def crime(self, quarter: str, *, detail: bool = True) -> CrimeFigures:
+        key = (quarter, detail)
+        if key not in self._crime:
+            self._crime[key] = self._crime_for(quarter, detail)
+        return self._crime[key]
 
-    def _crime_for(self, quarter: str) -> CrimeFigures:
+    def _crime_for(self, quarter: str, detail: bool) -> CrimeFigures:
         if self._imported is None:
             self._imported = store.imported_months()
         year_months = months_of_year_to(quarter)
@@ -61,11 +62,13 @@ class DatabaseSources:
         gm = districts()
         in_quarter = rank_rates(quarter, months_of_quarter(quarter), totals, self._imported, gm)
         year = rank_rates(year_to_label(quarter), year_months, totals, self._imported, gm)
+        if not (detail and year.complete):
+            return CrimeFigures(in_quarter, year, (), {})
         types = tuple(
             rank_rates(year.period, year_months, counts, self._imported, gm, crime_type=name)
             for name, counts in sorted(by_type.items())
         )
-        return CrimeFigures(in_quarter, year, types if year.complete else (), store.left_out(year_months))
+        return CrimeFigures(in_quarter, year, types, store.left_out(year_months))
 
     def survey(self, kpi: Kpi, quarter: str, quarters: Sequence[str]) -> tuple[SurveyLine, ...]:
         published = get_published(kpi.questionnaire or "")

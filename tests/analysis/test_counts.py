@@ -101,3 +101,14 @@ def test_no_events_at_all_compares_nothing():
 def test_impossible_inputs_are_refused_with_a_reason(call):
     with pytest.raises(CountError):
         call()
+
+
+def test_many_intervals_at_once_are_the_same_as_one_at_a_time():
+    from analysis.counts import poisson_intervals
+
+    counts = [0, 1, 3, 34, 43, 19_464, 92_434]
+    lows, highs = poisson_intervals(counts, 0.95)
+    for x, low, high in zip(counts, lows, highs, strict=True):
+        assert (low, high) == pytest.approx(poisson_interval(x, 0.95), rel=1e-12)
+    with pytest.raises(CountError):
+        poisson_intervals([1.5])

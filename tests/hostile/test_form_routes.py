@@ -25,13 +25,16 @@ from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from survey_app.extensions import db
+from survey_app.kpis.models import CrimeCount, CrimeImport, KpiFigure, KpiOwner
 from survey_app.library import store
 from survey_app.library.models import ImportedQuestionnaire
 from survey_app.models import Response, SurveySession
 from survey_app.registry import get_published, refresh_now
 from survey_app.reports.models import Report
 from survey_app.security import upload_limit
+from survey_app.staff.models import User
 from tests.conftest import PROJECT_ROOT, _empty_tables, make_app
+from tests.kpis.helpers import month_rows, street_csv
 from tests.pages import Page, Visitor
 from tests.web.test_insight import seed
 from tests.web.test_journey import ANSWERS
@@ -864,6 +867,74 @@ def preview_target(app: Flask, endpoint: str) -> Target:
     return Target(staff.client, url, urls, fields, prepare, check)
 
 
+FIGURES_CSV = (
+    b"kpi,figure,quarter,value,reason\n"
+    b"super_victim_repeats,,2026Q2,33,\n"
+    b"missing_young_people,missing_from_home,2026Q2,150,\n"
+)
+# Sale is a town, not a district: its crime is left out as outside Greater Manchester's districts.
+CRIME_FILE = street_csv(month_rows("2026-09", {"Trafford": 4, "Sale": 1, "Salford": 2}))
+OWNED = ("super_victim_repeats", "missing_young_people")
+
+
+def _stored_figures(app: Flask) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(sa.select(KpiFigure.kpi_id)))
+
+
+def figures_target(app: Flask, endpoint: str) -> Target:
+    staff = Staff(app, "owner@example.org", "data_owner")
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == "owner@example.org"))
+        db.session.add_all(KpiOwner(user_id=user_id, kpi_id=k) for k in OWNED)
+        db.session.commit()
+
+    def check(_url: str, response: TestResponse) -> None:
+        # Whatever was sent, only the owner's own KPIs ever have figures.
+        assert _stored_figures(app) <= set(OWNED)
+        expect_ok(staff.client, "/staff/kpis/figures")(_url, response)
+
+    quarters = ["2026Q3", "2026Q2", "2026Q9", "2099Q1", "", "2026q3"]
+    if endpoint == "kpi_entry.figures_upload":
+        url = "/staff/kpis/figures/upload"
+        fields = {"figures_file": ["figures.csv"], "quarter": quarters}
+        return Target(
+            staff.client, url, st.just(url), fields, staff.prepare, check, files={"figures_file": FIGURES_CSV}
+        )
+    url = "/staff/kpis/figures"
+    fields = {
+        "quarter": quarters,
+        "figure-super_victim_repeats": ["31", "0", "1,204", "٣٤", "-1", "x" * 30],
+        "figure-missing_from_home": ["150", ""],
+        "figure-special_constables": ["60"],
+        "reason": ["Counted twice", "x" * 600],
+    }
+    return Target(staff.client, url, st.just(url), fields, staff.prepare, check)
+
+
+def crime_target(app: Flask, endpoint: str) -> Target:
+    staff = Staff(app, "analyst@example.org", "analyst")
+
+    def check(_url: str, response: TestResponse) -> None:
+        # A file is imported whole or not at all: every count stored belongs to a month imported.
+        with app.app_context():
+            imports = db.session.execute(sa.select(CrimeImport.month, CrimeImport.crimes)).all()
+            counted = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CrimeCount.crimes), 0)))
+        assert counted == sum(n for _month, n in imports), imports
+        expect_ok(staff.client, "/staff/kpis/crime")(_url, response)
+
+    url = "/staff/kpis/crime"
+    return Target(
+        staff.client,
+        url,
+        st.just(url),
+        {"crime_files": ["2026-09-greater-manchester-street.csv"]},
+        staff.prepare,
+        check,
+        files={"crime_files": CRIME_FILE},
+    )
+
+
 TARGETS: dict[str, Callable[[Flask, str], Target]] = {
     "survey.begin": journey_target,
     "survey.question": journey_target,
@@ -887,6 +958,9 @@ TARGETS: dict[str, Callable[[Flask, str], Target]] = {
     "preview.begin": preview_target,
     "preview.question": preview_target,
     "preview.check_answers": preview_target,
+    "kpi_entry.figures": figures_target,
+    "kpi_entry.figures_upload": figures_target,
+    "kpi_entry.crime": crime_target,
 }
 
 

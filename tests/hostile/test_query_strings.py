@@ -26,6 +26,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from survey_app.demo import make_demo_responses
 from survey_app.extensions import db
 from survey_app.insight import routes as insight_routes
+from survey_app.kpis import routes as kpi_routes
 from survey_app.models import Response
 from survey_app.registry import get_published
 from survey_app.security import LimitedRequest
@@ -55,6 +56,7 @@ PARAMETERS = (
     "from",
     "id",
     "lang",
+    "line",
     "measure",
     "next",
     "page",
@@ -62,6 +64,7 @@ PARAMETERS = (
     "place",
     "quarter",
     "reference",
+    "saved",
     "show",
     "status",
     "to",
@@ -233,6 +236,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
     patch = pytest.MonkeyPatch()
     # The PDF itself is tested in tests/web/test_insight.py; WeasyPrint takes seconds a page here.
     patch.setattr(insight_routes, "render_pdf", lambda *args, **kwargs: b"%PDF-1.7 stand-in")
+    patch.setattr(kpi_routes, "render_pdf", lambda *args, **kwargs: b"%PDF-1.7 stand-in")
     with app.app_context():
         published = get_published("community_confidence")
         db.session.add_all(make_demo_responses(published, 400, seed=11, today=dt.date(2026, 11, 24)))
@@ -264,7 +268,7 @@ def served_by_the_service(body: str) -> bool:
 
 # Routes that draw something costly for every request and read their parameters through the same
 # code as a cheap sibling, which is sent every query string: here a sample, and each parameter alone.
-SAMPLED = {"insight.board_pack_pdf": "insight.board_pack"}
+SAMPLED = {"insight.board_pack_pdf": "insight.board_pack", "kpis.board_paper_pdf": "kpis.board_paper"}
 
 
 @pytest.mark.parametrize("endpoint", get_routes())

@@ -82,7 +82,7 @@ class FakeSources:
     def figures(self, kpi):
         return self._figures
 
-    def crime(self, quarter):
+    def crime(self, quarter, *, detail=True):
         return self._crime
 
     def survey(self, kpi, quarter, quarters):

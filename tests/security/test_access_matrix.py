@@ -31,6 +31,7 @@ from survey_app import create_app
 from survey_app.demo import make_demo_responses
 from survey_app.extensions import db
 from survey_app.insight import routes as insight_routes
+from survey_app.kpis import routes as kpi_routes
 from survey_app.library import store
 from survey_app.library.models import ImportedQuestionnaire
 from survey_app.models import Response
@@ -125,6 +126,18 @@ POLICY: dict[str, str | frozenset[str]] = {
     "preview.check_answers": ADMIN,
     "preview.confirmation": ADMIN,
     "preview.timed_out": ADMIN,
+    # The strategy KPIs: dashboards for everyone who works with them; the board paper is the
+    # analysts'; figures are entered by their data owners; crime files are imported by analysts.
+    "kpis.overview": frozenset({"analyst", "admin", "data_owner"}),
+    "kpis.subgroup": frozenset({"analyst", "admin", "data_owner"}),
+    "kpis.chart": frozenset({"analyst", "admin", "data_owner"}),
+    "kpis.board_paper": frozenset({"analyst", "admin"}),
+    "kpis.board_paper_pdf": frozenset({"analyst", "admin"}),
+    "kpis.board_paper_csv": frozenset({"analyst", "admin"}),
+    "kpis.board_paper_xlsx": frozenset({"analyst", "admin"}),
+    "kpi_entry.figures": frozenset({"data_owner", "admin"}),
+    "kpi_entry.figures_upload": frozenset({"data_owner", "admin"}),
+    "kpi_entry.crime": frozenset({"analyst", "admin"}),
 }
 
 # Values that a valid request puts in each URL variable, by blueprint; "from data" ones are filled
@@ -144,6 +157,7 @@ REAL_VALUES: dict[str, dict[str, object]] = {
     "surveys_admin": {"questionnaire_id": "community_confidence"},
     "questionnaires_admin": {"questionnaire_id": "community_confidence", "draft_id": "sale_pulse"},
     "preview": {"slug": "sale_pulse", "address": "welcome"},
+    "kpis": {"subgroup_id": "crime_and_confidence", "kpi_id": "super_victim_repeats"},
 }
 
 # One unknown value per variable: each is put in its place in turn, the others left real.
@@ -158,6 +172,8 @@ UNKNOWN_VALUES: dict[str, object] = {
     "kind": "passwords.csv",
     "response_id": 987_654_321,
     "draft_id": "no_such_draft",
+    "subgroup_id": "no_such_group",
+    "kpi_id": "no_such_kpi",
 }
 
 # Unusual words, so that finding one in a page means a report leaked to someone it should not reach.
@@ -331,6 +347,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
     # do with who may ask for it (tests/web/test_insight.py checks the PDF itself).
     patch = pytest.MonkeyPatch()
     patch.setattr(insight_routes, "render_pdf", lambda *args, **kwargs: b"%PDF-1.7 stand-in")
+    patch.setattr(kpi_routes, "render_pdf", lambda *args, **kwargs: b"%PDF-1.7 stand-in")
     with app.app_context():
         # Enough responses for every insight page to have quarters, figures and an export.
         published = get_published("community_confidence")
