@@ -11,6 +11,7 @@ def init_kpis(app: Flask) -> None:
 
     from ..staff.routes import LANDINGS, SECTIONS, Section
     from . import (
+        admin,
         entry,
         models,  # noqa: F401 - the tables must be known to the migrations
         routes,
@@ -18,6 +19,7 @@ def init_kpis(app: Flask) -> None:
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(entry.bp)
+    app.register_blueprint(admin.bp)
     sections = [
         Section(
             "kpis.overview",
@@ -39,6 +41,14 @@ def init_kpis(app: Flask) -> None:
             _l("Recorded crime files"),
             _l("Import the police's monthly street-level crime files for the crime KPI."),
             frozenset({"analyst", "admin"}),
+        ),
+        Section(
+            "kpi_admin.register_page",
+            _l("KPI register"),
+            _l(
+                "Change a KPI's wording, owner, baseline or target, and choose who enters each KPI's figures."
+            ),
+            frozenset({"admin"}),
         ),
     ]
     LANDINGS["data_owner"] = "kpi_entry.figures"

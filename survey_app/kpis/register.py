@@ -376,3 +376,43 @@ def load_register(path: str | Path) -> Register:
     except (OSError, yaml.YAMLError) as exc:
         raise RegisterError(f"cannot read the KPI register {path}: {exc}") from exc
     return parse_register(data, str(path))
+
+
+def register_data(register: Register) -> dict[str, Any]:
+    """The register in the shape of its file, so that a changed copy is checked by `parse_register`
+    exactly as the file is."""
+
+    def kpi_data(k: Kpi) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": k.id,
+            "number": k.number,
+            "wording": k.wording,
+            "short_name": k.short_name,
+            "subgroup": k.subgroup,
+            "owner": k.owner,
+            "unit": k.unit,
+            "direction": k.direction,
+            "source": k.source,
+        }
+        if k.baseline is not None:
+            data["baseline"] = {"value": k.baseline.value, "period": k.baseline.period}
+        if k.target is not None:
+            target: dict[str, Any] = {"kind": k.target.kind, "date": k.target.date.isoformat()}
+            if k.target.value is not None:
+                target["value"] = k.target.value
+            data["target"] = target
+        if k.source == "entered" and not (len(k.figures) == 1 and k.figures[0].id == k.id):
+            data["figures"] = [{"id": f.id, "label": f.label} for f in k.figures]
+        if k.questionnaire:
+            data["questionnaire"] = k.questionnaire
+        if k.measure:
+            data["measure"] = k.measure
+        if k.notes:
+            data["notes"] = k.notes
+        return data
+
+    return {
+        "first_quarter": register.first_quarter,
+        "subgroups": [{"id": g.id, "name": g.name} for g in register.subgroups],
+        "kpis": [kpi_data(k) for k in register.kpis],
+    }

@@ -313,3 +313,25 @@ def status_summary(counts: list[tuple[str, int]]) -> str:
         total=total,
         parts=format_list(parts, locale=get_locale() or "en"),
     )
+
+
+SOURCE_NAMES = {
+    "survey": _l("the survey"),
+    "crime": _l("the police's recorded crime files"),
+    "entered": _l("figures entered each quarter"),
+}
+
+
+def source_name(source: str) -> str:
+    return str(SOURCE_NAMES.get(source, source))
+
+
+def target_kinds(kpi: Kpi) -> list[tuple[str, str]]:
+    """The kinds of target this KPI can have, in words."""
+    if kpi.source == "crime":
+        return [("maintain", _("Keep the baseline position or better"))]
+    return [
+        ("relative", _("A change from the baseline")),
+        ("absolute", _("A value to reach")),
+        ("maintain", _("No worse than the baseline")),
+    ]

@@ -935,6 +935,40 @@ def crime_target(app: Flask, endpoint: str) -> Target:
     )
 
 
+def register_target(app: Flask, endpoint: str) -> Target:
+    staff = Staff(app, "admin@example.org", "admin")
+
+    def check(_url: str, response: TestResponse) -> None:
+        # Whatever was saved, the register still reads and every KPI page still works.
+        for page in ("/staff/kpis/register", "/staff/kpis/register/super_victim_repeats", "/staff/kpis"):
+            shown = staff.client.get(page)
+            assert shown.status_code == 200, f"{page} answered {shown.status_code} after the hostile post"
+
+    if endpoint == "kpi_admin.owners":
+        url = "/staff/kpis/owners"
+        fields = {"kpis-1": ["super_victim_repeats", "recorded_crime_position", "nothing"]}
+        return Target(staff.client, url, st.just(url), fields, staff.prepare, check)
+    url = "/staff/kpis/register/super_victim_repeats"
+    urls = addresses(url, "/staff/kpis/register/no_such_kpi", "/staff/kpis/register/%00")
+    fields = {
+        "wording": ["Reduce repeat victims by a fifth", "x" * 400],
+        "short_name": ["Repeat victims"],
+        "owner": ["Greater Manchester Police"],
+        "notes": [""],
+        "subgroup": ["crime_and_confidence", "vulnerable_people", "nobody"],
+        "baseline_value": ["43", "43.5", "-1", "1e400"],
+        "baseline_period": ["2024Q4", "2024Q1-2024Q4", "2024Q4-2024Q1", "2024 Q5"],
+        "target_kind": ["relative", "absolute", "maintain", "double"],
+        "target_change": ["-20", "0", "-150", "NaN"],
+        "target_value": ["30", "-5"],
+        "target_date-day": ["31", "32"],
+        "target_date-month": ["3", "13"],
+        "target_date-year": ["2027", "1999", "99999"],
+        "reason": ["The board agreed", "x" * 600],
+    }
+    return Target(staff.client, url, urls, fields, staff.prepare, check)
+
+
 TARGETS: dict[str, Callable[[Flask, str], Target]] = {
     "survey.begin": journey_target,
     "survey.question": journey_target,
@@ -961,6 +995,8 @@ TARGETS: dict[str, Callable[[Flask, str], Target]] = {
     "kpi_entry.figures": figures_target,
     "kpi_entry.figures_upload": figures_target,
     "kpi_entry.crime": crime_target,
+    "kpi_admin.edit_kpi": register_target,
+    "kpi_admin.owners": register_target,
 }
 
 

@@ -109,3 +109,10 @@ def test_a_file_that_is_not_yaml_is_refused(tmp_path):
     path.write_text("kpis: [unclosed", encoding="utf-8")
     with pytest.raises(RegisterError, match="cannot read the KPI register"):
         load_register(path)
+
+
+def test_the_register_written_out_reads_back_the_same():
+    from survey_app.kpis.register import register_data
+
+    register = load_register(SHIPPED)
+    assert parse_register(register_data(register)) == register

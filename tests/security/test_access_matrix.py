@@ -138,6 +138,9 @@ POLICY: dict[str, str | frozenset[str]] = {
     "kpi_entry.figures": frozenset({"data_owner", "admin"}),
     "kpi_entry.figures_upload": frozenset({"data_owner", "admin"}),
     "kpi_entry.crime": frozenset({"analyst", "admin"}),
+    "kpi_admin.register_page": ADMIN,
+    "kpi_admin.edit_kpi": ADMIN,
+    "kpi_admin.owners": ADMIN,
 }
 
 # Values that a valid request puts in each URL variable, by blueprint; "from data" ones are filled
@@ -158,6 +161,7 @@ REAL_VALUES: dict[str, dict[str, object]] = {
     "questionnaires_admin": {"questionnaire_id": "community_confidence", "draft_id": "sale_pulse"},
     "preview": {"slug": "sale_pulse", "address": "welcome"},
     "kpis": {"subgroup_id": "crime_and_confidence", "kpi_id": "super_victim_repeats"},
+    "kpi_admin": {"kpi_id": "super_victim_repeats"},
 }
 
 # One unknown value per variable: each is put in its place in turn, the others left real.
