@@ -176,7 +176,7 @@ def _figures_page(
         reason=reason,
         upload_faults=[(f.line, figure_fault(f.code, f.params)) for f in (upload_faults or [])],
         upload_error=upload_error,
-        saved=int(saved) if saved.isascii() and saved.isdigit() and len(saved) < 4 else None,
+        saved=_count(saved),
         uploaded=request.args.get("uploaded", ""),
         views=views,
     )
@@ -259,6 +259,8 @@ def crime():
                 record("import_crime", None, filename=filename, months=[m.month for m in months])
                 db.session.commit()
                 imported.append((filename, months))
+            if not problems:
+                return redirect(url_for(".crime", imported=sum(len(m) for _f, m in imported)))
     months_needed = _months_needed(register)
     have = store.imported_months()
     return render_template(
@@ -267,9 +269,14 @@ def crime():
         missing=[m for m in months_needed if m not in have],
         problems=problems,
         imported=imported,
+        imported_count=_count(request.args.get("imported", "")),
         max_files=MAX_CRIME_FILES,
         views=views,
-    ), (400 if problems and not imported else 200)
+    ), (400 if problems else 200)
+
+
+def _count(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 4 else None
 
 
 def _months_needed(register: Register) -> list[str]:

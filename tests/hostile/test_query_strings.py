@@ -68,6 +68,7 @@ PARAMETERS = (
     "show",
     "status",
     "to",
+    "unchanged",
     "upto",
     "uploaded",
     "user",

@@ -287,13 +287,17 @@ def test_crime_files_are_imported_from_the_page_and_a_bad_one_is_refused_with_it
     good = street_csv(month_rows("2026-09", {"Trafford": 3, "Bury": 2}))
     bad = street_csv([row("2026-08", "Trafford 001A"), row("Sept 2026", "Trafford 001A")])
     page = _upload_crime(analyst, [(good, "2026-09-greater-manchester-street.csv"), (bad, "bad.csv")])
-    assert page.status == 200
+    assert page.status == 400
     assert "September 2026, 5 crimes counted" in page.text()
     assert page.error_summary[0].startswith("bad.csv was not imported")
     assert "Line 3: the month “Sept 2026” is not written YYYY-MM" in page.text()
     with app.app_context():
         assert db.session.scalars(sa.select(CrimeImport.month)).all() == ["2026-09"]
     assert "September 2026" in Visitor(analyst).get("/staff/kpis/crime").soup.find(id="imports").get_text()
+    again = _upload_crime(analyst, [(good, "2026-09-again.csv")])
+    assert again.status == 302 and again.response.location.endswith("/staff/kpis/crime?imported=1")
+    shown = Visitor(analyst).get(again.response.location)
+    assert "1 month imported" in shown.text() and "2026-09-again.csv" in shown.text()
     nothing = _upload_crime(analyst, [])
     assert nothing.status == 400 and nothing.error_summary == [
         "Choose one or more street-level crime files (CSV)"
