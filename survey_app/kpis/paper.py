@@ -97,8 +97,8 @@ def summary_table(report: Report) -> pd.DataFrame:
                 _("Unit"): str(views.UNIT_NAMES[kpi.unit]),
                 _("Value"): value if kpi.unit != "proportion" else None,
                 _("Value shown as"): held_back or views.value(kpi, r.value, public=True),
-                _("95% interval, low"): None if held_back else r.ci_low,
-                _("95% interval, high"): None if held_back else r.ci_high,
+                _("Lower confidence limit"): None if held_back else r.ci_low,
+                _("Upper confidence limit"): None if held_back else r.ci_high,
                 _("Baseline"): views.baseline(kpi),
                 _("Target"): views.target(kpi),
                 _("Change from the baseline"): views.change(r),
@@ -122,8 +122,8 @@ def trend_table(report: Report) -> pd.DataFrame:
                     _("Quarter"): quarter_label(point.quarter),
                     _("Value"): value,
                     _("Value shown as"): held_back,
-                    _("95% interval, low"): None if held_back else point.ci_low,
-                    _("95% interval, high"): None if held_back else point.ci_high,
+                    _("Lower confidence limit"): None if held_back else point.ci_low,
+                    _("Upper confidence limit"): None if held_back else point.ci_high,
                 }
             )
         for line in r.lines:
@@ -134,8 +134,8 @@ def trend_table(report: Report) -> pd.DataFrame:
                         _("Indicator"): line.name,
                         _("Quarter"): quarter_label(point.quarter),
                         _("Per cent"): _proportion(point.value),
-                        _("95% interval, low (%)"): _proportion(point.ci_low),
-                        _("95% interval, high (%)"): _proportion(point.ci_high),
+                        _("Lower confidence limit (%)"): _proportion(point.ci_low),
+                        _("Upper confidence limit (%)"): _proportion(point.ci_high),
                     }
                 )
     return pd.DataFrame(rows)
@@ -150,8 +150,8 @@ def town_centre_table(report: Report) -> pd.DataFrame:
                     _("Town centre"): line.name,
                     _("Period"): period_label(line.period),
                     _("Per cent"): _proportion(line.value),
-                    _("95% interval, low (%)"): _proportion(line.ci_low),
-                    _("95% interval, high (%)"): _proportion(line.ci_high),
+                    _("Lower confidence limit (%)"): _proportion(line.ci_low),
+                    _("Upper confidence limit (%)"): _proportion(line.ci_high),
                     _("Responses"): line.n,
                     _("Baseline (%)"): line.baseline,
                     _("Target (%)"): line.target,
@@ -242,8 +242,8 @@ def percent_columns() -> frozenset[str]:
     return frozenset(
         {
             _("Per cent"),
-            _("95% interval, low (%)"),
-            _("95% interval, high (%)"),
+            _("Lower confidence limit (%)"),
+            _("Upper confidence limit (%)"),
             _("Baseline (%)"),
             _("Target (%)"),
             _("Change from the baseline (%)"),
