@@ -143,6 +143,7 @@ def _result(result: KpiResult) -> dict[str, Any]:
             "quarter": _rates(crime.quarter),
             "rolling_year": _rates(crime.year),
             "by_crime_type": [_rates(r) for r in crime.by_type],
+            "by_crime_type_quarter": [_rates(r) for r in crime.by_type_quarter],
             "left_out_of_rolling_year": crime.left_out,
         }
     out["trend"] = [

@@ -168,7 +168,7 @@ def crime_table(report: Report) -> pd.DataFrame:
     for r in report.results:
         if r.crime is None:
             continue
-        for rates in (r.crime.year, r.crime.quarter, *r.crime.by_type):
+        for rates in (r.crime.year, r.crime.quarter, *r.crime.by_type, *r.crime.by_type_quarter):
             for d in rates.rates:
                 rows.append(
                     {

@@ -118,6 +118,7 @@ class CrimeFigures:
     year: PeriodRates
     by_type: tuple[PeriodRates, ...]  # twelve months to the quarter's end, each crime type
     left_out: dict[str, int]  # rows of the year's files not counted, by reason
+    by_type_quarter: tuple[PeriodRates, ...] = ()  # the quarter alone, each crime type
 
 
 @dataclass(frozen=True)

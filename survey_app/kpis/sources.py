@@ -68,7 +68,12 @@ class DatabaseSources:
             rank_rates(year.period, year_months, counts, self._imported, gm, crime_type=name)
             for name, counts in sorted(by_type.items())
         )
-        return CrimeFigures(in_quarter, year, types, store.left_out(year_months))
+        quarter_months = months_of_quarter(quarter)
+        types_quarter = tuple(
+            rank_rates(quarter, quarter_months, counts, self._imported, gm, crime_type=name)
+            for name, counts in sorted(by_type.items())
+        )
+        return CrimeFigures(in_quarter, year, types, store.left_out(year_months), types_quarter)
 
     def survey(self, kpi: Kpi, quarter: str, quarters: Sequence[str]) -> tuple[SurveyLine, ...]:
         published = get_published(kpi.questionnaire or "")

@@ -72,6 +72,18 @@ def test_a_year_of_monthly_files_gives_every_districts_rate_and_traffords_positi
     assert crime["rank_rolling_year"] == 1 and crime["position_maintained"] is True
     assert crime["quarter"]["complete"] and crime["rank_quarter"] == 1
     assert crime["by_crime_type"] and all(t["complete"] for t in crime["by_crime_type"])
+    quarter_types = crime["by_crime_type_quarter"]
+    assert {t["crime_type"] for t in quarter_types} == {t["crime_type"] for t in crime["by_crime_type"]}
+    assert all(t["period"] == "2026Q3" and len(t["districts"]) == 10 for t in quarter_types)
+    # The types add up to all crimes, district by district.
+    for district in year["districts"]:
+        by_type = sum(
+            d["crimes"]
+            for t in crime["by_crime_type"]
+            for d in t["districts"]
+            if d["district"] == district["district"]
+        )
+        assert by_type == district["crimes"]
     assert set(crime["left_out_of_rolling_year"]) == {"not_a_crime", "no_location", "outside_area"}
     assert _kpi(_report(runner), "recorded_crime_position")["status"] == "met"
     # Every quarter of the strategy before the year was imported has no position.
