@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from survey_app.kpis.crime import read_crime_file  # noqa: E402
-from survey_app.kpis.districts import district_names  # noqa: E402
+from survey_app.kpis.districts import FORCE, district_names  # noqa: E402
 from survey_app.kpis.synthetic import street_file  # noqa: E402
 
 
@@ -72,12 +72,12 @@ def main() -> None:
         started = time.perf_counter()
         for path in paths:
             with open(path, "rb") as handle:
-                read_crime_file(handle, names)
+                read_crime_file(handle, names, FORCE)
         reading = time.perf_counter() - started
         # Memory apart from time: tracing allocations slows the reading several times over.
         tracemalloc.start()
         with open(paths[0], "rb") as handle:
-            read_crime_file(handle, names)
+            read_crime_file(handle, names, FORCE)
         peak = tracemalloc.get_traced_memory()[1] / 1e6
         tracemalloc.stop()
 

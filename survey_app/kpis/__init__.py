@@ -17,6 +17,7 @@ def init_kpis(app: Flask) -> None:
         routes,
     )
 
+    app.register_error_handler(routes.RegisterUnusable, routes.register_unusable)
     app.register_blueprint(routes.bp)
     app.register_blueprint(entry.bp)
     app.register_blueprint(admin.bp)

@@ -20,7 +20,16 @@ from ..staff.auth import signed_in_staff
 from ..staff.models import User
 from . import views
 from .models import KpiOwner, KpiRegisterVersion
-from .register import TARGET_KINDS, Kpi, Register, RegisterError, is_quarter, parse_register, register_data
+from .register import (
+    TARGET_KINDS,
+    Kpi,
+    Register,
+    RegisterError,
+    is_quarter,
+    parse_register,
+    plain,
+    register_data,
+)
 from .routes import RegisterUnusable
 from .service import current_register
 
@@ -83,7 +92,7 @@ def _changed(kpi: Kpi, register: Register, form: Any) -> tuple[dict[str, Any], l
     entry = next(k for k in data["kpis"] if k["id"] == kpi.id)
     problems: list[Problem] = []
     for name in TEXT_FIELDS:
-        text = " ".join(form.get(name, "").split())
+        text = plain(form.get(name, ""))
         if len(text) > MAX_TEXT:
             problems.append(Problem(name, _("Write no more than %(n)s characters", n=MAX_TEXT)))
         elif not text and name != "notes":
@@ -130,6 +139,9 @@ def _changed(kpi: Kpi, register: Register, form: Any) -> tuple[dict[str, Any], l
                 problems.append(Problem("target_value", _("Enter the value to reach, for example 65")))
             else:
                 target["value"] = value
+        wrong_way = _wrong_way(kpi, entry.get("baseline", {}).get("value"), kind, target.get("value"))
+        if wrong_way:
+            problems.append(Problem("target_change" if kind == "relative" else "target_value", wrong_way))
         date = _date(form, "target_date")
         if date is None:
             problems.append(Problem("target_date-day", _("Enter a real date, for example 31 3 2027")))
@@ -137,6 +149,18 @@ def _changed(kpi: Kpi, register: Register, form: Any) -> tuple[dict[str, Any], l
             target["date"] = date.isoformat()
         entry["target"] = target
     return data, problems
+
+
+def _wrong_way(kpi: Kpi, baseline: float | None, kind: str, value: float | None) -> str:
+    """What is wrong with a target that points the way the KPI is not better, or ""."""
+    if baseline is None or value is None or kind == "maintain":
+        return ""
+    goal = value if kind == "absolute" else baseline * (1 + value)
+    if kpi.direction == "lower" and goal >= baseline:
+        return _("Lower is better for this KPI: the target must be below the baseline")
+    if kpi.direction == "higher" and goal <= baseline:
+        return _("Higher is better for this KPI: the target must be above the baseline")
+    return ""
 
 
 @bp.route("/register/<kpi_id>", methods=["GET", "POST"])
@@ -151,7 +175,7 @@ def edit_kpi(kpi_id: str):
     if request.method == "POST":
         form = {k: v for k, v in request.form.items() if k != "csrf_token"}
         data, problems = _changed(kpi, register, request.form)
-        reason = " ".join(request.form.get("reason", "").split())
+        reason = plain(request.form.get("reason", ""))
         if not reason:
             problems.append(Problem("reason", _("Say why the KPI is being changed")))
         elif len(reason) > MAX_REASON:

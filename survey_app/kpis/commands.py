@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from ..extensions import db
 from . import store
 from .crime import CrimeFileError, read_crime_file
-from .districts import district_names
+from .districts import FORCE, district_names
 from .export import report_json
 from .figures_csv import FiguresFileError, RowFault, read_figures
 from .messages import crime_fault, figure_fault
@@ -54,7 +54,7 @@ def import_crime_command(paths: tuple[Path, ...]) -> None:
     for path in paths:
         try:
             with path.open("rb") as handle:
-                tally = read_crime_file(handle, names)
+                tally = read_crime_file(handle, names, FORCE)
         except OSError as error:
             click.echo(f"error: {path}: cannot be read ({error.strerror})", err=True)
             failed += 1

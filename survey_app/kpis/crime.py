@@ -14,9 +14,8 @@ Which rows are recorded crime in a district (see `data/README.md`):
 
 from __future__ import annotations
 
-import contextlib
+import codecs
 import csv
-import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -40,13 +39,15 @@ COLUMNS = (
 # The columns counting needs; the others may be absent from a trimmed file.
 NEEDED = ("Month", "Reported by", "LSOA name", "Crime type")
 NOT_A_CRIME = "Anti-social behaviour"
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
 # A Census 2021 LSOA name: the district's name, a space, three digits and a letter.
 LSOA_NAME = re.compile(r"^(.+) \d{3}[A-Z]$")
 MAX_FAULTS_SHOWN = 10
 MAX_FIELD = 500
 MAX_FORCE = 100
 MAX_CRIME_TYPE = 100
+# The published files have 14 crime types; many more means this is not one of them.
+MAX_CRIME_TYPES = 50
 
 # Why a row was left out of the counts.
 LEFT_OUT_REASONS = ("not_a_crime", "no_location", "outside_area")
@@ -99,25 +100,25 @@ class CrimeTally:
 
 
 def _text_lines(stream: IO[bytes]) -> Iterator[str]:
-    """The file as lines of text, refusing bytes that are not UTF-8 with the line they are on."""
-    reader = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
-    line = 0
-    try:
-        for line, text in enumerate(reader, start=1):
-            if "\x00" in text:
-                raise CrimeFileError("not_text", [LineFault(line, "nul")])
-            yield text
-    except UnicodeDecodeError:
-        raise CrimeFileError("not_utf8", [LineFault(line + 1, "not_utf8")]) from None
-    finally:
-        # Leave the caller's stream open (a wrapper closes what it wraps when it goes).
-        with contextlib.suppress(ValueError):
-            reader.detach()
+    """The file as lines of text, each decoded on its own so that bytes that are not UTF-8 are
+    refused with the line they are on."""
+    for line, raw in enumerate(stream, start=1):
+        if line == 1:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        if b"\x00" in raw:
+            raise CrimeFileError("not_text", [LineFault(line, "nul")])
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CrimeFileError("not_utf8", [LineFault(line, "not_utf8")]) from None
 
 
-def read_crime_file(stream: IO[bytes], districts: frozenset[str]) -> CrimeTally:
-    """Count the crimes in one file. ``districts`` are the names of the districts counted (the
-    ten Greater Manchester districts); a crime in any other is left out as outside the area."""
+def read_crime_file(stream: IO[bytes], districts: frozenset[str], force: str) -> CrimeTally:
+    """Count the crimes in one month's file of one force. ``districts`` are the names of the
+    districts counted (the ten Greater Manchester districts); a crime in any other is left out as
+    outside the area. ``force`` is the force whose files are counted: another force's file is
+    refused, as is a row of another month (a monthly file holds one month, and importing it
+    replaces that month)."""
     rows = csv.reader(_text_lines(stream), strict=True)
     try:
         header = next(rows)
@@ -135,6 +136,8 @@ def read_crime_file(stream: IO[bytes], districts: frozenset[str]) -> CrimeTally:
     more = 0
     month_at, force_at, lsoa_at, type_at = (index[c] for c in NEEDED)
     crimes, left_out = tally.crimes, tally.left_out
+    file_month: str | None = None
+    crime_types: set[str] = set()
     try:
         for row in rows:
             line = rows.line_num
@@ -144,23 +147,35 @@ def read_crime_file(stream: IO[bytes], districts: frozenset[str]) -> CrimeTally:
                     continue  # a blank line
                 fault = LineFault(line, "columns", f"{len(row)}/{width}")
             else:
-                month, force = row[month_at], row[force_at].strip()
+                month, reported = row[month_at], row[force_at].strip()
                 lsoa, crime_type = row[lsoa_at].strip(), row[type_at].strip()
                 if not MONTH.match(month):
                     fault = LineFault(line, "month", month[:20])
-                elif not force or len(force) > MAX_FORCE:
+                elif not reported or len(reported) > MAX_FORCE:
                     fault = LineFault(line, "force")
                 elif not crime_type or len(crime_type) > MAX_CRIME_TYPE:
                     fault = LineFault(line, "crime_type")
                 elif len(lsoa) > MAX_FIELD:
                     fault = LineFault(line, "lsoa")
+                elif file_month is not None and month != file_month:
+                    fault = LineFault(line, "other_month", f"{month}/{file_month}")
+                elif reported != force:
+                    other = LineFault(line, "other_force", reported[:MAX_FORCE])
+                    if file_month is None:  # the whole file is another force's
+                        raise CrimeFileError("other_force", [other])
+                    fault = other
             if fault is not None:
                 if len(faults) < MAX_FAULTS_SHOWN:
                     faults.append(fault)
                 else:
                     more += 1
                 continue
+            file_month = month
             tally.rows += 1
+            if crime_type not in crime_types:
+                crime_types.add(crime_type)
+                if len(crime_types) > MAX_CRIME_TYPES:
+                    raise CrimeFileError("crime_types")
             if crime_type == NOT_A_CRIME:
                 left_out[(month, force, "not_a_crime")] += 1
                 continue

@@ -13,6 +13,8 @@ from pathlib import Path
 
 POPULATION_FILE = Path(__file__).resolve().parents[2] / "data" / "gm_census2021_population.csv"
 HOME = "Trafford"
+# The force whose monthly files are counted: the ten districts' recorded crime.
+FORCE = "Greater Manchester Police"
 
 
 @dataclass(frozen=True)

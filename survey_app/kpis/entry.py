@@ -8,7 +8,6 @@ and says, per field or per line, what to correct.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -18,18 +17,17 @@ from flask_babel import gettext as _
 
 from ..audit import record
 from ..extensions import db
-from ..questionnaire.answers import ascii_digits
 from ..security import allow_body
 from ..staff.access import require_role
 from ..staff.auth import signed_in_staff
 from . import store, views
 from .crime import CrimeFileError, read_crime_file
-from .districts import district_names
+from .districts import FORCE, district_names
 from .figures_csv import MAX_BYTES as MAX_FIGURES_BYTES
-from .figures_csv import FiguresFileError, RowFault, read_figures
+from .figures_csv import FiguresFileError, RowFault, parse_whole, read_figures
 from .messages import crime_fault, figure_fault
 from .models import KpiOwner
-from .register import Kpi, Register, RegisterError
+from .register import Kpi, Register, RegisterError, plain
 from .routes import RegisterUnusable
 from .service import current_register, last_complete_quarter, reportable_quarters, valid_quarter
 
@@ -40,8 +38,6 @@ IMPORTERS = ("analyst", "admin")
 # A month's Greater Manchester file is about 7 MB; twelve at once with room to spare.
 MAX_CRIME_UPLOAD = 120 * 1024 * 1024
 MAX_CRIME_FILES = 24
-# A whole number, with or without thousands commas in their places: 1204 or 1,204.
-WHOLE = re.compile(r"^([0-9]{1,3}(,[0-9]{3})*|[0-9]+)$")
 
 
 def _register() -> Register:
@@ -62,6 +58,7 @@ def _mine(register: Register) -> list[Kpi]:
 
 
 def _who() -> str:
+    """Who entered a figure, as the staff pages show it (the board paper shows the name alone)."""
     user = signed_in_staff()
     return f"{user.display_name} <{user.email}>"
 
@@ -77,17 +74,6 @@ class FieldError:
     message: str
 
 
-def _parse_value(text: str) -> int:
-    """A whole number as a person types it, in any script's digits ("٣٤" is 34)."""
-    digits = "".join(c if c == "," else (ascii_digits(c) or "x") for c in text.strip())
-    if not WHOLE.match(digits) or len(digits) > 12:
-        raise ValueError(text)
-    number = int(digits.replace(",", ""))
-    if number > store.MAX_FIGURE:
-        raise ValueError(text)
-    return number
-
-
 @bp.route("/figures", methods=["GET", "POST"])
 @require_role(*ENTERERS)
 def figures():
@@ -98,7 +84,7 @@ def figures():
     typed: dict[str, str] = {}
     reason = ""
     if request.method == "POST":
-        reason = " ".join(request.form.get("reason", "").split())
+        reason = plain(request.form.get("reason", ""))
         changes = []
         for kpi in mine:
             for figure in kpi.figures:
@@ -107,9 +93,8 @@ def figures():
                 typed[field] = text
                 if not text:
                     continue
-                try:
-                    value = _parse_value(text)
-                except ValueError:
+                value = parse_whole(text)
+                if value is None:
                     errors.append(
                         FieldError(
                             field, figure_fault("value", {"value": text[:20], "maximum": store.MAX_FIGURE})
@@ -251,7 +236,7 @@ def crime():
             for upload in uploads:
                 filename = _filename(upload.filename, "crime.csv")
                 try:
-                    tally = read_crime_file(upload.stream, names)
+                    tally = read_crime_file(upload.stream, names, FORCE)
                 except CrimeFileError as error:
                     problems.append((filename, crime_fault(error)))
                     continue

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .register import Kpi, Register, is_quarter, quarter_index
+from ..questionnaire.answers import ascii_digits
+from .register import Kpi, Register, is_quarter, plain, quarter_index
 from .store import MAX_FIGURE, MAX_REASON
 
 MAX_BYTES = 200_000
@@ -131,10 +133,24 @@ def _row(
         return RowFault(line, "quarter", {"quarter": cell("quarter")[:20]})
     if quarter_index(quarter) > quarter_index(last_quarter):
         return RowFault(line, "future", {"quarter": quarter})
-    text = cell("value").replace(",", "")
-    if not text.isascii() or not text.isdigit() or int(text) > MAX_FIGURE:
+    value = parse_whole(cell("value"))
+    if value is None:
         return RowFault(line, "value", {"value": cell("value")[:20], "maximum": MAX_FIGURE})
-    reason = " ".join(cell("reason").split())
+    reason = plain(cell("reason"))
     if len(reason) > MAX_REASON:
         return RowFault(line, "reason_length", {"maximum": MAX_REASON})
-    return FigureRow(line, kpi, figure_id, quarter, int(text), reason)
+    return FigureRow(line, kpi, figure_id, quarter, value, reason)
+
+
+# A whole number, with or without thousands commas in their places: 1204 or 1,204.
+WHOLE = re.compile(r"^([0-9]{1,3}(,[0-9]{3})*|[0-9]+)$")
+
+
+def parse_whole(text: str) -> int | None:
+    """A figure as a person types it, in any script's digits ("٣٤" is 34), or None. "1,5" is not
+    fifteen: commas must group thousands."""
+    digits = "".join(c if c == "," else (ascii_digits(c) or "x") for c in text.strip())
+    if len(digits) > 12 or not WHOLE.match(digits):
+        return None
+    number = int(digits.replace(",", ""))
+    return number if number <= MAX_FIGURE else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from .crime import COLUMNS, CrimeFileError, LineFault
+from .districts import FORCE
 
 
 def figure_fault(code: str, params: dict[str, object]) -> str:
@@ -45,6 +46,11 @@ def figure_fault(code: str, params: dict[str, object]) -> str:
             quarter=p.get("quarter", ""),
             other=p.get("other", ""),
         ),
+        "conflict": lambda: _(
+            "%(figure)s for %(quarter)s was saved by someone else a moment ago: look at it and save again.",
+            figure=p.get("figure", ""),
+            quarter=p.get("quarter", ""),
+        ),
         "too_large": lambda: _("The file is larger than %(maximum)s KB.", maximum=p.get("maximum", 0)),
         "too_many_rows": lambda: _("The file has more than %(maximum)s rows.", maximum=p.get("maximum", 0)),
         "not_text": lambda: _("The file is not a CSV file: save the spreadsheet as CSV and try again."),
@@ -78,6 +84,8 @@ def crime_fault(error: CrimeFileError) -> list[str]:
             columns=", ".join(COLUMNS),
         ),
         "lines": _("Nothing was imported from this file: these lines cannot be read."),
+        "other_force": _("This is another force's file: the KPI counts the files of %(force)s.", force=FORCE),
+        "crime_types": _("This is not a street-level crime file: it has too many different crime types."),
     }
     lines = [file_messages.get(error.code, _("This file cannot be imported."))]
     lines += [_("Line %(line)s: %(fault)s", line=f.line, fault=_line_fault(f)) for f in error.faults]
@@ -92,6 +100,15 @@ def _line_fault(fault: LineFault) -> str:
         return _("%(found)s columns where the headings have %(expected)s", found=found, expected=expected)
     if fault.code == "month":
         return _("the month “%(month)s” is not written YYYY-MM (2026-09)", month=fault.value)
+    if fault.code == "other_month":
+        month, _sep, first = fault.value.partition("/")
+        return _(
+            "a crime of %(month)s in a file of %(first)s: each monthly file holds one month",
+            month=month,
+            first=first,
+        )
+    if fault.code == "other_force":
+        return _("a crime reported by “%(force)s”", force=fault.value)
     return str(
         {
             "force": _("no force in “Reported by”"),

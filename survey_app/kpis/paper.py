@@ -64,7 +64,7 @@ def charts(report: Report) -> dict[str, str]:
             for i, line in enumerate(result.lines):
                 out[f"{result.kpi.id}-{i}"] = views.line_chart(line)
         else:
-            out[result.kpi.id] = views.kpi_chart(result)
+            out[result.kpi.id] = views.kpi_chart(result, public=True)
     return out
 
 
@@ -101,7 +101,7 @@ def summary_table(report: Report) -> pd.DataFrame:
                 _("Upper confidence limit"): None if held_back else r.ci_high,
                 _("Baseline"): views.baseline(kpi),
                 _("Target"): views.target(kpi),
-                _("Change from the baseline"): views.change(r),
+                _("Change from the baseline"): views.change(r, public=True),
                 _("Status"): views.status_name(r.status),
                 _("Since last quarter"): views.since_last_quarter(r, public=True),
                 _("Revised"): _("Yes") if r.revised else "",
@@ -184,12 +184,27 @@ def crime_table(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _name(entered_by: str) -> str:
+    """Who entered a figure, without their email address: the paper goes beyond the partnership."""
+    return entered_by.split(" <", 1)[0]
+
+
 def figures_table(report: Report) -> pd.DataFrame:
     rows = []
     for r in report.results:
+        # One figure held back hides the others of its KPI too: the total would give it away.
+        small = (
+            any(_public_count(r.kpi.unit, rev.value)[1] for f in r.figures for rev in f.revisions)
+            and len(r.figures) > 1
+        )
         for figure in r.figures:
             for revision in figure.revisions:
                 value, held_back = _public_count(r.kpi.unit, revision.value)
+                if small and not held_back:
+                    value, held_back = (
+                        None,
+                        _("not shown: another figure of this KPI is below %(n)s", n=views.small_below()),
+                    )
                 rows.append(
                     {
                         _("KPI"): r.kpi.number,
@@ -198,7 +213,7 @@ def figures_table(report: Report) -> pd.DataFrame:
                         _("Value"): value,
                         _("Value shown as"): held_back,
                         _("Revision"): revision.revision,
-                        _("Entered by"): revision.by,
+                        _("Entered by"): _name(revision.by),
                         _("Reason for the revision"): revision.reason,
                         _("Entered on"): date_text(revision.at),
                     }

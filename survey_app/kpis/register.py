@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,15 @@ TARGET_KINDS = ("relative", "absolute", "maintain")
 QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_TEXT = 300
+# No count the board sees comes near a million; larger numbers are mistakes (and exact tests on
+# them would take long).
+MAX_NUMBER = 1_000_000
+
+
+def plain(text: str) -> str:
+    """Text as one line: runs of white space made one space, control characters (NUL among them,
+    which PostgreSQL refuses) dropped."""
+    return " ".join("".join(c for c in text if unicodedata.category(c) != "Cc" or c.isspace()).split())
 
 
 class RegisterError(ValueError):
@@ -174,7 +184,7 @@ class _Reader:
             raise self.fail(field, "must be text")
         if len(value) > MAX_TEXT:
             raise self.fail(field, f"is longer than {MAX_TEXT} characters")
-        return " ".join(value.split())
+        return plain(value)
 
     def ident(self, field: str) -> str:
         value = self.text(field)
@@ -190,8 +200,8 @@ class _Reader:
 
     def number(self, field: str) -> float:
         value = self.data.get(field)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-            raise self.fail(field, f"{value!r} must be a number")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not abs(value) < MAX_NUMBER:
+            raise self.fail(field, f"{value!r} must be a number (no more than a million)")
         return float(value)
 
     def date(self, field: str) -> dt.date:
@@ -310,6 +320,14 @@ def _kpi(entry: _Reader, subgroups: set[str]) -> Kpi:
         raise entry.fail("baseline", f"{baseline.value:g} cannot be a {unit}")
     if baseline is not None and unit != "proportion" and baseline.value != round(baseline.value):
         raise entry.fail("baseline", f"a {unit} is a whole number, not {baseline.value:g}")
+    direction = entry.choice("direction", DIRECTIONS)
+    if baseline is not None and target is not None and target.value is not None:
+        goal = target.value if target.kind == "absolute" else baseline.value * (1 + target.value)
+        if (goal >= baseline.value) if direction == "lower" else (goal <= baseline.value):
+            raise entry.fail(
+                "target",
+                f"a target for a KPI where {direction} is better must be {direction} than the baseline",
+            )
     return Kpi(
         id=kpi_id,
         number=number,
@@ -318,7 +336,7 @@ def _kpi(entry: _Reader, subgroups: set[str]) -> Kpi:
         subgroup=subgroup,
         owner=entry.text("owner"),
         unit=unit,
-        direction=entry.choice("direction", DIRECTIONS),
+        direction=direction,
         source=source,
         baseline=baseline,
         target=target,

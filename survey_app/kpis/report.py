@@ -215,7 +215,7 @@ def count_status(kpi: Kpi, count: int, comparison: Comparison | None, quarter: s
     target = kpi.target
     if target is None:
         return NO_DATA
-    past_date = quarter_end(quarter) >= target.date
+    past_date = quarter_end(quarter) > target.date
     if target.kind == "maintain":
         return OFF_TRACK if comparison is not None and comparison.shown_worse else MET
     target_value, b = kpi.target_value, kpi.baseline
@@ -238,7 +238,7 @@ def headcount_status(kpi: Kpi, value: int, quarter: str) -> str:
         return NO_DATA
     if reached(kpi, value, target_value):
         return MET
-    if quarter_end(quarter) >= target.date or kpi.better(b.value, value):
+    if quarter_end(quarter) > target.date or kpi.better(b.value, value):
         return OFF_TRACK
     return ON_TRACK if kpi.better(value, b.value) else NOT_YET_SHOWN
 
@@ -287,8 +287,10 @@ def result_for(
         result = _entered(kpi, quarter, sources.figures(kpi))
     if not with_history:
         return result
-    previous = result_for(kpi, previous_quarter(quarter), register, sources, with_history=False)
     trend = tuple(_point(result_for(kpi, q, register, sources, with_history=False)) for q in trend_quarters)
+    if quarter_index(quarter) <= quarter_index(register.first_quarter):
+        return replace(result, trend=trend)  # the strategy's first quarter has no quarter before
+    previous = result_for(kpi, previous_quarter(quarter), register, sources, with_history=False)
     return replace(result, trend=trend, previous_value=previous.value, previous_status=previous.status)
 
 

@@ -34,8 +34,8 @@ class RegisterUnusable(Exception):
     """The register in use cannot be read: the page says so instead of failing."""
 
 
-@bp.errorhandler(RegisterUnusable)
-def _register_unusable(error: RegisterUnusable):
+def register_unusable(error: RegisterUnusable):
+    """Every KPI page (the entry and register pages too) says the register cannot be read."""
     return render_template("kpis/unavailable.html", detail=str(error)), 503
 
 

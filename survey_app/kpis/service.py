@@ -52,7 +52,11 @@ _lock = threading.Lock()
 def _versions(register: Register) -> tuple:
     """What the report depends on, in a few small queries: it changes whenever a crime month is
     imported, a figure entered, a survey response arrives or is reviewed, or the targets change."""
-    crime = db.session.execute(sa.select(sa.func.count(CrimeImport.id), sa.func.max(CrimeImport.id))).one()
+    # Not the largest id alone: SQLite gives a month imported again the id its deleted row had.
+    count, last, rows = sa.func.count, sa.func.max, sa.func.sum
+    crime = db.session.execute(
+        sa.select(count(CrimeImport.id), last(CrimeImport.imported_at), rows(CrimeImport.rows))
+    ).one()
     figures = db.session.execute(sa.select(sa.func.count(KpiFigure.id), sa.func.max(KpiFigure.id))).one()
     surveys = tuple(
         data_version(k.questionnaire) for k in register.kpis if k.source == "survey" and k.questionnaire

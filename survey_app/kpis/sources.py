@@ -102,16 +102,17 @@ class DatabaseSources:
                     if shown and est is not None
                     else Point(q, None)
                 )
-            lines.append(_line(target.name, panel, tuple(trend)))
+            lines.append(_line(target.name, panel, tuple(trend), kpi.direction))
         return tuple(lines)
 
 
-def _line(name: str, panel: TargetPanel, trend: tuple[Point, ...]) -> SurveyLine:
+def _line(name: str, panel: TargetPanel, trend: tuple[Point, ...], direction: str) -> SurveyLine:
     t, est, change = panel.target, panel.latest, panel.change
     status = _PANEL_STATUS.get(panel.status)
     if status is None:  # not met and the target date not passed: judged by the change from the baseline
         if change is not None and change.significant:
-            status = ON_TRACK if change.difference > 0 else OFF_TRACK
+            towards = change.difference > 0 if direction == "higher" else change.difference < 0
+            status = ON_TRACK if towards else OFF_TRACK
         else:
             status = NOT_YET_SHOWN
     return SurveyLine(

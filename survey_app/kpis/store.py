@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from .crime import CrimeTally
+from .districts import FORCE
 from .models import CrimeCount, CrimeImport, CrimeLeftOut, KpiFigure
-from .register import Kpi, is_quarter, quarter_index
+from .register import Kpi, is_quarter, plain, quarter_index
 
-MAX_FIGURE = 10_000_000
+MAX_FIGURE = 1_000_000
 MAX_REASON = 500
 
 
@@ -46,10 +47,10 @@ def save_tally(tally: CrimeTally, filename: str, by: str) -> list[MonthImported]
             CrimeImport(
                 month=month,
                 force=force,
-                filename=filename[:255],
+                filename=plain(filename)[:255],
                 rows=crimes + sum(left_out.values()),
                 crimes=crimes,
-                imported_by=by[:255],
+                imported_by=plain(by)[:255],
             )
         )
         db.session.add_all(
@@ -69,7 +70,8 @@ def save_tally(tally: CrimeTally, filename: str, by: str) -> list[MonthImported]
 
 
 def imported_months() -> set[str]:
-    return set(db.session.scalars(sa.select(CrimeImport.month).distinct()))
+    """The months whose Greater Manchester Police file has been imported."""
+    return set(db.session.scalars(sa.select(CrimeImport.month).where(CrimeImport.force == FORCE).distinct()))
 
 
 def crime_counts(
@@ -150,7 +152,7 @@ def record_figure(
     if quarter_index(quarter) > quarter_index(last_quarter):
         raise FigureError("future", quarter=quarter)
     value = check_value(value)
-    reason = " ".join(reason.split())
+    reason = plain(reason)
     if len(reason) > MAX_REASON:
         raise FigureError("reason_length", maximum=MAX_REASON)
     latest = latest_revision(figure_id, quarter)
@@ -164,12 +166,19 @@ def record_figure(
         quarter=quarter,
         value=value,
         revision=(latest.revision + 1) if latest is not None else 1,
-        entered_by=by[:255],
+        entered_by=plain(by)[:255],
         reason=reason,
         source=source,
     )
+    # Two people saving the same figure at once would both take the next revision number: the
+    # second is told, not shown a server error. Nothing of theirs is stored (the whole transaction
+    # is rolled back: a savepoint would commit on SQLite), so they save again, all at once.
     db.session.add(row)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except (sa.exc.IntegrityError, sa.exc.OperationalError):
+        db.session.rollback()
+        raise FigureError("conflict", figure=figure_id, quarter=quarter) from None
     return Recorded(row, True)
 
 

@@ -13,9 +13,8 @@ import random
 from collections.abc import Iterator
 
 from .crime import COLUMNS, NOT_A_CRIME
-from .districts import districts
+from .districts import FORCE, districts
 
-FORCE = "Greater Manchester Police"
 # Crimes per 1,000 residents per month, roughly the published shape (Manchester highest).
 MONTHLY_RATE = {
     "Bolton": 10.0,

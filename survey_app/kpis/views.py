@@ -196,10 +196,20 @@ def target(kpi: Kpi) -> str:
     return _("%(value)s by %(date)s", value=shown, date=by)
 
 
-def change(result: KpiResult) -> str:
+def held_back(result: KpiResult) -> bool:
+    """Whether the quarter's count is too small to show outside the partnership (the rate ratio
+    against a published baseline would give it away)."""
+    return (
+        result.kpi.unit in ("count", "headcount")
+        and result.value is not None
+        and 0 < result.value < small_below()
+    )
+
+
+def change(result: KpiResult, *, public: bool = False) -> str:
     """The quarter against the baseline, in words, with the exact test."""
     c = result.comparison
-    if c is None or not math.isfinite(c.ratio):
+    if c is None or not math.isfinite(c.ratio) or (public and held_back(result)):
         return ""
     direction = _("higher") if c.ratio > 1 else _("lower")
     size = format_percent(abs(c.ratio - 1), "#,##0%")
@@ -250,16 +260,23 @@ def line_change(line: SurveyLine) -> str:
     return _("%(change)s from the baseline: not statistically significant", change=points)
 
 
-def trend_points(trend: tuple[Point, ...]) -> list[charts.Point]:
-    return [charts.Point(quarter_label(p.quarter), p.value, p.ci_low, p.ci_high) for p in trend]
+def trend_points(trend: tuple[Point, ...], *, hide_below: float = 0) -> list[charts.Point]:
+    """The trend for a chart; a value below ``hide_below`` is left out (a gap), as in the tables."""
+    return [
+        charts.Point(quarter_label(p.quarter), p.value, p.ci_low, p.ci_high)
+        if p.value is None or not 0 < p.value < hide_below
+        else charts.Point(quarter_label(p.quarter), None)
+        for p in trend
+    ]
 
 
 def chart_kind(kpi: Kpi) -> str:
     return {"rank": charts.RANK, "proportion": charts.PERCENT}.get(kpi.unit, charts.NUMBER)
 
 
-def kpi_chart(result: KpiResult) -> str:
-    """The KPI's trend over the strategy's quarters, with its baseline and target (per quarter)."""
+def kpi_chart(result: KpiResult, *, public: bool = False) -> str:
+    """The KPI's trend over the strategy's quarters, with its baseline and target (per quarter);
+    for the board paper (``public``), without the quarters whose count is held back."""
     kpi = result.kpi
     lines = []
     base, goal = result.baseline_per_quarter, result.target_per_quarter
@@ -267,8 +284,12 @@ def kpi_chart(result: KpiResult) -> str:
         lines.append(charts.Line(base, _("Baseline %(value)s", value=format_decimal(base, "#,##0.#"))))
     if goal is not None and (kpi.target is None or kpi.target.kind != "maintain"):
         lines.append(charts.Line(goal, _("Target %(value)s", value=format_decimal(goal, "#,##0.#"))))
+    hide = small_below() if public and kpi.unit in ("count", "headcount") else 0
     return charts.trend_svg(
-        trend_points(result.trend), y_label=str(UNIT_NAMES[kpi.unit]), lines=lines, kind=chart_kind(kpi)
+        trend_points(result.trend, hide_below=hide),
+        y_label=str(UNIT_NAMES[kpi.unit]),
+        lines=lines,
+        kind=chart_kind(kpi),
     )
 
 

@@ -7,8 +7,7 @@ import io
 from collections.abc import Iterable
 
 from survey_app.kpis.crime import COLUMNS
-
-FORCE = "Greater Manchester Police"
+from survey_app.kpis.districts import FORCE
 
 
 def row(month: str, lsoa: str, crime_type: str = "Burglary", force: str = FORCE) -> list[str]:

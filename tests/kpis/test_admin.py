@@ -76,6 +76,13 @@ def test_a_change_with_mistakes_is_refused_field_by_field_and_keeps_what_was_typ
         assert db.session.scalar(sa.select(sa.func.count()).select_from(KpiRegisterVersion)) == 0
 
 
+def test_a_target_the_wrong_way_round_is_refused(app):
+    admin = staff_client(app, "admin@example.org", "admin")
+    page = _post(admin, EDIT, {"target_change": "20", "reason": "Typo"})
+    assert page.status == 400
+    assert page.error_summary == ["Lower is better for this KPI: the target must be below the baseline"]
+
+
 def test_saving_the_kpi_as_it_is_changes_nothing(app):
     admin = staff_client(app, "admin@example.org", "admin")
     page = _post(admin, EDIT, {"reason": "Checking"})

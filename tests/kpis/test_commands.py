@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.kpis.crime import read_crime_file
-from survey_app.kpis.districts import district_names, districts
+from survey_app.kpis.districts import FORCE, district_names, districts
 from survey_app.kpis.models import CrimeCount, CrimeImport, KpiFigure
 from survey_app.kpis.synthetic import street_file
 
@@ -54,7 +54,7 @@ def test_a_year_of_monthly_files_gives_every_districts_rate_and_traffords_positi
     # The same counts, worked out here from the files themselves.
     expected: dict[str, int] = {}
     for path in paths:
-        tally = read_crime_file(io.BytesIO(path.read_bytes()), district_names())
+        tally = read_crime_file(io.BytesIO(path.read_bytes()), district_names(), FORCE)
         for (_m, _f, district, _t), n in tally.crimes.items():
             expected[district] = expected.get(district, 0) + n
     crime = _kpi(_report(runner), "recorded_crime_position")["crime"]
@@ -235,3 +235,40 @@ def test_the_text_report_lists_all_seven(runner):
     assert [line.split(".")[0] for line in result.output.splitlines() if line[:1].isdigit()] == list(
         "1234567"
     )
+
+
+def test_a_revision_saved_by_someone_else_at_the_same_moment_is_a_clear_refusal(app):
+    from survey_app.kpis import store
+    from survey_app.kpis.service import current_register
+
+    with app.app_context():
+        kpi = current_register().get("special_constables")
+        assert kpi is not None
+        store.record_figure(kpi, "special_constables", "2026Q2", 50, "one", last_quarter="2026Q3")
+        db.session.commit()
+        # Someone else's revision 2 lands between this save's read and its write.
+        latest = store.latest_revision("special_constables", "2026Q2")
+        db.session.add(
+            KpiFigure(
+                kpi_id=kpi.id,
+                figure_id="special_constables",
+                quarter="2026Q2",
+                value=51,
+                revision=2,
+                entered_by="other",
+                reason="recount",
+            )
+        )
+        db.session.commit()
+        original = store.latest_revision
+        store.latest_revision = lambda figure_id, quarter: latest  # what this save read before
+        try:
+            with pytest.raises(store.FigureError) as refused:
+                store.record_figure(
+                    kpi, "special_constables", "2026Q2", 52, "me", "mine", last_quarter="2026Q3"
+                )
+        finally:
+            store.latest_revision = original
+        assert refused.value.code == "conflict"
+        values = db.session.scalars(sa.select(KpiFigure.value).order_by(KpiFigure.revision)).all()
+        assert values == [50, 51]

@@ -16,7 +16,7 @@ GM = district_names()
 
 
 def read(data: bytes):
-    return read_crime_file(io.BytesIO(data), GM)
+    return read_crime_file(io.BytesIO(data), GM, FORCE)
 
 
 def test_crimes_are_counted_by_month_district_and_type_and_the_pitfalls_are_left_out_with_reasons():
@@ -54,17 +54,36 @@ def test_a_byte_order_mark_blank_lines_another_column_order_and_quoted_commas_ar
     assert tally.crimes[("2026-08", FORCE, "Stockport", "Burglary")] == 1
 
 
-def test_two_months_and_two_forces_in_one_file_are_kept_apart():
-    rows = [
-        row("2026-07", "Trafford 001A"),
-        row("2026-08", "Trafford 001A"),
-        row("2026-08", "Trafford 001A", force="Cheshire Constabulary"),
-    ]
-    assert read(street_csv(rows)).months == [
-        ("2026-07", FORCE),
-        ("2026-08", "Cheshire Constabulary"),
-        ("2026-08", FORCE),
-    ]
+def test_a_monthly_file_holds_one_month_of_one_force(app):
+    """Importing a file replaces its month: a stray row of another month must not replace that one."""
+    rows = [row("2026-01", "Trafford 001A")] * 3 + [row("2025-12", "Trafford 001A")]
+    rows.append(row("2026-01", "Trafford 001A", force="Cheshire Constabulary"))
+    with pytest.raises(CrimeFileError) as refused:
+        read(street_csv(rows))
+    assert [(f.line, f.code) for f in refused.value.faults] == [(5, "other_month"), (6, "other_force")]
+    with app.test_request_context():
+        words = crime_fault(refused.value)
+    assert words[1] == "Line 5: a crime of 2025-12 in a file of 2026-01: each monthly file holds one month"
+    assert words[2] == "Line 6: a crime reported by “Cheshire Constabulary”"
+    with pytest.raises(CrimeFileError) as other:
+        read(street_csv([row("2026-01", "Trafford 001A", force="Cheshire Constabulary")] * 2))
+    assert other.value.code == "other_force"
+
+
+def test_a_byte_that_is_not_utf8_is_named_on_its_own_line():
+    rows = [row("2026-07", f"Trafford {i:03d}A") for i in range(300)]
+    data = street_csv(rows).replace(b"Trafford 150A", b"Traff\xe9rd 150A", 1)
+    with pytest.raises(CrimeFileError) as refused:
+        read(data)
+    assert refused.value.code == "not_utf8"
+    assert refused.value.faults[0].line == 152  # the headings, then rows 0 to 149
+
+
+def test_a_file_of_too_many_crime_types_is_not_a_street_level_file():
+    rows = [row("2026-07", "Trafford 001A", crime_type=f"Type {i}") for i in range(60)]
+    with pytest.raises(CrimeFileError) as refused:
+        read(street_csv(rows))
+    assert refused.value.code == "crime_types"
 
 
 @pytest.mark.parametrize(
@@ -73,12 +92,13 @@ def test_two_months_and_two_forces_in_one_file_are_kept_apart():
         (b"", "empty"),
         (street_csv([]), "no_rows"),
         (b"name,age\nSam,4\n", "columns"),
-        (b"\xff\xfe\x00C\x00r\x00i\x00m\x00e", "not_utf8"),
+        (b"\xff\xfe\x00C\x00r\x00i\x00m\x00e", "not_text"),
         (street_csv([row("2026-07", "Trafford 001A")]).replace(b"Trafford", b"Traff\xe9rd"), "not_utf8"),
         (street_csv([row("2026-07", "Trafford 001A")]).replace(b"Trafford", b"Traf\x00ford"), "not_text"),
         (b'Month,Reported by,LSOA name,Crime type\n"2026-07,x\n', "not_csv"),
+        (street_csv([row("0000-01", "Trafford 001A"), row("1999-12", "Trafford 001A")]), "lines"),
     ],
-    ids=["empty", "headings only", "another file", "utf-16", "latin-1", "nul", "unclosed quote"],
+    ids=["empty", "headings only", "another file", "utf-16", "latin-1", "nul", "unclosed quote", "year 0"],
 )
 def test_a_file_that_is_not_a_street_level_file_is_refused_whole(app, data, code):
     with pytest.raises(CrimeFileError) as refused:

@@ -149,7 +149,7 @@ def test_an_upload_with_bad_lines_stores_nothing_and_names_each_line(app, owner)
     assert page.error_summary == [
         "Line 3: You do not enter the figures of special_constables.",
         "Line 4: 2026Q9 is not a quarter: write it like 2026Q3.",
-        "Line 5: lots is not a whole number from 0 to 10,000,000.",
+        "Line 5: lots is not a whole number from 0 to 1,000,000.",
     ]
     assert _figures(app) == []
     good = _upload_figures(
@@ -233,6 +233,8 @@ def test_the_board_paper_holds_back_small_counts_and_downloads_with_number_forma
     victims = glance.find("tr", attrs={"data-kpi": "super_victim_repeats"})
     assert "fewer than 5" in victims.get_text(" ")
     assert "3" not in victims.select("td")[1].get_text()
+    facts = page.soup.find(id="kpi-super_victim_repeats")
+    assert "Against the baseline" not in facts.get_text()  # 3 against a published 43 would tell
     assert page.soup.find(id="summary-title") is not None and "Methods and data sources" in page.text()
 
     csv_text = analyst.get(f"/staff/kpis/board-paper.csv?quarter={QUARTER}").get_data().decode("utf-8-sig")
@@ -242,8 +244,14 @@ def test_the_board_paper_holds_back_small_counts_and_downloads_with_number_forma
     victims_row = next(r for r in summary if r["KPI"] == "2")
     assert victims_row["Value"] == "" and victims_row["Value shown as"] == "fewer than 5"
     assert victims_row["Status"] in {"Met", "On track", "Not yet shown", "Off track", "No data"}
+    assert victims_row["Change from the baseline"] == ""
+    figures = [r for r in rows if r["Table"] == "Figures and revisions"]
+    assert figures and not any("@" in r["Entered by"] for r in figures)
+    missing = [r for r in figures if r["KPI"] == "4"]  # 150 from home and 2 from care: both held back
+    assert missing and all(r["Value"] == "" for r in missing)
     crime_rows = [r for r in rows if r["Table"] == "Recorded crime"]
-    assert crime_rows and all(float(r["Crimes per 1,000 residents"]) > 0 for r in crime_rows)
+    rates = [float(r["Crimes per 1,000 residents"]) for r in crime_rows]
+    assert rates and min(rates) >= 0 and max(rates) > 0
 
     workbook = openpyxl.load_workbook(
         io.BytesIO(analyst.get(f"/staff/kpis/board-paper.xlsx?quarter={QUARTER}").get_data())

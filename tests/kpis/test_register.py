@@ -91,6 +91,18 @@ MISTAKES = [
     ("bad id", lambda d: _kpi(d, "special_constables").update(id="Special Constables"), "lower-case"),
     ("markup is text", lambda d: _kpi(d, "special_constables").update(wording=["<b>"]), "must be text"),
     ("no kpis", lambda d: d.update(kpis=[]), "kpis"),
+    ("infinite", lambda d: _kpi(d, "super_victim_repeats")["baseline"].update(value=float("inf")), "number"),
+    ("huge", lambda d: _kpi(d, "domestic_abuse_victims")["baseline"].update(value=10**9), "million"),
+    (
+        "wrong way",
+        lambda d: _kpi(d, "super_victim_repeats")["target"].update(value=0.2),
+        "lower than the baseline",
+    ),
+    (
+        "absolute wrong way",
+        lambda d: _kpi(d, "special_constables")["target"].update(value=40),
+        "higher than the baseline",
+    ),
     ("not a mapping", lambda d: d["kpis"].append("seven"), "expected a mapping"),
 ]
 
