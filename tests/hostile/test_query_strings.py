@@ -55,6 +55,7 @@ PARAMETERS = (
     "form",
     "from",
     "id",
+    "imported",
     "lang",
     "line",
     "measure",
