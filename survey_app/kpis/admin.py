@@ -30,8 +30,7 @@ from .register import (
     plain,
     register_data,
 )
-from .routes import RegisterUnusable
-from .service import current_register
+from .routes import register_in_use
 
 bp = Blueprint("kpi_admin", __name__, url_prefix="/staff/kpis")
 
@@ -41,17 +40,10 @@ MAX_REASON = 500
 TEXT_FIELDS = ("wording", "short_name", "owner", "notes")
 
 
-def _register() -> Register:
-    try:
-        return current_register()
-    except RegisterError as error:
-        raise RegisterUnusable(str(error)) from None
-
-
 @bp.get("/register")
 @require_role(ADMIN)
 def register_page():
-    register = _register()
+    register = register_in_use()
     versions = db.session.scalars(
         sa.select(KpiRegisterVersion).order_by(KpiRegisterVersion.id.desc()).limit(20)
     ).all()
@@ -166,7 +158,7 @@ def _wrong_way(kpi: Kpi, baseline: float | None, kind: str, value: float | None)
 @bp.route("/register/<kpi_id>", methods=["GET", "POST"])
 @require_role(ADMIN)
 def edit_kpi(kpi_id: str):
-    register = _register()
+    register = register_in_use()
     kpi = register.get(kpi_id)
     if kpi is None:
         abort(404)
@@ -211,7 +203,7 @@ def edit_kpi(kpi_id: str):
 @bp.route("/owners", methods=["GET", "POST"])
 @require_role(ADMIN)
 def owners():
-    register = _register()
+    register = register_in_use()
     entered = register.entered()
     people = db.session.scalars(
         sa.select(User).where(User.active.is_(True)).order_by(User.display_name)

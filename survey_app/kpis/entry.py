@@ -27,9 +27,9 @@ from .figures_csv import MAX_BYTES as MAX_FIGURES_BYTES
 from .figures_csv import FiguresFileError, RowFault, parse_whole, read_figures
 from .messages import crime_fault, figure_fault
 from .models import KpiOwner
-from .register import Kpi, Register, RegisterError, plain
-from .routes import RegisterUnusable
-from .service import current_register, last_complete_quarter, reportable_quarters, valid_quarter
+from .register import Kpi, Register, plain
+from .routes import register_in_use
+from .service import last_complete_quarter, reportable_quarters, valid_quarter
 
 bp = Blueprint("kpi_entry", __name__, url_prefix="/staff/kpis")
 
@@ -38,13 +38,6 @@ IMPORTERS = ("analyst", "admin")
 # A month's Greater Manchester file is about 7 MB; twelve at once with room to spare.
 MAX_CRIME_UPLOAD = 120 * 1024 * 1024
 MAX_CRIME_FILES = 24
-
-
-def _register() -> Register:
-    try:
-        return current_register()
-    except RegisterError as error:
-        raise RegisterUnusable(str(error)) from None
 
 
 def _mine(register: Register) -> list[Kpi]:
@@ -77,7 +70,7 @@ class FieldError:
 @bp.route("/figures", methods=["GET", "POST"])
 @require_role(*ENTERERS)
 def figures():
-    register = _register()
+    register = register_in_use()
     mine = _mine(register)
     quarter = valid_quarter(request.values.get("quarter"), register) or last_complete_quarter()
     errors: list[FieldError] = []
@@ -173,7 +166,7 @@ def _figures_page(
 @allow_body(MAX_FIGURES_BYTES + 64 * 1024)
 @require_role(*ENTERERS)
 def figures_upload():
-    register = _register()
+    register = register_in_use()
     mine = _mine(register)
     quarter = valid_quarter(request.form.get("quarter"), register) or last_complete_quarter()
     upload = request.files.get("figures_file")
@@ -222,7 +215,7 @@ def figures_upload():
 @allow_body(MAX_CRIME_UPLOAD)
 @require_role(*IMPORTERS)
 def crime():
-    register = _register()
+    register = register_in_use()
     problems: list[tuple[str, list[str]]] = []  # (file, lines)
     imported: list[tuple[str, list[store.MonthImported]]] = []
     if request.method == "POST":

@@ -76,7 +76,7 @@ def _public_count(kpi_unit: str, value: float | None) -> tuple[float | None, str
     """The number for a table, and the words where the number is held back."""
     if value is None:
         return None, ""
-    if kpi_unit in ("count", "headcount") and 0 < value < views.small_below():
+    if views.too_small(kpi_unit, value):
         return None, views.count(value, public=True)
     return value, ""
 

@@ -39,7 +39,8 @@ def register_unusable(error: RegisterUnusable):
     return render_template("kpis/unavailable.html", detail=str(error)), 503
 
 
-def _register() -> Register:
+def register_in_use() -> Register:
+    """The register every KPI page works from; one that cannot be read gets the page saying so."""
     try:
         return current_register()
     except RegisterError as error:
@@ -54,7 +55,7 @@ def _chosen_quarter(register: Register) -> str:
 
 
 def _report() -> Report:
-    register = _register()
+    register = register_in_use()
     return report_for(_chosen_quarter(register), register)
 
 
@@ -98,7 +99,7 @@ def subgroup(subgroup_id: str):
 @bp.get("/charts/<kpi_id>.svg")
 @require_role(*VIEWERS)
 def chart(kpi_id: str):
-    register = _register()
+    register = register_in_use()
     kpi = register.get(kpi_id)
     if kpi is None:
         abort(404)

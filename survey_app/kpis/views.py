@@ -196,14 +196,15 @@ def target(kpi: Kpi) -> str:
     return _("%(value)s by %(date)s", value=shown, date=by)
 
 
+def too_small(unit: str, value: float | None) -> bool:
+    """Whether a count is too small to show outside the partnership."""
+    return unit in ("count", "headcount") and value is not None and 0 < value < small_below()
+
+
 def held_back(result: KpiResult) -> bool:
-    """Whether the quarter's count is too small to show outside the partnership (the rate ratio
-    against a published baseline would give it away)."""
-    return (
-        result.kpi.unit in ("count", "headcount")
-        and result.value is not None
-        and 0 < result.value < small_below()
-    )
+    """Whether the quarter's count is held back outside the partnership (and with it the rate ratio
+    against the published baseline, which would give it away)."""
+    return too_small(result.kpi.unit, result.value)
 
 
 def change(result: KpiResult, *, public: bool = False) -> str:
