@@ -39,6 +39,23 @@ ACTIONS = (
     "import_crime",
     "change_kpi_register",
     "assign_kpi_owners",
+    # After the report (issue 17): staff acts
+    "write_to_reporter",
+    "record_referral",
+    "record_referral_outcome",
+    "complete_checklist",
+    "allow_checks_again",
+    "export_subject_access",
+    "erase_report",
+    # and the reporter's own, through the check pages (no staff member, no address kept)
+    "reporter_checked",
+    "reporter_wrote",
+    "reporter_changed_consent",
+    "reporter_changed_contact",
+)
+# The acts of the person who reported: recorded without a staff member, an address or a browser.
+REPORTER_ACTIONS = frozenset(
+    {"reporter_checked", "reporter_wrote", "reporter_changed_consent", "reporter_changed_contact"}
 )
 USER_AGENT_LENGTH = 255
 
@@ -53,14 +70,15 @@ class AuditEvent(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    # None for what the person who reported did themselves, through the check pages.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
     action: Mapped[str] = mapped_column(sa.String(32), index=True)
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id"), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(USER_AGENT_LENGTH))
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
     report = relationship("Report")
 
 
@@ -69,8 +87,8 @@ def record(action: str, report: Report | None = None, **detail: Any) -> AuditEve
 
     `detail` must hold no personal data: statuses, formats, filter names, never answers or notes.
     """
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}")
+    if action not in ACTIONS or action in REPORTER_ACTIONS:
+        raise ValueError(f"unknown staff audit action {action!r}")
     user = current_staff()
     if user is None:
         raise RuntimeError("audited actions need a signed-in staff member")
@@ -82,6 +100,18 @@ def record(action: str, report: Report | None = None, **detail: Any) -> AuditEve
         ip=request.remote_addr,
         user_agent=(request.user_agent.string or "")[:USER_AGENT_LENGTH] or None,
     )
+    db.session.add(event)
+    return event
+
+
+def record_for_reporter(action: str, report: Report, **detail: Any) -> AuditEvent:
+    """Add an audit record of something the person who reported did; the caller commits.
+
+    Their address and browser are not kept: the record says what changed, never who they are.
+    """
+    if action not in REPORTER_ACTIONS:
+        raise ValueError(f"unknown reporter audit action {action!r}")
+    event = AuditEvent(user_id=None, action=action, report_id=report.id, detail=detail)
     db.session.add(event)
     return event
 
@@ -100,7 +130,7 @@ def find_events(
             User.email,
             Report.reference,
         )
-        .join(User, AuditEvent.user_id == User.id)
+        .outerjoin(User, AuditEvent.user_id == User.id)
         .outerjoin(Report, AuditEvent.report_id == Report.id)
     )
     if user:

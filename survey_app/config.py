@@ -154,6 +154,17 @@ def load_config() -> dict[str, Any]:
     if retention_days < 1:
         raise ConfigurationError("REPORT_RETENTION_DAYS must be at least 1 (days a closed report is kept).")
 
+    notifications = os.environ.get("REPORTER_NOTIFICATIONS", "").strip() or ("off" if production else "log")
+    if notifications not in ("off", "log", "smtp"):
+        raise ConfigurationError("REPORTER_NOTIFICATIONS must be off, log or smtp.")
+    if notifications == "smtp" and not (
+        os.environ.get("SMTP_HOST", "").strip() and os.environ.get("SMTP_FROM", "").strip()
+    ):
+        raise ConfigurationError("REPORTER_NOTIFICATIONS=smtp needs SMTP_HOST and SMTP_FROM.")
+    check_failures = _env_int("CHECK_MAX_FAILURES", 10)
+    if check_failures < 1:
+        raise ConfigurationError("CHECK_MAX_FAILURES must be at least 1.")
+
     return {
         "APP_ENV": environment,
         "SECRET_KEY": secret or _development_secret(),
@@ -206,6 +217,20 @@ def load_config() -> dict[str, Any]:
         or str(PROJECT_ROOT / "config" / "kpis.yaml"),
         # Counts below this are shown as "fewer than N" in anything that leaves the partnership.
         "KPI_SMALL_COUNT_BELOW": _env_int("KPI_SMALL_COUNT_BELOW", 5),
+        # The check pages (/forms/check): a visit ends after this long idle, and a reference is
+        # stopped after this many wrong memorable words.
+        "CHECK_IDLE_MINUTES": _env_int("CHECK_IDLE_MINUTES", 15),
+        "CHECK_MAX_FAILURES": check_failures,
+        # Telling a person of a new message at the contact they marked safe: off, log or smtp.
+        "REPORTER_NOTIFICATIONS": notifications,
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "").strip(),
+        "SMTP_PORT": _env_int("SMTP_PORT", 587),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", "").strip(),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", "").strip(),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", True),
+        # Risk checklists the partnership holds a licence for, kept outside the code (README).
+        "CHECKLIST_DIR": os.environ.get("CHECKLIST_DIR", "").strip() or None,
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

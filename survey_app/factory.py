@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import audit, models  # noqa: F401 - the tables must be known to the migrations
 from .assets import init_assets
 from .centres import init_centres
+from .checkin import init_checkin
 from .config import load_config
 from .database import init_database
 from .encryption import init_encryption
@@ -24,7 +25,10 @@ from .library import init_library
 from .logs import init_logs
 from .rate_limits import init_rate_limits
 from .registry import init_registry
+from .reports import followup as report_followup  # noqa: F401
 from .reports import models as report_models  # noqa: F401
+from .reports import risk as report_risk  # noqa: F401
+from .reports import sharing as report_sharing  # noqa: F401
 from .security import init_security
 from .staff import init_staff
 from .staff import models as staff_models  # noqa: F401
@@ -72,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(shortlinks.bp)
     init_staff(app)
     init_triage(app)
+    init_checkin(app)
     init_insight(app)
     init_kpis(app)
     init_library(app)

@@ -14,6 +14,6 @@ def index():
     closed = closed_ids()
     return render_template(
         "home.html",
-        surveys=[q for q in questionnaires if not q.is_report and q.id not in closed],
+        surveys=[q for q in questionnaires if q.is_survey and q.id not in closed],
         reports=[q for q in questionnaires if q.is_report],
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, session, url_for
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
@@ -50,10 +50,12 @@ def reset_browser(target: str, forget_language: bool = False) -> Response:
     used a kiosk, or a phone that is handed over, must not stay signed in for whoever comes
     next). On a kiosk the language chosen is forgotten too: the next person starts afresh.
     """
+    from .checkin import visits
     from .staff.auth import end_browser_session
 
     try:
         store.forget([store.hash_token(token) for token in held.all_tokens()])
+        visits.end()
         end_browser_session()
         db.session.commit()
     except SQLAlchemyError:
@@ -62,6 +64,7 @@ def reset_browser(target: str, forget_language: bool = False) -> Response:
         db.session.rollback()
         log.warning("quick exit or reset: the answers in progress could not be deleted now", exc_info=True)
     held.release_all()
+    g.check_cookie = ""
     session.clear()
     response = redirect(target)
     if forget_language:

@@ -46,6 +46,26 @@ def load_registry(directory: str) -> dict[str, Published]:
     return published
 
 
+def load_checklists(directory: str, others: dict[str, Published]) -> dict[str, Published]:
+    """The risk checklists the partnership keeps apart from the code (CHECKLIST_DIR), since a
+    licensed checklist's text may not be published with it. Each file must be a checklist."""
+    if not Path(directory).is_dir():
+        raise QuestionnaireError(directory, "CHECKLIST_DIR is not a folder")
+    checklists = load_registry(directory)
+    for published in checklists.values():
+        questionnaire = published.questionnaire
+        if not questionnaire.is_checklist:
+            raise QuestionnaireError(
+                questionnaire.source_file, "only checklists (kind: checklist) belong in CHECKLIST_DIR"
+            )
+        if questionnaire.id in others:
+            raise QuestionnaireError(
+                questionnaire.source_file,
+                f"the id '{questionnaire.id}' is also used by {others[questionnaire.id].questionnaire.source_file}",
+            )
+    return checklists
+
+
 @dataclass
 class _Served:
     """The built-in questionnaires, and with them the imported ones as last read."""
@@ -116,6 +136,8 @@ def init_registry(app: Flask) -> None:
     """
     try:
         files = load_registry(app.config["QUESTIONNAIRE_DIR"])
+        if app.config.get("CHECKLIST_DIR"):
+            files = {**files, **load_checklists(app.config["CHECKLIST_DIR"], files)}
     except QuestionnaireError as error:
         if click.get_current_context(silent=True) is None:
             raise

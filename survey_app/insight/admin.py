@@ -39,7 +39,7 @@ MAX_UPLOAD_BODY = 1024 * 1024
 
 def _survey_or_404(questionnaire_id: str) -> Questionnaire:
     published = get_published(questionnaire_id)
-    if published is None or published.questionnaire.is_report:
+    if published is None or not published.questionnaire.is_survey:
         abort(404)
     return published.questionnaire
 
@@ -62,6 +62,8 @@ def surveys():
     items = []
     for published in all_published().values():
         q = published.questionnaire
+        if q.is_checklist:
+            continue  # a caseworker's tool, with no address of its own (triage/checklists.py)
         items.append(
             {
                 "questionnaire": q,

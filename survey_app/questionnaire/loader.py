@@ -17,6 +17,8 @@ import yaml
 from .model import (
     END,
     FIXED_BREAKDOWNS,
+    NO_CONSENT,
+    SHARING_DESTINATIONS,
     Choice,
     Condition,
     Measure,
@@ -27,6 +29,7 @@ from .model import (
 )
 from .scales import DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE
 from .schema import QUESTIONNAIRE_SCHEMA
+from .scoring import check_question_scoring, parse_scoring
 from .types import ONE_CHOICE_TYPES, TYPES, type_of
 
 _VALIDATOR = jsonschema.Draft202012Validator(QUESTIONNAIRE_SCHEMA)
@@ -194,6 +197,10 @@ def _question(raw: dict[str, Any]) -> Question:
         final=raw.get("final", False),
         reportable=raw.get("reportable", False),
         risk_cue=_risk_cue(raw["risk_cue"]) if "risk_cue" in raw else None,
+        consent=raw.get("consent"),
+        contact_detail=raw.get("contact_detail", False),
+        points=dict(raw.get("points", {})),
+        raises_to=dict(raw.get("raises_to", {})),
     )
 
 
@@ -226,6 +233,12 @@ def _check_question(question: Question, earlier: dict[str, Question]) -> str | N
         for value in question.risk_cue.values:
             if value not in values:
                 return f"the risk cue names '{value}', which is not one of its choices"
+    if question.points or question.raises_to:
+        if not kind.has_choices:
+            return "points and raises_to can only be declared on a question with choices"
+        fault = check_question_scoring(question)
+        if fault:
+            return fault
     for flag in ("area", "weighting_variable"):
         if getattr(question, flag) and question.type not in ONE_CHOICE_TYPES:
             return f"only a question with one answer from a list can have {flag}"
@@ -248,6 +261,35 @@ def _check_question(question: Question, earlier: dict[str, Question]) -> str | N
         fault = _check_condition(route.when, {**earlier, question.id: question}, "routes")
         if fault:
             return fault
+    return None
+
+
+# Addresses under /forms that are pages of the service, not forms (checkin/routes.py).
+RESERVED_FORM_SLUGS = ("check",)
+
+
+def _check_kind_rules(question: Question, kind: str) -> str | None:
+    """What a question may declare depends on the questionnaire's kind."""
+    if (question.consent or question.contact_detail) and kind != "report":
+        return "only a reporting form's questions can declare consent or contact_detail"
+    if question.consent:
+        if question.type != "multiple_choice":
+            return "a consent question must be a multiple choice"
+        allowed = {*SHARING_DESTINATIONS, NO_CONSENT} - {"marac"}
+        for value in question.choice_values:
+            if value not in allowed:
+                return (
+                    f"a consent question's choices are organisations a report can be shared with "
+                    f"({', '.join(sorted(allowed - {NO_CONSENT}))}) or '{NO_CONSENT}', not '{value}'"
+                )
+        if question.reportable:
+            return "a consent question is kept with the report's consent already: leave out reportable"
+    if question.contact_detail and question.reportable:
+        return "a contact detail cannot be reportable"
+    if (question.points or question.raises_to) and kind != "checklist":
+        return "only a checklist's questions can declare points or raises_to"
+    if kind == "checklist" and (question.final or question.risk_cue or question.reportable):
+        return "a checklist's questions cannot be final, reportable or carry a risk cue"
     return None
 
 
@@ -374,16 +416,41 @@ def load_definition(data: Any, name: str) -> Questionnaire:
         earlier[question.id] = question
     if END in earlier:
         raise QuestionnaireError(name, f"'{END}' is reserved for the end of the questions", END)
+    if data.get("kind") == "report" and data.get("slug") in RESERVED_FORM_SLUGS:
+        raise QuestionnaireError(
+            name, f"the address /forms/{data['slug']} is the service's own: choose another slug"
+        )
     if data.get("kind") == "report" and not (data.get("neutral_title") and data.get("slug")):
         # A report's tab title and address are what someone checking the device sees.
         raise QuestionnaireError(
             name, "a report needs a neutral_title and a slug that do not say what it is about"
         )
 
+    kind = data.get("kind", "survey")
     for question in questions:
-        fault = _check_breakdown(question, data.get("kind", "survey"))
+        fault = _check_breakdown(question, kind) or _check_kind_rules(question, kind)
         if fault:
             raise QuestionnaireError(name, fault, question.id)
+    asked = [question.consent for question in questions if question.consent]
+    if len(asked) != len(set(asked)):
+        repeated = next(part for part in asked if asked.count(part) > 1)
+        raise QuestionnaireError(name, f"only one question can ask consent for {repeated}")
+    scoring = None
+    if kind == "checklist":
+        if "scoring" not in data:
+            raise QuestionnaireError(name, "a checklist needs scoring: its thresholds and next steps")
+        try:
+            scoring = parse_scoring(data["scoring"])
+        except ValueError as error:
+            raise QuestionnaireError(name, str(error)) from None
+        for level, step in scoring.next_steps.items():
+            if step.destination is not None and step.destination not in SHARING_DESTINATIONS:
+                raise QuestionnaireError(
+                    name,
+                    f"scoring: the next step for {level} names an unknown destination '{step.destination}'",
+                )
+    elif "scoring" in data or "for_forms" in data:
+        raise QuestionnaireError(name, "only a checklist can declare scoring or for_forms")
     areas = [question.id for question in questions if question.area]
     if len(areas) > 1:
         raise QuestionnaireError(
@@ -414,6 +481,8 @@ def load_definition(data: Any, name: str) -> Questionnaire:
         kind=data.get("kind", "survey"),
         slug=data["slug"] if "slug" in data else data["id"],
         neutral_title=data.get("neutral_title"),
+        scoring=scoring,
+        for_forms=tuple(data.get("for_forms", ())),
     )
     _check_routes(questionnaire, name)
     return questionnaire

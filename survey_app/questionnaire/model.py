@@ -18,6 +18,21 @@ NOTICE = "notice"
 # What a notice stores once read, so the path knows it has been seen.
 SEEN = "seen"
 
+# Where a report may be shared (reports/sharing.py gives them names): the consent questions'
+# choices are these, or "none".
+SHARING_DESTINATIONS = (
+    "police",
+    "domestic_abuse_service",
+    "housing_provider",
+    "victim_support",
+    "national_hate_crime",
+    "marac",
+)
+# What a report's consent questions each ask about.
+CONSENT_PARTS = ("contact_details", "what_happened")
+NO_CONSENT = "none"
+KINDS = ("survey", "report", "checklist")
+
 # The end of the questions: the "Check your answers" page.
 END = "check_answers"
 
@@ -127,6 +142,13 @@ class Question:
     reportable: bool = False
     # On a report: answers that put a cue beside it in the caseworkers' queue.
     risk_cue: RiskCue | None = None
+    # On a report: which consent this question asks (CONSENT_PARTS), or whether its answer is one
+    # of the person's contact details, shared only where they consent to share those.
+    consent: str | None = None
+    contact_detail: bool = False
+    # On a checklist: points per answer, and answers that raise the risk level (scoring.py).
+    points: Mapping[str, int] = field(default_factory=dict)
+    raises_to: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_notice(self) -> bool:
@@ -159,7 +181,8 @@ class Questionnaire:
     # Minutes the survey is expected to take, shown on the start page.
     minutes: int | None = None
     source_file: str = ""
-    # "survey" (anonymous answers for statistics) or "report" (a report to caseworkers, encrypted).
+    # "survey" (anonymous answers for statistics), "report" (a report to caseworkers, encrypted)
+    # or "checklist" (a scored risk checklist a caseworker completes with the person who reported).
     kind: str = "survey"
     # The address segment and browser title used instead of the id and title, where the
     # subject must not show in a tab or in the history (reports).
@@ -171,6 +194,9 @@ class Questionnaire:
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
     # The languages residents are offered it in; empty for every language the catalogs have.
     languages: tuple[str, ...] = field(default=(), compare=False)
+    # A checklist's scoring (scoring.Scoring), and the reporting forms it is for (empty: every one).
+    scoring: Any = None
+    for_forms: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {q.id: q for q in self.questions})
@@ -193,6 +219,18 @@ class Questionnaire:
     @property
     def is_report(self) -> bool:
         return self.kind == "report"
+
+    @property
+    def is_checklist(self) -> bool:
+        return self.kind == "checklist"
+
+    @property
+    def is_survey(self) -> bool:
+        return self.kind == "survey"
+
+    @property
+    def contact_questions(self) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.contact_detail)
 
     def address_of(self, question: Question) -> str:
         """The question's segment in a page address: its id, or on a report its page number,

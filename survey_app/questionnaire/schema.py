@@ -83,6 +83,10 @@ _QUESTION = {
             "properties": {"label": _TEXT, "when": {"type": "array", "items": _ID, "minItems": 1}},
             "additionalProperties": False,
         },
+        "consent": {"enum": ["contact_details", "what_happened"]},
+        "contact_detail": {"type": "boolean"},
+        "points": {"type": "object", "propertyNames": _ID, "additionalProperties": {"type": "integer"}},
+        "raises_to": {"type": "object", "propertyNames": _ID, "additionalProperties": {"type": "string"}},
         **{name: spec for kind in TYPES.values() for name, spec in kind.settings.items()},
         "errors": {
             "type": "object",
@@ -104,7 +108,34 @@ QUESTIONNAIRE_SCHEMA = {
         "description": _TEXT,
         "introduction": {"type": "array", "items": _TEXT},
         "minutes": {"type": "integer", "minimum": 1},
-        "kind": {"enum": ["survey", "report"]},
+        "kind": {"enum": ["survey", "report", "checklist"]},
+        "for_forms": {"type": "array", "items": _ID},
+        "scoring": {
+            "type": "object",
+            "properties": {
+                "thresholds": {
+                    "type": "object",
+                    "propertyNames": _ID,
+                    "additionalProperties": {"type": "integer"},
+                },
+                "next_steps": {
+                    "type": "object",
+                    "propertyNames": _ID,
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["text", "within_hours"],
+                        "properties": {
+                            "text": _TEXT,
+                            "within_hours": {"type": "integer", "minimum": 1, "maximum": 8760},
+                            "destination": _ID,
+                        },
+                        "additionalProperties": False,
+                    },
+                },
+            },
+            "required": ["thresholds"],
+            "additionalProperties": False,
+        },
         "slug": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$", "maxLength": 64},
         "neutral_title": _TEXT,
         "questions": {"type": "array", "items": _QUESTION, "minItems": 1},

@@ -44,6 +44,21 @@ class Report(Model):
     # (see survey/flood.py). Still kept; a caseworker releases or discards it.
     held: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
     held_reason: Mapped[str | None] = mapped_column(sa.String(16))
+    # The level of the latest risk checklist completed for it (reports/risk.py): readable, like the
+    # risk cues, so that the queue can put high risk first and the board can count levels.
+    risk_level: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    # The partnership's next step for that level, as the checklist declares it:
+    # {"destination": "marac", "due": ISO time}; None when the level has none.
+    risk_step: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # The person who reported wrote a message or added information that no caseworker has opened yet.
+    reporter_wrote: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Erased on the person's request (a subject access request): only the counts remain.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def answers_gone(self) -> bool:
+        """Its answers were deleted, under the retention policy or on the person's request."""
+        return self.purged_at is not None or self.erased_at is not None
 
 
 def counted() -> sa.ColumnElement[bool]:

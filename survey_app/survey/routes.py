@@ -371,8 +371,20 @@ def confirmation(slug: str):
     submission = store.submission_of(progress)
     if submission is None:
         return redirect(url_for(".check_answers", slug=questionnaire.slug))
+    setup_token = None
+    if questionnaire.is_report and not previewing():
+        from ..checkin import contacts, setup
+
+        setup_token = setup.setup_token_for(submission)
+        db.session.commit()
     page = render_template(
-        "survey/confirmation.html", questionnaire=questionnaire, reference=submission.reference
+        "survey/confirmation.html",
+        questionnaire=questionnaire,
+        reference=submission.reference,
+        setup_token=setup_token,
+        errors={},
+        email="",
+        notifications=setup_token is not None and contacts.enabled(),
     )
     if questionnaire.is_report:
         # Shown once: someone going through this device's history later finds only the start.

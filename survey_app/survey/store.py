@@ -32,6 +32,7 @@ from ..models import QuestionnaireVersion, Response, SurveySession
 from ..questionnaire import Questionnaire, first_unanswered, relevant_answers
 from ..registry import Published, all_published
 from ..reports.models import Report
+from ..reports.sharing import consent_from_answers, record_consent
 from . import quality
 
 # No 0/O, 1/I/L or U: a reference read aloud over the phone must not be misheard.
@@ -415,6 +416,13 @@ def _existing_submission(token_hash: str, kind: type[_Submission]) -> _Submissio
     return db.session.scalars(sa.select(kind).filter_by(session_token_hash=token_hash)).first()
 
 
+def _record_consent(report: Report, questionnaire: Questionnaire, answers: dict[str, Any]) -> None:
+    """The consent to share that the report's answers give, as its first consent record."""
+    consent = consent_from_answers(questionnaire, relevant_answers(questionnaire, answers))
+    if consent is not None:
+        record_consent(report.id, consent, "form")
+
+
 def submit(
     progress: InProgress,
     published: Published,
@@ -464,6 +472,8 @@ def submit(
                 )
                 if cast(sa.CursorResult[Any], linked).rowcount != 1:
                     raise _NotLinked
+                if isinstance(submission, Report):
+                    _record_consent(submission, published.questionnaire, progress.answers)
             return submission
         except _NotLinked:
             # The savepoint is rolled back: nothing was stored.

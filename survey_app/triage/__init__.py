@@ -10,6 +10,7 @@ from . import models  # noqa: F401 - the tables must be known to the migrations
 
 def init_triage(app: Flask) -> None:
     from ..staff.routes import SECTIONS, Section
+    from . import casework, subject_access  # noqa: F401 - their routes join the blueprint
     from .routes import bp
 
     app.register_blueprint(bp)
@@ -26,6 +27,12 @@ def init_triage(app: Flask) -> None:
             _l("Report counts"),
             _l("How many reports there are, by form, strand, centre and month. No personal data."),
             frozenset({"caseworker", "analyst", "admin"}),
+        ),
+        Section(
+            "triage.subject_access_search",
+            _l("Subject access requests"),
+            _l("Export everything held about one report, or erase it at the person's request."),
+            frozenset({"admin"}),
         ),
         Section(
             "triage.audit_log",

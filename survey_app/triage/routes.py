@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..audit import ACTIONS, find_events, record
 from ..centres import all_centres
 from ..columns import utcnow
 from ..extensions import db
+from ..questionnaire.scoring import HIGHEST
 from ..reports.models import CASEWORKER_STATUSES, STATUSES, Report, counted, held_count
 from ..staff.access import require_role
 from ..staff.auth import signed_in_staff
@@ -26,6 +27,14 @@ from . import floods, views
 from .models import ReportNote
 
 bp = Blueprint("triage", __name__, url_prefix="/staff")
+
+
+def urgent_first() -> sa.ColumnElement[int]:
+    """0 for an open report whose latest risk checklist says high, 1 for the rest."""
+    return sa.case(
+        (sa.and_(Report.risk_level == HIGHEST, Report.status.not_in(("closed", "discarded"))), 0), else_=1
+    )
+
 
 CASEWORKER = "caseworker"
 
@@ -68,6 +77,7 @@ def queue():
         reports = list(
             db.session.execute(
                 query.with_only_columns(
+                    Report.id,
                     Report.reference,
                     Report.questionnaire_id,
                     Report.centre,
@@ -75,15 +85,36 @@ def queue():
                     Report.submitted_at,
                     Report.purged_at,
                     Report.risk_cues,
+                    Report.risk_level,
+                    Report.risk_step,
+                    Report.reporter_wrote,
                 )
-                .order_by(Report.submitted_at.desc(), Report.id.desc())
+                # An open report at high risk comes first, whatever else is newer (ADR 0029).
+                .order_by(urgent_first(), Report.submitted_at.desc(), Report.id.desc())
                 .limit(views.PER_PAGE)
                 .offset((filters.page - 1) * views.PER_PAGE)
             )
         )
     status = 400 if filters.errors else 200
+    from ..reports.sharing import Referral
+    from . import checklist_views
+
+    referred = (
+        list(
+            db.session.scalars(
+                sa.select(Referral)
+                .join(Report, Referral.report_id == Report.id)
+                .where(Report.reference.in_([r.reference for r in reports if r.risk_step]))
+            )
+        )
+        if any(r.risk_step for r in reports)
+        else []
+    )
     return render_template(
         "triage/queue.html",
+        checklist_views=checklist_views,
+        referred=referred,
+        now=utcnow(),
         filters=filters,
         reports=reports,
         total=total,
@@ -97,14 +128,29 @@ def queue():
 
 
 def _render_report(
-    report: Report, errors: dict[str, str] | None = None, note_text: str = "", status: int = 200
+    report: Report,
+    errors: dict[str, str] | None = None,
+    note_text: str = "",
+    status: int = 200,
+    message_text: str = "",
+    referral_form: Any = None,
 ) -> tuple[str, int]:
     """The report page: every read of it, including a form sent back with an error, is audited."""
+    from ..checkin import attempts
+    from ..reports import sharing
+    from ..reports.followup import access_for, messages_of
+    from ..reports.risk import results_of
+    from . import checklist_views
+
     record("view_report", report)
+    # Opening the report is reading what the person sent: it is no longer news.
+    report.reporter_wrote = False
     db.session.commit()
     notes = db.session.scalars(
         sa.select(ReportNote).where(ReportNote.report_id == report.id).order_by(ReportNote.created_at)
     ).all()
+    access = access_for(report.id)
+    consents = sharing.consent_history(report.id)
     return render_template(
         "triage/report.html",
         report=report,
@@ -115,8 +161,24 @@ def _render_report(
         statuses=CASEWORKER_STATUSES,
         errors=errors or {},
         note_text=note_text,
+        message_text=message_text,
+        referral_form=referral_form,
         done=request.args.get("done") if request.method == "GET" else None,
         note_max=views.NOTE_MAX_LENGTH,
+        consent=consents[0] if consents else None,
+        consent_history=consents,
+        messages=messages_of(report.id),
+        can_write=access is not None and access.word_hash is not None and not report.answers_gone,
+        checks_stopped=access is not None
+        and access.word_hash is not None
+        and attempts.is_stopped(report.reference),
+        referrals=sharing.referrals_of(report.id),
+        checklist_results=results_of(report.id),
+        checklists=checklist_views.checklists_for(report.questionnaire_id),
+        today=views.uk_day(utcnow()),
+        now=utcnow(),
+        sharing=sharing,
+        checklist_views=checklist_views,
         views=views,
     ), status
 
@@ -218,38 +280,6 @@ def add_note(reference: str):
     record("add_note", report, note_id=note.id)
     db.session.commit()
     return redirect(url_for(".report_page", reference=report.reference, done="note"), 303)
-
-
-@bp.get("/reports/<reference>/referral")
-@require_role(CASEWORKER)
-def referral(reference: str):
-    report = _report_or_404(reference)
-    record("export_referral", report, format="html")
-    db.session.commit()
-    return render_template(
-        "triage/referral.html",
-        report=report,
-        form_title=views.form_title(report.questionnaire_id),
-        answers=views.answer_rows(report.questionnaire_id, report.answers or {}),
-        generated_at=utcnow(),
-        views=views,
-    )
-
-
-@bp.get("/reports/<reference>/referral.csv")
-@require_role(CASEWORKER)
-def referral_csv(reference: str):
-    report = _report_or_404(reference)
-    record("export_referral", report, format="csv")
-    db.session.commit()
-    body = views.referral_csv(report, utcnow())
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="referral-{report.reference}.csv"',
-        },
-    )
 
 
 @bp.get("/audit")

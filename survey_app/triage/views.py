@@ -5,9 +5,7 @@ Nothing here touches Flask's request; the routes pass in what they were sent.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -22,13 +20,12 @@ from flask_babel import lazy_gettext as _l
 from ..audit import ACTIONS
 from ..centres import all_centres
 from ..extensions import db
-from ..formats import UK_TIME, datetime_text, month_text, uk_time
+from ..formats import UK_TIME, month_text, uk_time
 from ..i18n import qtext
 from ..questionnaire import Question, Questionnaire
 from ..questionnaire.answers import ascii_digits, whole_number
 from ..registry import all_published, get_published
 from ..reports.models import STATUSES, Report, counted
-from ..spreadsheets import neutralise
 from ..survey.presenters import answer_lines, short_label
 
 PER_PAGE = 50
@@ -75,6 +72,17 @@ ACTION_NAMES = {
     "import_crime": _l("Imported recorded crime files"),
     "change_kpi_register": _l("Changed the KPI register"),
     "assign_kpi_owners": _l("Changed who enters a KPI's figures"),
+    "write_to_reporter": _l("Wrote to the person who reported"),
+    "record_referral": _l("Recorded a referral"),
+    "record_referral_outcome": _l("Recorded a referral's outcome"),
+    "complete_checklist": _l("Completed a risk checklist"),
+    "allow_checks_again": _l("Let the person who reported try their memorable word again"),
+    "export_subject_access": _l("Exported everything held about a report"),
+    "erase_report": _l("Erased a report on request"),
+    "reporter_checked": _l("The person who reported read their report"),
+    "reporter_wrote": _l("The person who reported sent a message"),
+    "reporter_changed_consent": _l("The person who reported changed their consent"),
+    "reporter_changed_contact": _l("The person who reported changed how we tell them of messages"),
 }
 # The question whose answers are a report's "strand" in the counts, for each form.
 
@@ -196,6 +204,17 @@ def _date(
         return None
 
 
+def date_from_boxes(
+    args: Mapping[str, str], name: str, errors: dict[str, str], message: str, typed: dict[str, dict[str, str]]
+) -> dt.date | None:
+    """A date typed into a form's day, month and year boxes (`name-day`...), or None if all are empty."""
+    return _date(args, name, errors, message, typed)
+
+
+def uk_day(moment: dt.datetime) -> dt.date:
+    return uk_time(moment).date()
+
+
 def parse_queue_filters(args: Mapping[str, str]) -> QueueFilters:
     errors: dict[str, str] = {}
     filters = QueueFilters(errors=errors)
@@ -310,26 +329,6 @@ def answer_rows(questionnaire_id: str, values: Mapping[str, Any]) -> list[Answer
         if key not in seen:
             rows.append(AnswerRow(key, key, [str(value)]))
     return rows
-
-
-def referral_csv(report: Report, generated_at: dt.datetime) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    rows: list[tuple[str, str]] = [
-        (_("Field"), _("Answer")),
-        (_("Reference"), report.reference),
-        (_("Form"), form_title(report.questionnaire_id)),
-        (_("Status"), status_name(report.status)),
-        (_("Submitted"), datetime_text(report.submitted_at)),
-        (_("Reporting centre"), centre_name(report.centre)),
-        (_("Exported"), datetime_text(generated_at)),
-    ]
-    answers = answer_rows(report.questionnaire_id, report.answers or {})
-    rows += [(row.label, "\n".join(row.lines)) for row in answers]
-    for label, value in rows:
-        writer.writerow([neutralise(label), neutralise(value)])
-    # A byte order mark, so that Excel reads the file as UTF-8.
-    return "\ufeff" + out.getvalue()
 
 
 # Counts

@@ -59,7 +59,8 @@ ABUSE_ANSWERS = {
     "text_safe": "yes",
     "interpreter": "yes",
     "interpreter_language": "",
-    "referral_consent": "yes",
+    "share_contact": ["domestic_abuse_service"],
+    "share_account": ["domestic_abuse_service"],
 }
 
 

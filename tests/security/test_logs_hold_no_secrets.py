@@ -38,6 +38,8 @@ HATE_MARKERS = {
     "contact_phone": "07700 900 257",
     "contact_email": "orinthia.vexwell.7731@example.org",
     "contact_safety": "Only call after six; Dravenholt must not know",
+    "share_contact": ["police"],
+    "share_account": ["police", "victim_support"],
     "crime_reference": "GMP-Mossgiel-44719",
 }
 ABUSE_MARKERS = {
@@ -170,7 +172,8 @@ def resident_reports_domestic_abuse(app: Flask) -> None:
         "voicemail_safe": "no",
         "text_safe": "yes",
         "interpreter": "yes",
-        "referral_consent": "yes",
+        "share_contact": ["domestic_abuse_service"],
+        "share_account": ["domestic_abuse_service"],
         **ABUSE_MARKERS,
     }
     confirmation = visitor.submit(fill(visitor, begin(visitor, ABUSE), answers))

@@ -34,7 +34,8 @@ ABUSE_REPORT = {
     "voicemail_safe": "no",
     "text_safe": "no",
     "interpreter": "no",
-    "referral_consent": "yes",
+    "share_contact": ["domestic_abuse_service"],
+    "share_account": ["domestic_abuse_service"],
 }
 # Words that would tell someone what the form is about.
 TELLING = re.compile(r"abuse|hate|crime|violen|domestic|incident_|victim|report_", re.IGNORECASE)

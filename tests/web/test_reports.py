@@ -39,6 +39,8 @@ HATE_ANSWERS = {
     "contact_phone": SECRET_PHONE,
     "contact_email": "",
     "contact_safety": "",
+    "share_contact": ["police"],
+    "share_account": ["police", "victim_support"],
     "age_band": "age_25_34",
     "ethnic_group": "prefer_not_to_say",
 }
@@ -212,7 +214,8 @@ def test_domestic_abuse_report_with_safe_contact(app, client):
         "text_safe": "yes",
         "interpreter": "yes",
         "interpreter_language": "Urdu",
-        "referral_consent": "yes",
+        "share_contact": ["domestic_abuse_service"],
+        "share_account": ["domestic_abuse_service"],
     }
     check = fill(visitor, begin(visitor, ABUSE), answers)
     assert check.url.endswith("/check-answers")
