@@ -41,6 +41,9 @@ def check(paths: tuple[Path, ...]) -> None:
     """Validate questionnaire files (default: every file in the questionnaires folder)."""
     directory = Path(current_app.config["QUESTIONNAIRE_DIR"])
     files = list(paths) or list(questionnaire_files(directory))
+    if not paths and current_app.config.get("CHECKLIST_DIR"):
+        # The partnership's licensed checklists, kept outside the code.
+        files += list(questionnaire_files(current_app.config["CHECKLIST_DIR"]))
     if not files:
         raise click.ClickException(f"no questionnaire files found in {directory}")
     faults = 0
@@ -113,6 +116,21 @@ def seed_demo_command(count: int, accounts: bool) -> None:
         click.echo("Demo staff accounts (new passwords each time; sign in at /staff):")
         for email, password, roles in reset_demo_accounts():
             click.echo(f"  {', '.join(roles):<11} {email}  password: {password}")
+        _seed_reports()
+
+
+def _seed_reports() -> None:
+    from .staff.models import User
+    from .triage.demo import DEMO_WORD, seed_report_demo
+
+    caseworker = db.session.scalar(sa.select(User.id).where(User.email == "caseworker@demo.invalid"))
+    reference = seed_report_demo(caseworker)
+    if reference:
+        click.echo(
+            f"Demo reports added. Check one at /forms/check: reference {reference}, word {DEMO_WORD!r}"
+        )
+    else:
+        click.echo("Demo reports: reports already present")
 
 
 def _seed_kpis() -> None:
@@ -135,16 +153,35 @@ def _seed_kpis() -> None:
 def purge_expired_command() -> None:
     """Delete the answers of surveys left idle past SURVEY_IDLE_MINUTES, and of reports closed
     longer than REPORT_RETENTION_DAYS."""
+    from .checkin import visits
     from .survey.store import purge_expired
     from .triage.retention import purge_closed_reports
 
     removed = purge_expired()
+    ended = visits.purge_idle()
     db.session.commit()
     click.echo(f"deleted {removed} idle survey session(s)")
+    click.echo(f"ended {ended} idle visit(s) to the check pages")
     click.echo(
         f"purged {purge_closed_reports()} report(s) closed more than "
         f"{current_app.config['REPORT_RETENTION_DAYS']} days ago"
     )
+
+
+@click.group("reports")
+def reports_cli() -> None:
+    """What happens after a report."""
+
+
+@reports_cli.command("send-notifications")
+def send_notifications_command() -> None:
+    """Send the queued "you have a new message" notices, retrying any that failed."""
+    from .checkin import contacts
+
+    sent, failed = contacts.send_pending()
+    click.echo(f"sent {sent} notice(s); {failed} failed and will be tried again")
+    if failed:
+        raise SystemExit(1)
 
 
 def register(app: Flask) -> None:
@@ -157,4 +194,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(kpis_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_expired_command)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(backup_cli)

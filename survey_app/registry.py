@@ -61,7 +61,8 @@ def load_checklists(directory: str, others: dict[str, Published]) -> dict[str, P
         if questionnaire.id in others:
             raise QuestionnaireError(
                 questionnaire.source_file,
-                f"the id '{questionnaire.id}' is also used by {others[questionnaire.id].questionnaire.source_file}",
+                f"the id '{questionnaire.id}' is also used by "
+                f"{others[questionnaire.id].questionnaire.source_file}",
             )
     return checklists
 

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..columns import utcnow
@@ -82,8 +83,14 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
             notice.attempts = MAX_ATTEMPTS
             notice.last_error = "no safe contact"
             continue
+        report = db.session.get(Report, notice.report_id)
         try:
-            _send(mode, contact["value"])
+            # In the language the person reported in; the words never say what the report is about.
+            with force_locale(report.language if report is not None else "en"):
+                subject = _("You have a new message")
+                body = _("You have a new message. Use your reference to read it.") + "\n\n"
+                body += _("Safer Trafford Partnership") + "\n"
+            _send(mode, contact["value"], subject, body)
         except (OSError, smtplib.SMTPException) as error:
             notice.last_error = type(error).__name__[:200]
             failed += 1
@@ -100,7 +107,7 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
     return sent, failed
 
 
-def _send(mode: str, address: str) -> None:
+def _send(mode: str, address: str, subject: str, body: str) -> None:
     config = current_app.config
     if mode == "log":
         log.info("reporter notification sent (development: to the log, not to the address)")
@@ -108,8 +115,8 @@ def _send(mode: str, address: str) -> None:
     message = EmailMessage()
     message["From"] = config["SMTP_FROM"]
     message["To"] = address
-    message["Subject"] = SUBJECT
-    message.set_content(BODY)
+    message["Subject"] = subject
+    message.set_content(body)
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
         if config["SMTP_STARTTLS"]:
             smtp.starttls()

@@ -61,11 +61,13 @@ def sign_in():
     done = request.args.get("done")
     notice = {
         "word": _(
-            "Your memorable word is saved. To check your report, come back to this page and enter your reference and memorable word."
+            "Your memorable word is saved. To check your report, come back to this page and enter "
+            "your reference and memorable word."
         ),
         "finished": _("You have left your report. Nothing about it is left on this device."),
         "idle": _(
-            "You were away for a while, so we closed your report to keep it private. Enter your reference and memorable word again."
+            "You were away for a while, so we closed your report to keep it private. Enter your "
+            "reference and memorable word again."
         ),
     }.get(done or "")
     return _sign_in_page(notice=notice)

@@ -29,11 +29,11 @@ from ..staff.models import User
 # caseworker refers to on a risk level, not on the person's choice.
 DESTINATIONS = {
     "police": _l("Greater Manchester Police"),
-    "domestic_abuse_service": _l("A domestic abuse support service"),
-    "housing_provider": _l("The person's housing provider"),
+    "domestic_abuse_service": _l("Domestic abuse support service"),
+    "housing_provider": _l("Housing provider"),
     "victim_support": _l("Victim Support"),
     "national_hate_crime": _l("True Vision, the national hate crime reporting service"),
-    "marac": _l("The multi-agency risk assessment conference (MARAC)"),
+    "marac": _l("Multi-agency risk assessment conference (MARAC)"),
 }
 CONSENTABLE = tuple(d for d in DESTINATIONS if d != "marac")
 if tuple(DESTINATIONS) != SHARING_DESTINATIONS:

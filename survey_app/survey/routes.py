@@ -29,6 +29,7 @@ from ..questionnaire import (
     raw_from_value,
 )
 from ..registry import Published, published_at, published_version
+from ..reports.models import Report
 from ..shortlinks import CHANNEL_KEY
 from . import availability, flood, held, store
 from .messages import error_message
@@ -372,7 +373,7 @@ def confirmation(slug: str):
     if submission is None:
         return redirect(url_for(".check_answers", slug=questionnaire.slug))
     setup_token = None
-    if questionnaire.is_report and not previewing():
+    if isinstance(submission, Report) and not previewing():
         from ..checkin import contacts, setup
 
         setup_token = setup.setup_token_for(submission)

@@ -281,7 +281,9 @@ def complete_checklist(reference: str, checklist_id: str):
         if parsed.error is not None:
             from ..survey.messages import error_message
 
-            errors[question.id] = error_message(questionnaire, question, parsed.error)
+            # Numbered as on the page: "Select an answer" seven times would not say where.
+            number = questionnaire.index_of(question.id) + 1
+            errors[question.id] = f"{number}. {error_message(questionnaire, question, parsed.error)}"
         elif parsed.value is not None:
             answers[question.id] = parsed.value
     level = request.form.get("judgement_level", "")

@@ -185,7 +185,8 @@ def build_export(
         withdrawn = [part_name(p) for p in referral.shared if p not in parts]
         basis = [
             _(
-                "%(part)s: the person agreed to share this with %(destination)s (consent recorded %(date)s, %(source)s).",
+                "%(part)s: the person consented to sharing with: %(destination)s "
+                "(recorded %(date)s, %(source)s).",
                 part=part_name(part),
                 destination=destination_name(referral.destination),
                 date=datetime_text(consent.recorded_at),

@@ -317,4 +317,10 @@ def audit_log():
 def counts():
     # Reports held or discarded as a possible flood are left out of the board's figures.
     left_out = db.session.scalar(sa.select(sa.func.count()).where(sa.not_(counted()))) or 0
-    return render_template("triage/counts.html", counts=views.report_counts(), left_out=left_out, views=views)
+    return render_template(
+        "triage/counts.html",
+        counts=views.report_counts(),
+        casework=views.casework_counts(),
+        left_out=left_out,
+        views=views,
+    )

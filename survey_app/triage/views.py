@@ -417,3 +417,41 @@ def counts(
         by_month=[(month_text(month), n) for month, n in sorted(months.items())],
         by_status=[(status_name(s), statuses[s]) for s in STATUSES if statuses[s]],
     )
+
+
+@dataclass
+class CaseworkCounts:
+    """Risk levels and referrals of the reports that count: numbers only, no personal data."""
+
+    risk_levels: list[tuple[str, int]]
+    # (destination name, [count per outcome in `outcomes` order], total)
+    referrals: list[tuple[str, list[int], int]]
+    outcomes: list[str]  # outcome names, the columns of `referrals`
+
+
+def casework_counts() -> CaseworkCounts:
+    from ..questionnaire.scoring import LEVELS
+    from ..reports.sharing import DESTINATIONS, OUTCOMES, Referral, destination_name, outcome_name
+    from .checklist_views import level_name
+
+    levels = dict(
+        db.session.execute(
+            sa.select(Report.risk_level, sa.func.count()).where(counted()).group_by(Report.risk_level)
+        ).all()
+    )
+    risk_levels = [(level_name(level), levels.get(level, 0)) for level in reversed(LEVELS)]
+    risk_levels.append((_("No risk checklist"), levels.get(None, 0)))
+    pairs = db.session.execute(
+        sa.select(Referral.destination, Referral.outcome, sa.func.count())
+        .join(Report, Referral.report_id == Report.id)
+        .where(counted())
+        .group_by(Referral.destination, Referral.outcome)
+    ).all()
+    by_pair = {(destination, outcome): n for destination, outcome, n in pairs}
+    used = [o for o in OUTCOMES if any(outcome == o for _d, outcome in by_pair)]
+    rows = []
+    for destination in DESTINATIONS:
+        numbers = [by_pair.get((destination, o), 0) for o in used]
+        if sum(numbers):
+            rows.append((destination_name(destination), numbers, sum(numbers)))
+    return CaseworkCounts(risk_levels, rows, [outcome_name(o) for o in used])

@@ -37,6 +37,7 @@ def answer_hate_crime(page: Page) -> None:
         "injured": ("radio", "no"),
         "police_aware": ("radio", "no"),
         "contact": ("radio", "anonymous"),
+        "share_account": ("checkbox", "none"),
         "age_band": ("radio", "prefer_not_to_say"),
         "ethnic_group": ("radio", "prefer_not_to_say"),
     }

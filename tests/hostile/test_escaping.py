@@ -126,6 +126,7 @@ class World:
         self.analyst = self.staff("ana@example.org", MARKUP[0], "analyst")
         self.admin = self.staff("admin@example.org", FORMULAS[0], "admin", "analyst")
         self.notes()
+        self.referral_urls = self.referrals()
         self.reviews()
         self.margins()
 
@@ -170,6 +171,35 @@ class World:
             client.post(
                 f"/staff/reports/{reference}/status", data={"csrf_token": token, "status": "in_review"}
             )
+
+    def referrals(self) -> dict[str, str]:
+        """A referral of everything each report holds, with a hostile reason for sharing it without
+        consent; the address of each one's printable export."""
+        import datetime as dt
+
+        from survey_app.reports.sharing import Referral
+
+        client, today, urls = self.caseworker, dt.date.today(), {}
+        for number, reference in enumerate(self.reports):
+            token = token_on(client, f"/staff/reports/{reference}")
+            response = client.post(
+                f"/staff/reports/{reference}/referrals",
+                data={
+                    "csrf_token": token,
+                    "destination": "marac",
+                    "shared": ["contact_details", "what_happened"],
+                    "without_consent": "yes",
+                    "reason": PAYLOADS[number % len(PAYLOADS)],
+                    "referred_on-day": str(today.day),
+                    "referred_on-month": str(today.month),
+                    "referred_on-year": str(today.year),
+                },
+            )
+            assert response.status_code == 303, response.get_data(as_text=True)
+            with self.app.app_context():
+                referral_id = db.session.scalar(sa.select(sa.func.max(Referral.id)))
+            urls[reference] = f"/staff/reports/{reference}/referrals/{referral_id}"
+        return urls
 
     def reviews(self) -> None:
         with self.app.app_context():
@@ -322,7 +352,7 @@ def test_markup_typed_anywhere_is_shown_as_text_in_every_staff_page(app):
     for reference in world.reports:
         pages += [
             (caseworker, f"/staff/reports/{reference}"),
-            (caseworker, f"/staff/reports/{reference}/referral"),
+            (caseworker, world.referral_urls[reference]),
         ]
     for client, url in pages:
         response = client.get(url)
@@ -332,7 +362,7 @@ def test_markup_typed_anywhere_is_shown_as_text_in_every_staff_page(app):
     # Where the text is meant to be seen, it is there, as typed.
     for reference in world.reports:
         typed = [value for key, value in world.typed.items() if key.startswith(reference)]
-        for url in (f"/staff/reports/{reference}", f"/staff/reports/{reference}/referral"):
+        for url in (f"/staff/reports/{reference}", world.referral_urls[reference]):
             assert_shown(Page(url, caseworker.get(url)), typed, url)
         assert_shown(Page("/", caseworker.get(f"/staff/reports/{reference}")), PAYLOADS, "notes")
     assert_shown(Page("/", analyst.get(f"{INSIGHT}/quality?show=excluded")), MARKUP, "review reasons")
@@ -371,7 +401,7 @@ def test_formulas_typed_anywhere_are_neutralised_in_every_download(app):
     world = World(app)
     caseworker, analyst = world.caseworker, world.analyst
     for reference in world.reports:
-        body = caseworker.get(f"/staff/reports/{reference}/referral.csv").data
+        body = caseworker.get(world.referral_urls[reference] + ".csv").data
         cells = {cell for row in assert_csv_neutralised(body, f"referral {reference}") for cell in row}
         typed = [value for key, value in world.typed.items() if key.startswith(reference)]
         assert {neutralised(value) for value in typed} <= cells, f"referral {reference}: an answer is missing"

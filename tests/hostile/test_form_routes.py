@@ -10,6 +10,7 @@ given, a signed-in staff member with the right role, a real report, a real flagg
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import urllib.parse
@@ -969,6 +970,151 @@ def register_target(app: Flask, endpoint: str) -> Target:
     return Target(staff.client, url, urls, fields, staff.prepare, check)
 
 
+CHECK_WORD = "harbour lantern"
+
+
+def report_with_word(app: Flask) -> str:
+    """A hate crime report that can be checked with CHECK_WORD."""
+    from survey_app.checkin.words import hash_word
+    from survey_app.reports.followup import ReportAccess
+
+    reference = add_report(app, "hate_crime_report", answers={"description": "A private story"})
+    with app.app_context():
+        report_id = db.session.scalar(sa.select(Report.id).where(Report.reference == reference))
+        db.session.add(ReportAccess(report_id=report_id, word_hash=hash_word(CHECK_WORD)))
+        db.session.commit()
+    return reference
+
+
+def check_target(app: Flask, endpoint: str) -> Target:
+    """The check pages: a person who gave their reference and word (checked in again whenever a
+    hostile post ended the visit)."""
+    from survey_app.checkin import attempts
+
+    reference = report_with_word(app)
+    client = app.test_client()
+
+    def prepare() -> str:
+        with app.app_context():
+            attempts.allow_again(reference)  # hostile words must not stop the next example
+            db.session.commit()
+        page = client.get("/forms/check/report")
+        if page.status_code != 200:
+            token = csrf_token(client.get("/forms/check"))
+            signed = client.post(
+                "/forms/check", data={"csrf_token": token, "reference": reference, "word": CHECK_WORD}
+            )
+            assert signed.status_code == 303, signed.status_code
+            page = client.get("/forms/check/report")
+        return csrf_token(page)
+
+    def check(_url: str, _response: TestResponse) -> None:
+        # Whatever was posted, the sign-in page works and the report can still be read with its word.
+        assert client.get("/forms/check").status_code == 200
+        prepare()
+        assert client.get("/forms/check/report").status_code == 200
+
+    action = endpoint.rsplit(".", 1)[1]
+    url = {
+        "check": "/forms/check",
+        "send_message": "/forms/check/message",
+        "change_consent": "/forms/check/consent",
+        "change_contact": "/forms/check/contact",
+        "finish": "/forms/check/finish",
+        "choose_word": "/forms/check/word",
+    }[action]
+    fields = {
+        "reference": [reference, reference.lower(), "R-AAAA-BBBB-CC", "x" * 200],
+        "word": [CHECK_WORD, "wrong word", ""],
+        "message": ["The van was white", "x" * 5001],
+        "parts": ["contact_details", "what_happened", "nonsense"],
+        "contact_details": ["police", "none", "marac"],
+        "what_happened": ["victim_support", "national_hate_crime"],
+        "email": ["me@example.com", "not an address", "x" * 300],
+        "safe": ["yes", "no"],
+        "action": ["remove", "set"],
+        "setup": ["forged", "x" * 200],
+        "word_again": [CHECK_WORD, "other"],
+    }
+    return Target(client, url, st.just(url), fields, prepare, check)
+
+
+def casework_target(app: Flask, endpoint: str) -> Target:
+    """A caseworker's posts about one report: messages, referrals, outcomes, checklists, checks."""
+    from survey_app.reports.sharing import Referral
+
+    reference = report_with_word(app)
+    with app.app_context():
+        report_id = db.session.scalar(sa.select(Report.id).where(Report.reference == reference))
+        referral = Referral(
+            report_id=report_id, destination="police", referred_on=dt.date.today(), shared=["what_happened"]
+        )
+        db.session.add(referral)
+        db.session.commit()
+        referral_id = referral.id
+    staff = Staff(app, "case@example.org", "caseworker")
+    action = endpoint.rsplit(".", 1)[1]
+    path = {
+        "write_to_reporter": "messages",
+        "allow_checks_again": "checks",
+        "record_referral": "referrals",
+        "record_referral_outcome": f"referrals/{referral_id}/outcome",
+        "complete_checklist": "checklists/risk_checklist_example",
+    }[action]
+    url = f"/staff/reports/{reference}/{path}"
+    urls = addresses(
+        url,
+        f"/staff/reports/R-AAAA-BBBB-CC/{path}",
+        f"/staff/reports/%00/{path}",
+        f"/staff/reports/{reference}/referrals/987654321/outcome",
+        f"/staff/reports/{reference}/checklists/no_such_checklist",
+    )
+    today = dt.date.today()
+    fields = {
+        "message": ["We will call on Tuesday", "x" * 5001],
+        "destination": ["police", "marac", "nowhere"],
+        "referred_on-day": [str(today.day), "32"],
+        "referred_on-month": [str(today.month), "13"],
+        "referred_on-year": [str(today.year), "99999"],
+        "shared": ["contact_details", "what_happened", "risk_checklists", "secrets"],
+        "without_consent": ["yes"],
+        "reason": ["A risk to life", "x" * 1001],
+        "outcome": ["accepted", "declined", "exploded"],
+        "outcome_on-day": ["1"],
+        "outcome_on-month": ["1"],
+        "outcome_on-year": ["1999", str(today.year)],
+        "injured_now": ["yes", "no", "maybe"],
+        "threats_to_kill": ["yes", "no"],
+        "children_or_pregnant": ["pregnant", "none", "twins"],
+        "judgement_level": ["medium", "high", "standard", "extreme"],
+        "judgement_reason": ["Bruises she hid", "x" * 1001],
+    }
+    return Target(
+        staff.client, url, urls, fields, staff.prepare, expect_ok(staff.client, f"/staff/reports/{reference}")
+    )
+
+
+def erase_target(app: Flask, endpoint: str) -> Target:
+    staff = Staff(app, "admin@example.org", "admin")
+    references: list[str] = []
+
+    def prepare() -> str:
+        # A hostile post may erase the report: each example gets one to erase.
+        references.append(add_report(app, "hate_crime_report", answers={"description": "A private story"}))
+        return staff.prepare()
+
+    prepare()
+    url = f"/staff/reports/{references[0]}/erase"
+
+    def check(_url: str, _response: TestResponse) -> None:
+        assert staff.client.get(f"/staff/reports/{references[0]}/subject-access").status_code == 200
+
+    fields = {"confirm": [references[0], references[0].lower(), "yes", "x" * 100]}
+    return Target(
+        staff.client, url, addresses(url, "/staff/reports/R-AAAA-BBBB-CC/erase"), fields, prepare, check
+    )
+
+
 TARGETS: dict[str, Callable[[Flask, str], Target]] = {
     "survey.begin": journey_target,
     "survey.question": journey_target,
@@ -997,6 +1143,18 @@ TARGETS: dict[str, Callable[[Flask, str], Target]] = {
     "kpi_entry.crime": crime_target,
     "kpi_admin.edit_kpi": register_target,
     "kpi_admin.owners": register_target,
+    "check.check": check_target,
+    "check.send_message": check_target,
+    "check.change_consent": check_target,
+    "check.change_contact": check_target,
+    "check.finish": check_target,
+    "check.choose_word": check_target,
+    "triage.write_to_reporter": casework_target,
+    "triage.allow_checks_again": casework_target,
+    "triage.record_referral": casework_target,
+    "triage.record_referral_outcome": casework_target,
+    "triage.complete_checklist": casework_target,
+    "triage.erase": erase_target,
 }
 
 

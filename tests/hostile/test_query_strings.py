@@ -29,6 +29,7 @@ from survey_app.insight import routes as insight_routes
 from survey_app.kpis import routes as kpi_routes
 from survey_app.models import Response
 from survey_app.registry import get_published
+from survey_app.reports.models import Report
 from survey_app.security import LimitedRequest
 from survey_app.staff.passwords import hash_password
 from tests.conftest import PROJECT_ROOT, _backends, _empty_tables, _postgresql_url, make_app
@@ -244,7 +245,21 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
         db.session.add_all(make_demo_responses(published, 400, seed=11, today=dt.date(2026, 11, 24)))
         db.session.commit()
         world.real_values["insight"]["response_id"] = db.session.scalar(sa.select(sa.func.min(Response.id)))
-    world.real_values["triage"]["reference"] = add_report(app, "hate_crime_report")
+    reference = add_report(app, "hate_crime_report")
+    world.real_values["triage"]["reference"] = reference
+    with app.app_context():
+        from survey_app.reports.sharing import Referral
+
+        report_id = db.session.scalar(sa.select(Report.id).where(Report.reference == reference))
+        referral = Referral(
+            report_id=report_id,
+            destination="police",
+            referred_on=dt.date(2026, 11, 25),
+            shared=["what_happened"],
+        )
+        db.session.add(referral)
+        db.session.commit()
+        world.real_values["triage"]["referral_id"] = referral.id
     # A draft questionnaire, so that its preview pages are sent every query string too.
     world.fresh_draft()
     password_hash = hash_password(PASSWORD)

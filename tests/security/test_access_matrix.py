@@ -37,6 +37,7 @@ from survey_app.library.models import ImportedQuestionnaire
 from survey_app.models import Response
 from survey_app.registry import get_published, refresh_now
 from survey_app.reports.models import Report
+from survey_app.reports.sharing import Referral
 from survey_app.staff.access import PUBLIC as DECLARED_PUBLIC
 from survey_app.staff.access import staff_route_policies
 from survey_app.staff.auth import hash_session_id
@@ -79,6 +80,15 @@ POLICY: dict[str, str | frozenset[str]] = {
     "report.check_answers": PUBLIC,
     "report.confirmation": PUBLIC,
     "report.timed_out": PUBLIC,
+    # The person who reported, following it with their reference and memorable word.
+    "check.sign_in": PUBLIC,
+    "check.check": PUBLIC,
+    "check.your_report": PUBLIC,
+    "check.send_message": PUBLIC,
+    "check.change_consent": PUBLIC,
+    "check.change_contact": PUBLIC,
+    "check.finish": PUBLIC,
+    "check.choose_word": PUBLIC,
     # The staff entrance: signing in and out must work for everyone.
     "staff.sign_in": PUBLIC,
     "staff.sign_out": PUBLIC,
@@ -90,8 +100,19 @@ POLICY: dict[str, str | frozenset[str]] = {
     "triage.report_page": CASEWORKER,
     "triage.change_status": CASEWORKER,
     "triage.add_note": CASEWORKER,
-    "triage.referral": CASEWORKER,
+    "triage.write_to_reporter": CASEWORKER,
+    "triage.allow_checks_again": CASEWORKER,
+    "triage.record_referral": CASEWORKER,
+    "triage.record_referral_outcome": CASEWORKER,
+    "triage.referral_page": CASEWORKER,
     "triage.referral_csv": CASEWORKER,
+    "triage.checklist_form": CASEWORKER,
+    "triage.complete_checklist": CASEWORKER,
+    # Subject access requests and erasure are the administrators'.
+    "triage.subject_access_search": ADMIN,
+    "triage.subject_access": ADMIN,
+    "triage.subject_access_json": ADMIN,
+    "triage.erase": ADMIN,
     "triage.audit_log": ADMIN,
     "triage.counts": frozenset({"caseworker", "analyst", "admin"}),
     # Insight: the analysts' statistics.
@@ -151,7 +172,11 @@ REAL_VALUES: dict[str, dict[str, object]] = {
     "short": {"slug": "community_confidence", "place": "altrincham"},
     "kiosk": {"centre_id": "partington"},
     "static": {"filename": "dist/app.css"},
-    "triage": {"reference": "from data"},
+    "triage": {
+        "reference": "from data",
+        "referral_id": "from data",
+        "checklist_id": "risk_checklist_example",
+    },
     "insight": {
         "questionnaire_id": "community_confidence",
         "kind": "responses.csv",
@@ -178,7 +203,12 @@ UNKNOWN_VALUES: dict[str, object] = {
     "draft_id": "no_such_draft",
     "subgroup_id": "no_such_group",
     "kpi_id": "no_such_kpi",
+    "referral_id": 987_654_321,
+    "checklist_id": "no_such_checklist",
 }
+# Where someone other than a caseworker may read what a report says: an administrator answering a
+# subject access request exports everything held about it.
+REPORT_TEXT_ALSO_FOR = {"triage.subject_access_json": ADMIN}
 
 # Unusual words, so that finding one in a page means a report leaked to someone it should not reach.
 REPORT_STORY = "Grimblewick-Orrery followed me past the Thistledown launderette"
@@ -371,7 +401,15 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
         report_id = db.session.scalar(sa.select(Report.id).where(Report.reference == reference))
         author = db.session.scalar(sa.select(User.id).where(User.email == "caseworker@trafford.example"))
         db.session.add(ReportNote(report_id=report_id, author_id=author, text={"text": NOTE_TEXT}))
+        referral = Referral(
+            report_id=report_id,
+            destination="police",
+            referred_on=dt.date(2026, 11, 25),
+            shared=["what_happened"],
+        )
+        db.session.add(referral)
         db.session.commit()
+        world.real_values["triage"]["referral_id"] = referral.id
     for identity in IDENTITIES:
         world.open_browser(identity)
     yield world
@@ -414,14 +452,18 @@ def is_ok(status: int) -> bool:
 
 
 def judge(
-    policy: str | frozenset[str], identity: Identity, request: Request, response: TestResponse
+    policy: str | frozenset[str],
+    identity: Identity,
+    request: Request,
+    response: TestResponse,
+    readers: frozenset[str] = CASEWORKER,
 ) -> str | None:
     """What is wrong with this answer, or None."""
     status = response.status_code
     body = response.get_data()
     if status >= 500:
         return f"server error {status}"
-    if not (identity.roles and "caseworker" in identity.roles):
+    if not (identity.roles and identity.roles & readers):
         leaked = [secret for secret in SECRETS if secret.encode() in body]
         if leaked:
             return f"shows report text to someone who is not a caseworker: {leaked}"
@@ -477,7 +519,8 @@ def test_route_answers_every_visitor_as_its_policy_says(world, endpoint):
                 }.get(request.csrf)
                 response = world.send(browser, request.method, request.url, token)
                 sent += 1
-                problem = judge(policy, identity, request, response)
+                readers = CASEWORKER | REPORT_TEXT_ALSO_FOR.get(endpoint, frozenset())
+                problem = judge(policy, identity, request, response, readers)
                 if problem:
                     token_note = f" (CSRF token: {request.csrf})" if request.csrf else ""
                     problems.append(f"{identity.name}: {request.method} {request.url}{token_note}: {problem}")

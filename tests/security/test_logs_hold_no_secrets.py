@@ -11,6 +11,7 @@ see such a value if one were logged.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import traceback
@@ -94,7 +95,8 @@ def record_texts(record: logging.LogRecord) -> Iterator[str]:
 
 
 def leaks(records: Iterable[logging.LogRecord], secrets: Iterable[str]) -> list[str]:
-    secrets = [secret for secret in secrets if secret]
+    # Only typed text can leak: the choices of a list (who may be told, say) are codes, not secrets.
+    secrets = [secret for secret in secrets if isinstance(secret, str) and secret]
     found = []
     for record in records:
         texts = list(record_texts(record))
@@ -231,7 +233,24 @@ def caseworker_reads_both_reports_and_adds_a_note(app: Flask) -> None:
     with_note = post_form(visitor, hate_report, "/notes", {"note": NOTE_TEXT})
     assert NOTE_TEXT in with_note.text()
     post_form(visitor, with_note, "/status", {"status": "in_review"})
-    assert visitor.client.get(f"{links[-1]}/referral.csv").status_code == 200
+    referral = post_form(
+        visitor,
+        visitor.get(links[-1]),
+        "/referrals",
+        {
+            "destination": "marac",
+            "shared": ["what_happened"],
+            "without_consent": "yes",
+            "reason": NOTE_TEXT,
+            **{
+                f"referred_on-{part}": str(getattr(dt.date.today(), part))
+                for part in ("day", "month", "year")
+            },
+        },
+    )
+    assert referral.status == 200
+    export = referral.soup.select_one("#referral-history a")["href"]
+    assert visitor.client.get(export + ".csv").status_code == 200
     signed_out = post_form(visitor, visitor.get("/staff"), "/sign-out", {})
     assert "You have signed out." in signed_out.text()
 

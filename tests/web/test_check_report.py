@@ -78,7 +78,9 @@ def test_word_rules_are_explained_and_nothing_is_lost(app):
     assert short.error_summary == ["Your memorable word must be at least 6 characters long"]
     assert short.title == "Error: Contact form"
     different = visitor.submit(short, {"word": "sunflower", "word_again": "sunflour"})
-    assert different.error_summary == ["The two memorable words are not the same: type it again in both boxes"]
+    assert different.error_summary == [
+        "The two memorable words are not the same: type it again in both boxes"
+    ]
     saved = visitor.submit(different, {"word": "sunflower", "word_again": "SUNFLOWER "})
     assert saved.url.endswith("done=word")
 
@@ -106,7 +108,9 @@ def test_status_and_messages_for_the_reporter_but_never_internal_notes(app):
 
     # A message back reaches the caseworker, and the queue says there is one.
     token = csrf(person, "/forms/check/report")
-    back = person.post("/forms/check/message", data={"csrf_token": token, "message": "I remembered the van's number"})
+    back = person.post(
+        "/forms/check/message", data={"csrf_token": token, "message": "I remembered the van's number"}
+    )
     assert back.status_code == 303
     queue = Visitor(staff).get("/staff/reports")
     assert "New message" in queue.text()
@@ -192,7 +196,12 @@ def test_changing_consent_applies_at_once_and_is_audited(app):
     page = Visitor(person).get("/forms/check/report")
     assert page.status == 200
     fields = page.soup.select('input[name="what_happened"]')
-    assert {f["value"] for f in fields} == {"police", "victim_support", "housing_provider", "national_hate_crime"}
+    assert {f["value"] for f in fields} == {
+        "police",
+        "victim_support",
+        "housing_provider",
+        "national_hate_crime",
+    }
     checked = {f["value"] for f in fields if f.has_attr("checked")}
     assert checked == {"police", "victim_support"}
     token = page.form_fields()["csrf_token"]
@@ -209,11 +218,15 @@ def test_changing_consent_applies_at_once_and_is_audited(app):
     with app.app_context():
         report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
         latest = db.session.scalars(
-            sa.select(ReportConsent).where(ReportConsent.report_id == report.id).order_by(ReportConsent.id.desc())
+            sa.select(ReportConsent)
+            .where(ReportConsent.report_id == report.id)
+            .order_by(ReportConsent.id.desc())
         ).first()
         assert latest.source == "check"
         assert latest.contact_details == [] and latest.what_happened == ["victim_support"]
-        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "reporter_changed_consent"))
+        event = db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "reporter_changed_consent")
+        )
         assert event.user_id is None and event.detail["what_happened"] == ["victim_support"]
 
 
@@ -267,7 +280,9 @@ def test_only_a_contact_marked_safe_is_told_and_only_that_there_is_a_message(app
     unsafe = person.post("/forms/check/contact", data={"csrf_token": page_token, "email": "me@example.com"})
     assert unsafe.status_code == 400
     assert "Confirm that nobody else reads this email address" in main_text(unsafe)
-    person.post("/forms/check/contact", data={"csrf_token": page_token, "email": "me@example.com", "safe": "yes"})
+    person.post(
+        "/forms/check/contact", data={"csrf_token": page_token, "email": "me@example.com", "safe": "yes"}
+    )
 
     caplog.set_level("INFO")
     staff.post(f"/staff/reports/{reference}/messages", data={"csrf_token": token, "message": "Second"})
@@ -283,12 +298,28 @@ def test_check_pages_are_neutral_and_refuse_bad_input_without_a_500(app):
     assert page.title == "Contact form"
     assert page.soup.select_one(".govuk-exit-this-page")
     token = page.form_fields()["csrf_token"]
-    for reference, word in [("", ""), ("x" * 5000, "y" * 5000), ("R-\x00", "\u202e\ufffd"), ("R-ABCD-EFGH-JK", "")]:
-        response = client.post("/forms/check", data={"csrf_token": token, "reference": reference, "word": word})
+    for reference, word in [
+        ("", ""),
+        ("x" * 5000, "y" * 5000),
+        ("R-\x00", "\u202e\ufffd"),
+        ("R-ABCD-EFGH-JK", ""),
+    ]:
+        response = client.post(
+            "/forms/check", data={"csrf_token": token, "reference": reference, "word": word}
+        )
         assert response.status_code == 400
         assert Page("/", response).title == "Error: Contact form"
-    for address in ("/forms/check/report", "/forms/check/message", "/forms/check/consent", "/forms/check/contact"):
-        response = client.post(address, data={"csrf_token": token}) if address != "/forms/check/report" else client.get(address)
+    for address in (
+        "/forms/check/report",
+        "/forms/check/message",
+        "/forms/check/consent",
+        "/forms/check/contact",
+    ):
+        response = (
+            client.post(address, data={"csrf_token": token})
+            if address != "/forms/check/report"
+            else client.get(address)
+        )
         assert response.status_code == 303
     word = client.post("/forms/check/word", data={"csrf_token": token, "setup": "forged", "word": "abcdefg"})
     assert word.status_code == 400

@@ -109,6 +109,20 @@ def test_every_staff_page_gives_dates_the_uk_way_in_uk_time(app):
             sa.update(Response).where(Response.id == flagged).values(flagged=True, submitted_at=SUMMER_MOMENT)
         )
         db.session.commit()
+    with app.app_context():
+        from survey_app.reports.sharing import Referral
+
+        report_id = db.session.scalar(sa.select(Report.id).where(Report.reference == reference))
+        referral = Referral(
+            report_id=report_id,
+            destination="marac",
+            referred_on=SUMMER_MOMENT.date(),
+            shared=["what_happened"],
+            without_consent={"reason": "A risk to life"},
+        )
+        db.session.add(referral)
+        db.session.commit()
+        referral_id = referral.id
     client = staff_client(app, "every.role@trafford.example", "caseworker", "analyst", "admin")
     token = Visitor(client).get(f"{DASHBOARD}/quality").form_fields()["csrf_token"]
     client.post(
@@ -130,7 +144,8 @@ def test_every_staff_page_gives_dates_the_uk_way_in_uk_time(app):
         "margins": "/staff/margins",
         "queue": "/staff/reports",
         "report": f"/staff/reports/{reference}",
-        "referral": f"/staff/reports/{reference}/referral",
+        "referral": f"/staff/reports/{reference}/referrals/{referral_id}",
+        "subject access": f"/staff/reports/{reference}/subject-access",
         "audit": "/staff/audit",
         "counts": "/staff/counts",
     }

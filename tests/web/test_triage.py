@@ -28,6 +28,32 @@ ADMIN = "addie.min@trafford.example"
 SECRET_NOTE = "Phoned back on Thursday; Wobblefritz says the neighbour keeps watching"
 
 
+def record_referral(
+    app, client, reference: str, destination: str = "police", shared=("what_happened",)
+) -> str:
+    """Record a referral the report's consent allows (HATE_ANSWERS agree to tell the police what
+    happened); the address of its printable export."""
+    token = csrf_token(get(client, f"/staff/reports/{reference}"))
+    today = dt.date.today()
+    response = client.post(
+        f"/staff/reports/{reference}/referrals",
+        data={
+            "csrf_token": token,
+            "destination": destination,
+            "shared": list(shared),
+            "referred_on-day": str(today.day),
+            "referred_on-month": str(today.month),
+            "referred_on-year": str(today.year),
+        },
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    from survey_app.reports.sharing import Referral
+
+    with app.app_context():
+        referral_id = db.session.scalar(sa.select(sa.func.max(Referral.id)))
+    return f"/staff/reports/{reference}/referrals/{referral_id}"
+
+
 def submit_hate_report(app, **answers) -> str:
     """A hate crime report sent through the resident's pages; its reference."""
     visitor = Visitor(app.test_client())
@@ -284,7 +310,7 @@ def test_what_a_reporter_or_caseworker_wrote_is_escaped(app):
     assert script not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert html.count("&lt;script&gt;") == 2
-    referral = client.get(f"/staff/reports/{reference}/referral").get_data(as_text=True)
+    referral = client.get(record_referral(app, client, reference)).get_data(as_text=True)
     assert script not in referral and "&lt;script&gt;" in referral
 
 
@@ -294,14 +320,15 @@ def test_what_a_reporter_or_caseworker_wrote_is_escaped(app):
 def test_printable_referral_is_plain_and_audited(app):
     reference = submit_hate_report(app)
     client = staff_client(app, CASEWORKER, "caseworker")
-    page = get(client, f"/staff/reports/{reference}/referral")
+    address = record_referral(app, client, reference)
+    page = get(client, address)
     assert page.status == 200
     assert page.title == f"Referral {reference}"
     assert SECRET_STORY in page.text()
     assert not page.soup.find("script") and not page.soup.find("header")
     assert page.response.headers["Cache-Control"] == "no-store"
-    [event] = audit_events(app)
-    assert (event.action, event.detail) == ("export_referral", {"format": "html"})
+    [event] = [e for e in audit_events(app) if e.action == "export_referral"]
+    assert event.detail == {"format": "html", "referral_id": int(address.rsplit("/", 1)[1])}
 
 
 def test_csv_referral_neutralises_formulas_and_is_audited(app):
@@ -309,19 +336,26 @@ def test_csv_referral_neutralises_formulas_and_is_audited(app):
         app, description='=HYPERLINK("http://evil.example","Click")', location="+44 line", offender="@SUM(A1)"
     )
     client = staff_client(app, CASEWORKER, "caseworker")
-    response = client.get(f"/staff/reports/{reference}/referral.csv")
+    address = record_referral(app, client, reference)
+    response = client.get(address + ".csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert response.headers["Content-Disposition"] == f'attachment; filename="referral-{reference}.csv"'
+    referral_id = address.rsplit("/", 1)[1]
+    assert (
+        response.headers["Content-Disposition"]
+        == f'attachment; filename="referral-{reference}-{referral_id}.csv"'
+    )
     assert response.headers["Cache-Control"] == "no-store"
-    rows = dict(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = {
+        row[0]: row[1] for row in csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))
+    }
     assert rows["Reference"] == reference
     assert rows["Description"] == '\'=HYPERLINK("http://evil.example","Click")'
     assert rows["Where"] == "'+44 line"
     assert rows["About the people who did it"] == "'@SUM(A1)"
     assert all(not value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in rows.values())
-    [event] = audit_events(app)
-    assert (event.action, event.detail) == ("export_referral", {"format": "csv"})
+    [event] = [e for e in audit_events(app) if e.action == "export_referral"]
+    assert event.detail == {"format": "csv", "referral_id": int(referral_id)}
 
 
 @pytest.mark.parametrize(
@@ -349,8 +383,9 @@ def triage_urls(reference: str) -> list[str]:
     return [
         "/staff/reports",
         f"/staff/reports/{reference}",
-        f"/staff/reports/{reference}/referral",
-        f"/staff/reports/{reference}/referral.csv",
+        f"/staff/reports/{reference}/referrals/1",
+        f"/staff/reports/{reference}/referrals/1.csv",
+        f"/staff/reports/{reference}/checklists/risk_checklist_example",
         "/staff/audit",
     ]
 
@@ -401,8 +436,18 @@ def test_every_triage_route_declares_its_roles(app):
         "triage.report_page": caseworker,
         "triage.change_status": caseworker,
         "triage.add_note": caseworker,
-        "triage.referral": caseworker,
+        "triage.write_to_reporter": caseworker,
+        "triage.allow_checks_again": caseworker,
+        "triage.record_referral": caseworker,
+        "triage.record_referral_outcome": caseworker,
+        "triage.referral_page": caseworker,
         "triage.referral_csv": caseworker,
+        "triage.checklist_form": caseworker,
+        "triage.complete_checklist": caseworker,
+        "triage.subject_access_search": frozenset({"admin"}),
+        "triage.subject_access": frozenset({"admin"}),
+        "triage.subject_access_json": frozenset({"admin"}),
+        "triage.erase": frozenset({"admin"}),
         "triage.held_reports": caseworker,
         "triage.decide_held": caseworker,
         "triage.audit_log": frozenset({"admin"}),

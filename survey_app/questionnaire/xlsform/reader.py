@@ -17,7 +17,7 @@ from pyxform.aliases import yes_no
 from ..extract import text_entries
 from ..loader import QuestionnaireError, load_definition
 from ..messages import Message, _
-from ..model import Questionnaire
+from ..model import CONSENT_PARTS, Questionnaire
 from ..scales import DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE
 from ..types import CHOICE_TYPES, TYPES
 from .expressions import ExpressionError, read_constraint, read_relevant
@@ -38,7 +38,16 @@ _ALIASES = {
 # Types always followed by a list's name; the product's scales may be, or may stand alone.
 _NEEDS_LIST = ("select_one", "select_multiple")
 _UNSUPPORTED_COLUMNS = ("calculation", "choice_filter", "repeat_count", "default", "read_only", "trigger")
-_FLAGS = ("required", "breakdown", "area", "dont_know", "prefer_not_to_say", "final", "reportable")
+_FLAGS = (
+    "required",
+    "breakdown",
+    "area",
+    "dont_know",
+    "prefer_not_to_say",
+    "final",
+    "reportable",
+    "contact_detail",
+)
 # What a constraint sets, and the errors its message is for.
 CONSTRAINT_SETTINGS = {"range": ("min", "max"), "length": ("max_length",)}
 CONSTRAINT_CODES = {"range": ("too_small", "too_large"), "length": ("too_long",)}
@@ -365,6 +374,19 @@ class _Reader:
             if value:
                 question[column] = True
         self.settings_of(row, question)
+        consent = row.get("consent")
+        if consent:
+            if consent in CONSENT_PARTS:
+                question["consent"] = consent
+            else:
+                self.faults.append(
+                    Fault(
+                        "survey",
+                        row.number,
+                        "consent",
+                        _("write contact_details or what_happened, or leave it empty"),
+                    )
+                )
         weighting = row.get("weighting")
         if weighting:
             if _NAME.match(weighting):

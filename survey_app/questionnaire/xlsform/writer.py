@@ -132,9 +132,11 @@ class _Writer:
         if question.measure:
             row["kpi"] = question.measure.id
             self.text(row, "kpi_label", f"{name}.measure", question.measure.label)
-        for flag in ("breakdown", "area", "final", "reportable"):
+        for flag in ("breakdown", "area", "final", "reportable", "contact_detail"):
             if getattr(question, flag):
                 row[flag] = "yes"
+        if question.consent:
+            row["consent"] = question.consent
         if question.weighting_variable:
             row["weighting"] = question.weighting_variable
         self.paragraphs(row, "paragraphs", f"{name}.paragraph", question.paragraphs)
