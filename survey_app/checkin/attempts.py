@@ -70,21 +70,32 @@ def admission(reference: str, now: dt.datetime | None = None) -> Admission:
 
 
 def failed(reference: str, now: dt.datetime | None = None) -> Admission:
-    """Count a wrong word (in the caller's transaction); what the next try faces."""
+    """Count a wrong word (in the caller's transaction); what the next try faces.
+
+    One statement adds the failure, so two wrong words at the same moment both count.
+    """
     now = now or utcnow()
     key = key_for(reference)
-    row = db.session.get(CheckAttempt, key, with_for_update=True)
-    if row is None:
-        row = CheckAttempt(key=key, failures=0, last_failure_at=now)
-        db.session.add(row)
-    elif now - row.last_failure_at > FORGET_AFTER and row.failures < max_failures():
-        row.failures = 0
-    row.failures += 1
-    row.last_failure_at = now
-    db.session.flush()
-    if row.failures >= max_failures():
+    if db.session.get(CheckAttempt, key) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(CheckAttempt(key=key, failures=0, last_failure_at=now))
+        except sa.exc.IntegrityError:
+            pass  # another wrong word for the same reference at the same moment made the row
+    table = CheckAttempt.__table__
+    forgotten = sa.and_(table.c.last_failure_at < now - FORGET_AFTER, table.c.failures < max_failures())
+    db.session.execute(
+        table.update()
+        .where(table.c.key == key)
+        .values(
+            failures=sa.case((forgotten, 1), else_=table.c.failures + 1),
+            last_failure_at=now,
+        )
+    )
+    failures = db.session.scalar(sa.select(table.c.failures).where(table.c.key == key)) or 0
+    if failures >= max_failures():
         return Admission(True, 0)
-    return Admission(False, wait_after(row.failures))
+    return Admission(False, wait_after(failures))
 
 
 def succeeded(reference: str) -> None:

@@ -324,3 +324,19 @@ def test_check_pages_are_neutral_and_refuse_bad_input_without_a_500(app):
     word = client.post("/forms/check/word", data={"csrf_token": token, "setup": "forged", "word": "abcdefg"})
     assert word.status_code == 400
     assert re.search(r"no longer choose", main_text(word))
+
+
+def test_what_either_side_writes_is_shown_as_text(app):
+    reference, _, _ = send_report(app)
+    script = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+    staff = staff_client(app, CASEWORKER, "caseworker")
+    token = Visitor(staff).get(f"/staff/reports/{reference}").form_fields()["csrf_token"]
+    staff.post(f"/staff/reports/{reference}/messages", data={"csrf_token": token, "message": f"Hi {script}"})
+    person = app.test_client()
+    check_in(person, reference, WORD)
+    shown = person.get("/forms/check/report").get_data(as_text=True)
+    assert script not in shown and "&lt;script&gt;" in shown
+    token = csrf(person, "/forms/check/report")
+    person.post("/forms/check/message", data={"csrf_token": token, "message": f"Back {script}"})
+    page = staff.get(f"/staff/reports/{reference}").get_data(as_text=True)
+    assert script not in page and page.count("&lt;script&gt;") >= 2
