@@ -39,6 +39,10 @@ def text_entries(questionnaire: Questionnaire) -> Iterator[tuple[str, str, str]]
         yield f"introduction.{number}", paragraph, "A paragraph of the start page"
     for question in questionnaire.questions:
         yield from _question_entries(question)
+    if questionnaire.scoring is not None:
+        for level, step in questionnaire.scoring.next_steps.items():
+            note = f"A checklist's next step at {level} risk, for staff"
+            yield f"scoring.next_steps.{level}", step.text, note
 
 
 def _question_entries(question: Question) -> Iterator[tuple[str, str, str]]:

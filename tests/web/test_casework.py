@@ -365,3 +365,42 @@ def test_retention_deletes_messages_checklists_and_consent_with_the_answers(app)
         for table in (ReportMessage, ChecklistResult, ReportAccess, ReportConsent):
             assert db.session.scalar(sa.select(sa.func.count()).select_from(table)) == 0, table
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 1
+
+
+def test_a_checklist_uploaded_as_a_spreadsheet_is_offered_once_published(app):
+    from dataclasses import replace
+
+    from survey_app.library import store
+    from survey_app.questionnaire import load_questionnaire
+    from survey_app.questionnaire.xlsform.writer import write_xlsform
+    from survey_app.registry import refresh_now
+    from tests.conftest import PROJECT_ROOT
+
+    example = load_questionnaire(PROJECT_ROOT / "questionnaires" / "risk_checklist_example.yaml")
+    licensed = replace(
+        example,
+        id="partners_checklist",
+        title="The partnership's own checklist",
+        for_forms=("domestic_abuse_report",),
+    )
+    with app.app_context():
+        store.import_spreadsheet(
+            write_xlsform(licensed, lambda _language, _key, _text: None),
+            "checklist.xlsx",
+            "test",
+            app.config["TRANSLATIONS_DIR"],
+        )
+        store.publish_draft("partners_checklist")
+        db.session.commit()
+        refresh_now()
+    abuse = add_report(app)
+    hate = add_report(app, "hate_crime_report")
+    staff = staff_client(app, CASEWORKER, "caseworker")
+    assert "the partnership's own checklist" in Visitor(staff).get(f"/staff/reports/{abuse}").text()
+    assert "the partnership's own checklist" not in Visitor(staff).get(f"/staff/reports/{hate}").text()
+    url = f"/staff/reports/{abuse}/checklists/partners_checklist"
+    assert staff.get(url).status_code == 200
+    assert staff.get(f"/staff/reports/{hate}/checklists/partners_checklist").status_code == 404
+    # Residents never reach it.
+    assert app.test_client().get("/surveys/partners_checklist").status_code == 404
+    assert app.test_client().get("/forms/partners_checklist").status_code == 404

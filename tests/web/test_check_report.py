@@ -340,3 +340,21 @@ def test_what_either_side_writes_is_shown_as_text(app):
     person.post("/forms/check/message", data={"csrf_token": token, "message": f"Back {script}"})
     page = staff.get(f"/staff/reports/{reference}").get_data(as_text=True)
     assert script not in page and page.count("&lt;script&gt;") >= 2
+
+
+def test_the_browser_holds_nothing_that_names_the_report(app):
+    from tests.web.test_no_trace import decoded_session
+
+    reference, _, _ = send_report(app)
+    person = app.test_client()
+    response = check_in(person, reference, WORD)
+    assert response.location == "/forms/check/report"
+    person.get("/forms/check/report")
+    cookies = {name: person.get_cookie(name) for name in ("sts_session", "sts_check", "sts_form")}
+    visit = cookies["sts_check"]
+    assert visit is not None and visit.expires is None and visit.http_only
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", visit.value)
+    readable = decoded_session(cookies["sts_session"].value)
+    for secret in (reference, reference.replace("-", ""), "hate", "incident", "report"):
+        assert secret.lower() not in readable.lower()
+        assert secret.lower() not in visit.value.lower()

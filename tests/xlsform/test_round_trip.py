@@ -17,7 +17,9 @@ from tests.conftest import PROJECT_ROOT
 TRANSLATIONS = PROJECT_ROOT / "translations"
 
 
-@pytest.mark.parametrize("name", ["community_confidence", "hate_crime_report", "domestic_abuse_report"])
+@pytest.mark.parametrize(
+    "name", ["community_confidence", "hate_crime_report", "domestic_abuse_report", "risk_checklist_example"]
+)
 def test_built_in_questionnaire_round_trips_unchanged(name):
     original = load_questionnaire(PROJECT_ROOT / "questionnaires" / f"{name}.yaml")
     translate = translator(original, TRANSLATIONS)

@@ -19,6 +19,7 @@ from ..loader import QuestionnaireError, load_definition
 from ..messages import Message, _
 from ..model import CONSENT_PARTS, Questionnaire
 from ..scales import DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE
+from ..scoring import LEVELS
 from ..types import CHOICE_TYPES, TYPES
 from .expressions import ExpressionError, read_constraint, read_relevant
 from .sheets import Fault, Row, Workbook, XLSFormError, language_code, read_workbook, split_header
@@ -289,6 +290,12 @@ class _Reader:
         minutes = self.number(row, "minutes")
         if minutes is not None:
             definition["minutes"] = minutes
+        for_forms = row.get("for_forms")
+        if for_forms:
+            definition["for_forms"] = for_forms.replace(",", " ").split()
+        scoring = self.scoring(row)
+        if scoring:
+            definition["scoring"] = scoring
         self.translated(row, "form_title", "title", title)
         self.translated(row, "description", "description", definition.get("description", ""))
         self.translated(row, "neutral_title", "neutral_title", definition.get("neutral_title", ""))
@@ -504,6 +511,38 @@ class _Reader:
         )
         return None, None
 
+    def scoring(self, row: Row) -> dict[str, Any]:
+        """A checklist's thresholds (`threshold_medium`) and next steps (`next_step_high`, with
+        `_hours` and `_destination`), from the settings row; the loader checks what they say."""
+        thresholds = {}
+        steps: dict[str, dict[str, Any]] = {}
+        for level in LEVELS:
+            threshold = self.number(row, f"threshold_{level}")
+            if threshold is not None:
+                thresholds[level] = threshold
+            text = self.text(row, f"next_step_{level}")
+            if not text:
+                continue
+            hours = self.number(row, f"next_step_{level}_hours")
+            if hours is None:
+                self.faults.append(
+                    Fault(
+                        "settings",
+                        row.number,
+                        f"next_step_{level}_hours",
+                        _("empty: say within how many hours the next step is due, like 48"),
+                    )
+                )
+                continue
+            steps[level] = {"text": text, "within_hours": hours}
+            destination = row.get(f"next_step_{level}_destination")
+            if destination:
+                steps[level]["destination"] = destination
+            self.translated(row, f"next_step_{level}", f"scoring.next_steps.{level}", text)
+        if not thresholds and not steps:
+            return {}
+        return {"thresholds": thresholds, "next_steps": steps}
+
     def choices(self, row: Row, question: dict[str, Any], rows: list[Row] | None) -> None:
         name = question["id"]
         kpi = row.get("kpi")
@@ -527,6 +566,12 @@ class _Reader:
                     excluded.append(value)
                 if self.flag(choice_row, "risk_cue"):
                     cue.append(value)
+                points = self.number(choice_row, "points")
+                if points is not None:
+                    question.setdefault("points", {})[value] = points
+                raises_to = choice_row.get("raises_to")
+                if raises_to:
+                    question.setdefault("raises_to", {})[value] = raises_to
                 question["choices"].append(choice)
                 self.translated(choice_row, "label", f"{name}.choice.{value}", label)
                 self.translated(choice_row, "hint", f"{name}.choice.{value}.hint", hint)

@@ -15,6 +15,7 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
 
 from ..model import Question, Questionnaire
+from ..scoring import Scoring
 from ..types import CHOICE_TYPES, type_of
 from .expressions import write_constraint, write_relevant
 from .reader import CONSTRAINT_CODES, CONSTRAINT_SETTINGS, LANGUAGES
@@ -99,8 +100,22 @@ class _Writer:
         if q.slug != q.id:
             row["slug"] = q.slug
         self.text(row, "neutral_title", "neutral_title", q.neutral_title)
+        if q.for_forms:
+            row["for_forms"] = " ".join(q.for_forms)
+        if q.scoring is not None:
+            self.scoring(row, q.scoring)
         sheet.add(row)
         return sheet
+
+    def scoring(self, row: dict[str, Any], scoring: Scoring) -> None:
+        """A checklist's thresholds and next steps, each level in columns of its own."""
+        for level, threshold in scoring.thresholds.items():
+            row[f"threshold_{level}"] = str(threshold)
+        for level, step in scoring.next_steps.items():
+            self.text(row, f"next_step_{level}", f"scoring.next_steps.{level}", step.text)
+            row[f"next_step_{level}_hours"] = str(step.within_hours)
+            if step.destination:
+                row[f"next_step_{level}_destination"] = step.destination
 
     def survey_and_choices(self) -> tuple[_Sheet, _Sheet]:
         survey = _Sheet(["type", "name", "label", "hint", "required", "relevant"])
@@ -191,6 +206,10 @@ class _Writer:
                 row["kpi_excluded"] = "yes"
             if question.risk_cue and choice.value in question.risk_cue.values:
                 row["risk_cue"] = "yes"
+            if choice.value in question.points:
+                row["points"] = str(question.points[choice.value])
+            if choice.value in question.raises_to:
+                row["raises_to"] = question.raises_to[choice.value]
             yield row
 
 
