@@ -284,8 +284,11 @@ def choose_word():
         if contact_problem:
             errors[contact_problem[0]] = contact_problem[1]
     if errors:
+        report = db.session.get(Report, access.report_id)
         return render_template(
             "check/choose_word.html",
+            # Shown again: the confirmation page that showed it first cannot be opened again.
+            reference=report.reference if report is not None else "",
             setup_token=token,
             errors=errors,
             email=email,
