@@ -45,6 +45,7 @@ ACTIONS = (
     "record_referral_outcome",
     "complete_checklist",
     "allow_checks_again",
+    "view_subject_access",
     "export_subject_access",
     "erase_report",
     # and the reporter's own, through the check pages (no staff member, no address kept)

@@ -221,6 +221,8 @@ def load_config() -> dict[str, Any]:
         # stopped after this many wrong memorable words.
         "CHECK_IDLE_MINUTES": _env_int("CHECK_IDLE_MINUTES", 15),
         "CHECK_MAX_FAILURES": check_failures,
+        # Tries at any reference from one address (each costs a slow hash): beyond it, the 429 page.
+        "CHECK_RATE_LIMIT": _env_rule("CHECK_RATE_LIMIT", "30 per 10 minutes"),
         # Telling a person of a new message at the contact they marked safe: off, log or smtp.
         "REPORTER_NOTIFICATIONS": notifications,
         "SMTP_HOST": os.environ.get("SMTP_HOST", "").strip(),

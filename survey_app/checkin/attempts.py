@@ -1,10 +1,12 @@
-"""Wrong memorable words for a reference: slowed down, then stopped for that reference.
+"""Tries at a reference's memorable word: slowed down, then stopped for that reference.
 
 Counted under a keyed hash of the reference as typed (normalised), whether or not such a report
-exists, so a made-up reference earns exactly the answers a real one does. After FREE_FAILURES
-the next try must wait, twice as long after each further failure; after CHECK_MAX_FAILURES no
-try on that reference is checked again until a caseworker lets the person try again (audited).
-A reference whose failures stop short of that is forgotten a day after its last failure.
+exists, so a made-up reference earns exactly the answers a real one does. A try is taken, in one
+statement, before its word is checked (`take`), so tries sent at the same moment each count and
+none slips past the limit; a right word gives its try back (`succeeded`). After FREE_FAILURES the
+next try must wait, twice as long after each further wrong word; after CHECK_MAX_FAILURES no try
+on that reference is checked again until a caseworker lets the person try again (audited). Wrong
+words are never forgotten with time: a reference can only be guessed at so often, ever.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -24,7 +27,7 @@ from ..reports.followup import CheckAttempt
 FREE_FAILURES = 3
 FIRST_WAIT_SECONDS = 5
 MAX_WAIT_SECONDS = 10 * 60
-FORGET_AFTER = dt.timedelta(days=1)
+_table = CheckAttempt.__table__
 
 
 def key_for(reference: str) -> str:
@@ -38,7 +41,7 @@ def max_failures() -> int:
 
 
 def wait_after(failures: int) -> int:
-    """Seconds the next try waits after this many failures: the first FREE_FAILURES cost nothing."""
+    """Seconds the next try waits after this many wrong words: the first FREE_FAILURES cost nothing."""
     if failures <= FREE_FAILURES:
         return 0
     return min(FIRST_WAIT_SECONDS * 2 ** min(failures - FREE_FAILURES - 1, 20), MAX_WAIT_SECONDS)
@@ -54,26 +57,24 @@ class Admission:
         return not self.stopped and self.wait_seconds == 0
 
 
-def admission(reference: str, now: dt.datetime | None = None) -> Admission:
-    """May a word be checked for this reference now?"""
-    now = now or utcnow()
-    row = db.session.get(CheckAttempt, key_for(reference))
+def _refusal(key: str, now: dt.datetime) -> Admission:
+    row = db.session.execute(
+        sa.select(_table.c.failures, _table.c.next_try_at).where(_table.c.key == key)
+    ).one_or_none()
     if row is None:
         return Admission(False, 0)
-    if row.failures >= max_failures():
+    failures, next_try_at = row
+    if failures >= max_failures():
         return Admission(True, 0)
-    if now - row.last_failure_at > FORGET_AFTER:
-        return Admission(False, 0)
-    waited = (now - row.last_failure_at).total_seconds()
-    remaining = wait_after(row.failures) - waited
-    return Admission(False, max(0, int(remaining + 0.999)))
+    if next_try_at is not None:
+        next_try_at = next_try_at.replace(tzinfo=dt.UTC) if next_try_at.tzinfo is None else next_try_at
+        return Admission(False, max(1, int((next_try_at - now).total_seconds() + 0.999)))
+    return Admission(False, 0)
 
 
-def failed(reference: str, now: dt.datetime | None = None) -> Admission:
-    """Count a wrong word (in the caller's transaction); what the next try faces.
-
-    One statement adds the failure, so two wrong words at the same moment both count.
-    """
+def take(reference: str, now: dt.datetime | None = None) -> Admission:
+    """Take a try at this reference's word, or say why not; the caller commits at once, before
+    checking the word, so that the try counts for every request that comes after."""
     now = now or utcnow()
     key = key_for(reference)
     if db.session.get(CheckAttempt, key) is None:
@@ -81,21 +82,35 @@ def failed(reference: str, now: dt.datetime | None = None) -> Admission:
             with db.session.begin_nested():
                 db.session.add(CheckAttempt(key=key, failures=0, last_failure_at=now))
         except sa.exc.IntegrityError:
-            pass  # another wrong word for the same reference at the same moment made the row
-    table = CheckAttempt.__table__
-    forgotten = sa.and_(table.c.last_failure_at < now - FORGET_AFTER, table.c.failures < max_failures())
-    db.session.execute(
-        table.update()
-        .where(table.c.key == key)
-        .values(
-            failures=sa.case((forgotten, 1), else_=table.c.failures + 1),
-            last_failure_at=now,
+            pass  # another try at the same reference at the same moment made the row
+    taken = db.session.execute(
+        _table.update()
+        .where(
+            _table.c.key == key,
+            _table.c.failures < max_failures(),
+            sa.or_(_table.c.next_try_at.is_(None), _table.c.next_try_at <= now),
         )
+        .values(failures=_table.c.failures + 1, last_failure_at=now)
     )
-    failures = db.session.scalar(sa.select(table.c.failures).where(table.c.key == key)) or 0
+    if cast(sa.CursorResult[Any], taken).rowcount == 1:
+        return Admission(False, 0)
+    return _refusal(key, now)
+
+
+def failed(reference: str, now: dt.datetime | None = None) -> Admission:
+    """The word was wrong: the try stays counted and the next one waits; what the next try faces."""
+    now = now or utcnow()
+    key = key_for(reference)
+    failures = db.session.scalar(sa.select(_table.c.failures).where(_table.c.key == key)) or 0
+    wait = wait_after(failures)
+    db.session.execute(
+        _table.update()
+        .where(_table.c.key == key)
+        .values(next_try_at=now + dt.timedelta(seconds=wait) if wait else None)
+    )
     if failures >= max_failures():
         return Admission(True, 0)
-    return Admission(False, wait_after(failures))
+    return Admission(False, wait)
 
 
 def succeeded(reference: str) -> None:

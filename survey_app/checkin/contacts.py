@@ -13,6 +13,7 @@ import logging
 import re
 import smtplib
 from email.message import EmailMessage
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -63,25 +64,40 @@ def queue_for(report: Report) -> ReporterNotification | None:
     return notice
 
 
-def send_pending(limit: int = 100) -> tuple[int, int]:
-    """Send the queued notices; how many were sent and how many failed (to be tried again)."""
+def send_pending(limit: int = 100, only: int | None = None) -> tuple[int, int]:
+    """Send the queued notices (or the one `only`); how many were sent and how many failed.
+
+    Each is claimed before it is sent, by counting the attempt in one statement on the count read,
+    so two senders at the same moment (a caseworker's request and the command) never both send it.
+    """
     mode = current_app.config["REPORTER_NOTIFICATIONS"]
-    pending = db.session.scalars(
-        sa.select(ReporterNotification)
-        .where(ReporterNotification.sent_at.is_(None), ReporterNotification.attempts < MAX_ATTEMPTS)
-        .order_by(ReporterNotification.id)
-        .limit(limit)
-    ).all()
+    query = sa.select(ReporterNotification.id, ReporterNotification.attempts).where(
+        ReporterNotification.sent_at.is_(None), ReporterNotification.attempts < MAX_ATTEMPTS
+    )
+    if only is not None:
+        query = query.where(ReporterNotification.id == only)
+    pending = db.session.execute(query.order_by(ReporterNotification.id).limit(limit)).all()
+    table = ReporterNotification.__table__
     sent = failed = 0
-    for notice in pending:
+    for notice_id, attempts in pending:
+        claimed = db.session.execute(
+            table.update()
+            .where(table.c.id == notice_id, table.c.attempts == attempts, table.c.sent_at.is_(None))
+            .values(attempts=attempts + 1)
+        )
+        db.session.commit()
+        if cast(sa.CursorResult[Any], claimed).rowcount != 1:
+            continue  # another sender has it
+        notice = db.session.get(ReporterNotification, notice_id)
+        if notice is None:
+            continue
         access = access_for(notice.report_id)
         contact = access.contact if access is not None else None
-        notice.attempts += 1
         if mode == "off" or not contact:
             # Nothing to send to any more (the contact was removed, or the report erased).
-            notice.sent_at = None
             notice.attempts = MAX_ATTEMPTS
             notice.last_error = "no safe contact"
+            db.session.commit()
             continue
         report = db.session.get(Report, notice.report_id)
         try:
@@ -97,13 +113,13 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
             log.warning(
                 "a reporter notification could not be sent (notification %s): %s",
                 notice.id,
-                type(error).__name__,
+                notice.last_error,
             )
         else:
             notice.sent_at = utcnow()
             notice.last_error = None
             sent += 1
-    db.session.commit()
+        db.session.commit()
     return sent, failed
 
 

@@ -10,15 +10,15 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from .. import rate_limits
 from ..audit import record_for_reporter
 from ..columns import utcnow
 from ..extensions import db
 from ..kiosk import current_centre, reset_browser
-from ..registry import get_published
 from ..reports.followup import (
     MESSAGE_MAX_LENGTH,
     REPORTER,
@@ -28,7 +28,7 @@ from ..reports.followup import (
 )
 from ..reports.models import Report
 from ..reports.sharing import CONSENT_PARTS, current_consent, destinations_in, record_consent
-from . import attempts, contacts, setup, visits, words
+from . import attempts, consent, contacts, setup, visits, words
 from .wording import reporter_status
 
 bp = Blueprint("check", __name__, url_prefix="/forms/check")
@@ -60,7 +60,7 @@ def _sign_in_page(
 def sign_in():
     done = request.args.get("done")
     notice = {
-        "word": _(
+        "ready": _(
             "Your memorable word is saved. To check your report, come back to this page and enter "
             "your reference and memorable word."
         ),
@@ -73,7 +73,12 @@ def sign_in():
     return _sign_in_page(notice=notice)
 
 
+def _check_limit() -> str:
+    return current_app.config["CHECK_RATE_LIMIT"]
+
+
 @bp.post("")
+@rate_limits.limit(_check_limit)
 def check():
     typed = request.form.get("reference", "")[:60]
     word = request.form.get("word", "")[: words.MAX_LENGTH * 2]
@@ -88,14 +93,16 @@ def check():
     if errors or reference is None:
         return _sign_in_page(errors, typed, 400)
 
-    admission = attempts.admission(reference)
+    # The try is counted before the word is checked, so tries sent together cannot pass the limit.
+    admission = attempts.take(reference)
+    db.session.commit()
     if not admission.allowed:
         return _sign_in_page(_refusal(admission), typed, 400)
     report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
     access = access_for(report.id) if report is not None else None
-    word_hash = (
-        access.word_hash if access is not None and report is not None and report.erased_at is None else None
-    )
+    # A report whose answers are gone (erased, purged, discarded) cannot be read: as if no word.
+    readable = report is not None and not report.answers_gone
+    word_hash = access.word_hash if access is not None and readable else None
     # Checked (slowly) whether or not there is a word to check, so that no answer is quicker.
     if words.word_matches(word_hash, word) and report is not None and word_hash is not None:
         attempts.succeeded(reference)
@@ -140,26 +147,13 @@ def _report_page(
     typed: dict[str, Any] | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    published = get_published(report.questionnaire_id)
-    questionnaire = published.questionnaire if published else None
-    consent = current_consent(report.id)
-    asked = {q.consent: q for q in questionnaire.questions if q.consent} if questionnaire else {}
-    answered_contact = bool(questionnaire) and any(
-        q.id in (report.answers or {})
-        for q in questionnaire.contact_questions  # type: ignore[union-attr]
-    )
-    parts = [
-        part for part in CONSENT_PARTS if part in asked and (part != "contact_details" or answered_contact)
-    ]
     access = access_for(report.id)
     return render_template(
         "check/report.html",
         report=report,
         status_text=reporter_status(report),
         messages=messages_of(report.id),
-        questionnaire=questionnaire,
-        consent=consent,
-        consent_questions=[(part, asked[part]) for part in parts],
+        consent_parts=consent.consent_parts(report, current_consent(report.id)),
         contact=(access.contact if access is not None else None),
         notifications=contacts.enabled(),
         errors=errors or {},
@@ -170,7 +164,7 @@ def _report_page(
     ), status
 
 
-@bp.get("/report")
+@bp.get("/view")
 def your_report():
     report = _visiting()
     if isinstance(report, WerkzeugResponse):
@@ -178,7 +172,7 @@ def your_report():
     return _report_page(report)
 
 
-@bp.post("/message")
+@bp.post("/send")
 def send_message():
     report = _visiting()
     if isinstance(report, WerkzeugResponse):
@@ -192,32 +186,29 @@ def send_message():
     if error:
         return _report_page(report, {"message": error}, {"message": text[: MESSAGE_MAX_LENGTH * 2]}, 400)
     db.session.add(ReportMessage(report_id=report.id, sender=REPORTER, body={"text": text}))
-    report.reporter_wrote = True
+    # In one statement, so that a caseworker opening the report at this moment cannot lose it.
+    db.session.execute(sa.update(Report).where(Report.id == report.id).values(reporter_wrote=True))
     record_for_reporter("reporter_wrote", report)
     db.session.commit()
-    return redirect(url_for(".your_report", done="message", _anchor="messages"), 303)
+    return redirect(url_for(".your_report", done="sent"), 303)
 
 
-@bp.post("/consent")
+@bp.post("/sharing")
 def change_consent():
     report = _visiting()
     if isinstance(report, WerkzeugResponse):
         return report
-    published = get_published(report.questionnaire_id)
-    asked = {q.consent: q for q in published.questionnaire.questions if q.consent} if published else {}
-    if not asked:
-        abort(404)
     previous = current_consent(report.id)
+    offered = {part.part: part for part in consent.consent_parts(report, previous)}
+    sent_parts = request.form.getlist("parts")[:5]
     chosen: dict[str, list[str]] = {}
     for part in CONSENT_PARTS:
-        question = asked.get(part)
-        offered = set(question.choice_values) if question is not None else set()
-        sent = [value for value in request.form.getlist(part)[:20] if value in offered]
-        if part in request.form.getlist("parts"):
-            chosen[part] = destinations_in(sent)
+        if part in offered and part in sent_parts:
+            allowed = {value for value, _label in offered[part].options}
+            chosen[part] = destinations_in(v for v in request.form.getlist(part)[:20] if v in allowed)
         else:
             # A part the page did not offer keeps what it was.
-            chosen[part] = list(getattr(previous, part, []) or []) if previous else []
+            chosen[part] = list(getattr(previous, part, None) or [])
     unchanged = previous is not None and all(
         chosen[part] == (getattr(previous, part) or []) for part in CONSENT_PARTS
     )
@@ -225,10 +216,10 @@ def change_consent():
         record_consent(report.id, chosen, "check")
         record_for_reporter("reporter_changed_consent", report, **chosen)
         db.session.commit()
-    return redirect(url_for(".your_report", done="consent", _anchor="sharing"), 303)
+    return redirect(url_for(".your_report", done="saved"), 303)
 
 
-@bp.post("/contact")
+@bp.post("/tell-me")
 def change_contact():
     report = _visiting()
     if isinstance(report, WerkzeugResponse):
@@ -242,7 +233,7 @@ def change_contact():
         access.contact = None
         record_for_reporter("reporter_changed_contact", report, contact="removed")
         db.session.commit()
-        return redirect(url_for(".your_report", done="contact_removed", _anchor="tell-me"), 303)
+        return redirect(url_for(".your_report", done="off"), 303)
     email = request.form.get("email", "")[:400]
     problem = contacts.email_problem(email, request.form.get("safe") == "yes")
     if problem:
@@ -250,7 +241,7 @@ def change_contact():
     access.contact = {"kind": "email", "value": contacts.clean_email(email)}
     record_for_reporter("reporter_changed_contact", report, contact="set")
     db.session.commit()
-    return redirect(url_for(".your_report", done="contact", _anchor="tell-me"), 303)
+    return redirect(url_for(".your_report", done="on"), 303)
 
 
 @bp.post("/finish")
@@ -301,4 +292,4 @@ def choose_word():
     if wants_contact:
         access.contact = {"kind": "email", "value": contacts.clean_email(email)}
     db.session.commit()
-    return redirect(url_for(".sign_in", done="word"), 303)
+    return redirect(url_for(".sign_in", done="ready"), 303)

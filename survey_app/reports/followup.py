@@ -45,8 +45,11 @@ class CheckAttempt(Model):
     __tablename__ = "check_attempt"
 
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    # Tries taken (a try is counted before its word is checked, and forgotten when it was right).
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # No try is checked before this moment (the growing wait after each wrong word).
+    next_try_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class CheckVisit(Model):

@@ -78,7 +78,8 @@ def write_to_reporter(reference: str):
     record("write_to_reporter", report, message_id=message.id, notified=notice is not None)
     db.session.commit()
     if notice is not None:
-        contacts.send_pending()
+        # This notice only: any left from before are the command's to retry, not this request's.
+        contacts.send_pending(only=notice.id)
     return redirect(
         url_for(".report_page", reference=report.reference, done="message", _anchor="messages"), 303
     )
@@ -150,7 +151,7 @@ def _referral_or_404(report: Any, referral_id: int) -> Referral:
     return referral
 
 
-@bp.post("/reports/<reference>/referrals/<int:referral_id>/outcome")
+@bp.post("/reports/<reference>/referrals/<int(max=2147483647):referral_id>/outcome")
 @require_role(CASEWORKER)
 def record_referral_outcome(reference: str, referral_id: int):
     report = _report_or_404(reference)
@@ -176,7 +177,7 @@ def _export(report: Any, referral: Referral) -> referrals.ReferralExport:
     )
 
 
-@bp.get("/reports/<reference>/referrals/<int:referral_id>")
+@bp.get("/reports/<reference>/referrals/<int(max=2147483647):referral_id>")
 @require_role(CASEWORKER)
 def referral_page(reference: str, referral_id: int):
     report = _report_or_404(reference)
@@ -189,7 +190,7 @@ def referral_page(reference: str, referral_id: int):
     )
 
 
-@bp.get("/reports/<reference>/referrals/<int:referral_id>.csv")
+@bp.get("/reports/<reference>/referrals/<int(max=2147483647):referral_id>.csv")
 @require_role(CASEWORKER)
 def referral_csv(reference: str, referral_id: int):
     report = _report_or_404(reference)

@@ -16,7 +16,7 @@ from ..audit import record
 from ..columns import utcnow
 from ..extensions import db
 from ..reports.models import Report
-from .models import ReportNote
+from .retention import delete_personal_data
 
 RELEASE, DISCARD = "release", "discard"
 DECISIONS = (RELEASE, DISCARD)
@@ -63,8 +63,8 @@ def decide(reports: list[Report], decision: str) -> int:
         if cast(sa.CursorResult[Any], result).rowcount != 1:
             continue
         if decision == DISCARD:
-            # The caseworkers' notes go with the answers.
-            db.session.execute(sa.delete(ReportNote).where(ReportNote.report_id == report.id))
+            # Everything written about it goes with the answers: notes, messages, the word...
+            delete_personal_data([report.id])
         record(
             "discard_report" if decision == DISCARD else "release_report", report, reason=report.held_reason
         )

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from ..formats import date_text, datetime_text
 from ..questionnaire import Questionnaire
-from ..registry import get_published
+from ..registry import published_version
 from ..reports.models import Report
 from ..reports.risk import ChecklistResult
 from ..reports.sharing import (
@@ -151,7 +151,8 @@ def _answers_of_part(
     questionnaire: Questionnaire | None, answers: Mapping[str, Any], part: str
 ) -> dict[str, Any]:
     if questionnaire is None:
-        return dict(answers) if part == "what_happened" else {}
+        # Without the form it was made on, nothing says which answers are contact details.
+        return {}
     contact_ids = {q.id for q in questionnaire.contact_questions}
     consent_ids = {q.id for q in questionnaire.questions if q.consent}
     if part == "contact_details":
@@ -166,7 +167,8 @@ def build_export(
     checklists: list[ChecklistResult],
     generated_at: dt.datetime,
 ) -> ReferralExport:
-    published = get_published(report.questionnaire_id)
+    # The form version the report was made on says which answers are contact details.
+    published = published_version(report.questionnaire_id, report.questionnaire_version)
     questionnaire = published.questionnaire if published else None
     reason = (referral.without_consent or {}).get("reason")
     if reason:
@@ -210,8 +212,10 @@ def build_export(
     for part in parts:
         if part == "risk_checklists":
             rows: list[tuple[str, str]] = []
+            # Only what there was when the referral was made: a later checklist was not shared.
             for result in checklists:
-                rows += result_rows(result)
+                if result.completed_at <= referral.recorded_at:
+                    rows += result_rows(result)
         else:
             chosen = _answers_of_part(questionnaire, answers, part)
             rows = [

@@ -143,8 +143,9 @@ def _render_report(
     from . import checklist_views
 
     record("view_report", report)
-    # Opening the report is reading what the person sent: it is no longer news.
-    report.reporter_wrote = False
+    # Opening the report is reading what the person sent: it is no longer news. Cleared in one
+    # statement before the messages are read, so that one sent meanwhile sets it again.
+    db.session.execute(sa.update(Report).where(Report.id == report.id).values(reporter_wrote=False))
     db.session.commit()
     notes = db.session.scalars(
         sa.select(ReportNote).where(ReportNote.report_id == report.id).order_by(ReportNote.created_at)

@@ -105,6 +105,9 @@ def held_about(report: Report) -> dict[str, Any]:
 @require_role(ADMIN)
 def subject_access(reference: str):
     report = _report_or_404(reference)
+    # The page decrypts what it counts: reading it is recorded like opening the report.
+    record("view_subject_access", report)
+    db.session.commit()
     return render_template(
         "triage/subject_access.html",
         report=report,
@@ -142,6 +145,8 @@ def erase(reference: str):
             "Type the report's reference, %(reference)s, to erase it", reference=report.reference
         )
     if errors:
+        record("view_subject_access", report)
+        db.session.commit()
         return render_template(
             "triage/subject_access.html",
             report=report,

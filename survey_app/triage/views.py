@@ -77,6 +77,7 @@ ACTION_NAMES = {
     "record_referral_outcome": _l("Recorded a referral's outcome"),
     "complete_checklist": _l("Completed a risk checklist"),
     "allow_checks_again": _l("Let the person who reported try their memorable word again"),
+    "view_subject_access": _l("Opened a subject access request"),
     "export_subject_access": _l("Exported everything held about a report"),
     "erase_report": _l("Erased a report on request"),
     "reporter_checked": _l("The person who reported read their report"),

@@ -68,13 +68,13 @@ def test_every_check_page_is_neutral_has_the_exit_and_passes_axe(phone: Page, li
     phone.fill("#word", WORD.upper())
     phone.locator("main form").first.locator("button[type=submit]").click()
     phone.wait_for_load_state()
-    assert phone.url.endswith("/forms/check/report")
+    assert phone.url.endswith("/forms/check/view")
     assert phone.title() == title
     expect(phone.locator("main")).to_contain_text(FOR_THEM)
     assert_safe_page(phone, title)
 
     phone.fill("#message", "The van was white")
-    phone.locator("form[action$='/forms/check/message'] button").click()
+    phone.locator("form[action$='/forms/check/send'] button").click()
     phone.wait_for_load_state()
     expect(phone.locator(".govuk-notification-banner")).to_be_visible()
     assert_safe_page(phone, title)
@@ -82,8 +82,8 @@ def test_every_check_page_is_neutral_has_the_exit_and_passes_axe(phone: Page, li
     phone.locator("form[action$='/forms/check/finish'] button").click()
     phone.wait_for_load_state()
     assert phone.url.endswith(KIOSK if kiosk else "/forms/check?done=finished")
-    phone.goto(f"{live_server.url}/forms/check/report")
-    assert "/forms/check/report" not in phone.url
+    phone.goto(f"{live_server.url}/forms/check/view")
+    assert "/forms/check/view" not in phone.url
 
 
 @pytest.mark.parametrize("lang", ["en", "ur"])
@@ -106,10 +106,10 @@ def test_a_word_chosen_on_the_confirmation_page(phone: Page, live_server, lang):
     phone.fill("#word_again", "sea glass")
     phone.locator("form[action$='/forms/check/word'] button").click()
     phone.wait_for_load_state()
-    assert phone.url.endswith("/forms/check?done=word")
+    assert phone.url.endswith("/forms/check?done=ready")
     assert_safe_page(phone, title)
     phone.fill("#reference", reference)
     phone.fill("#word", "sea glass")
     phone.locator("main form").first.locator("button[type=submit]").click()
     phone.wait_for_load_state()
-    assert phone.url.endswith("/forms/check/report")
+    assert phone.url.endswith("/forms/check/view")

@@ -53,6 +53,7 @@ def report_domestic_abuse_at_kiosk(page: Page, base: str, lang: str) -> str:
         "abuse_kinds": "emotional",
         "children": "no",
         "contact": "no_contact",
+        "share_account": "domestic_abuse_service",
     }
     for _ in range(20):
         if "/questions/" not in page.url:
@@ -103,8 +104,19 @@ def test_kiosk_report_reaches_the_queue_and_each_read_is_audited(
     assert report.centre == "sale-point"
     assert report.language == lang
 
-    desk.goto(f"{base}/staff/reports/{reference}/referral")
+    # A referral the person agreed to, recorded on the report page, then its printable export.
+    desk.locator("#new-referral summary").click()
+    desk.locator("#destination").select_option("domestic_abuse_service")
+    desk.locator("#shared-what_happened").check()
+    assert_accessible(desk)
+    desk.get_by_role("button", name="Record referral").click()
+    desk.wait_for_load_state()
+    expect(desk.locator("#referral-history")).to_contain_text("Domestic abuse support service")
+    assert_accessible(desk)
+    desk.locator("#referral-history").get_by_role("link", name="Printable referral").click()
+    desk.wait_for_load_state()
     expect(desk.locator("body")).to_contain_text(reference)
+    expect(desk.locator("#basis")).to_contain_text("Domestic abuse support service")
     assert_accessible(desk)
     desk.go_back()
 
@@ -141,7 +153,7 @@ def test_an_analyst_sees_no_report_content(browser: Browser, live_server):
     add_staff(app, "ana@trafford.example", {"analyst"})
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     sign_in(page, base, "ana@trafford.example")
-    for url in ("/staff/reports", f"/staff/reports/{reference}", f"/staff/reports/{reference}/referral"):
+    for url in ("/staff/reports", f"/staff/reports/{reference}", f"/staff/reports/{reference}/referrals/1"):
         response = page.goto(base + url)
         assert response.status == 403, url
         expect(page.locator("main")).not_to_contain_text(STORY)

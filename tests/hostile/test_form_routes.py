@@ -998,28 +998,28 @@ def check_target(app: Flask, endpoint: str) -> Target:
         with app.app_context():
             attempts.allow_again(reference)  # hostile words must not stop the next example
             db.session.commit()
-        page = client.get("/forms/check/report")
+        page = client.get("/forms/check/view")
         if page.status_code != 200:
             token = csrf_token(client.get("/forms/check"))
             signed = client.post(
                 "/forms/check", data={"csrf_token": token, "reference": reference, "word": CHECK_WORD}
             )
             assert signed.status_code == 303, signed.status_code
-            page = client.get("/forms/check/report")
+            page = client.get("/forms/check/view")
         return csrf_token(page)
 
     def check(_url: str, _response: TestResponse) -> None:
         # Whatever was posted, the sign-in page works and the report can still be read with its word.
         assert client.get("/forms/check").status_code == 200
         prepare()
-        assert client.get("/forms/check/report").status_code == 200
+        assert client.get("/forms/check/view").status_code == 200
 
     action = endpoint.rsplit(".", 1)[1]
     url = {
         "check": "/forms/check",
-        "send_message": "/forms/check/message",
-        "change_consent": "/forms/check/consent",
-        "change_contact": "/forms/check/contact",
+        "send_message": "/forms/check/send",
+        "change_consent": "/forms/check/sharing",
+        "change_contact": "/forms/check/tell-me",
         "finish": "/forms/check/finish",
         "choose_word": "/forms/check/word",
     }[action]

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from survey_app.audit import AuditEvent
 from survey_app.checkin import attempts
+from survey_app.checkin.words import hash_word
 from survey_app.columns import utcnow
 from survey_app.extensions import db
 from survey_app.reports.followup import ReportAccess, ReportMessage
@@ -103,9 +104,9 @@ def test_the_referral_export_contains_only_what_consent_allowed(app):
     # The person withdraws consent to share their contact details: the police export drops them at once.
     person = app.test_client()
     check_in(person, reference, WORD)
-    token = csrf(person, "/forms/check/report")
+    token = csrf(person, "/forms/check/view")
     person.post(
-        "/forms/check/consent",
+        "/forms/check/sharing",
         data={
             "csrf_token": token,
             "parts": ["contact_details", "what_happened"],
@@ -404,3 +405,81 @@ def test_a_checklist_uploaded_as_a_spreadsheet_is_offered_once_published(app):
     # Residents never reach it.
     assert app.test_client().get("/surveys/partners_checklist").status_code == 404
     assert app.test_client().get("/forms/partners_checklist").status_code == 404
+
+
+def test_review_findings_hold(app):
+    """Discarding a flood deletes what was written about it; a huge id is a 404; opening a subject
+    access page is audited; a checklist completed after a referral is not in its export."""
+    reference, _, _ = send_report(app)
+    staff = staff_client(app, CASEWORKER, "caseworker")
+    assert staff.get(f"/staff/reports/{reference}/referrals/99999999999999999999999").status_code == 404
+    assert (
+        refer(
+            staff,
+            reference,
+            "police",
+            ["what_happened", "risk_checklists"],
+            without_consent="yes",
+            reason="Risk",
+        ).status_code
+        == 400
+    )
+    assert refer(staff, reference, "police", ["what_happened"]).status_code == 303
+    complete(staff, reference, checklist_answers(threats_to_kill="yes"))
+    (referral,) = referral_ids(app, reference)
+    rows = export_rows(staff, reference, referral)
+    assert "Risk checklists" not in rows
+
+    admin = staff_client(app, ADMIN, "admin")
+    assert admin.get(f"/staff/reports/{reference}/subject-access").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "view_subject_access"))
+        report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
+        report.held = True
+        db.session.commit()
+    token = Visitor(staff).get("/staff/reports/held").form_fields()["csrf_token"]
+    discarded = staff.post(
+        "/staff/reports/held",
+        data={"csrf_token": token, "decision": "discard", "reference": reference, "confirm": "yes"},
+    )
+    assert discarded.status_code == 303
+    with app.app_context():
+        for table in (ReportAccess, ReportMessage, ChecklistResult, ReportConsent):
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(table)) == 0, table
+    assert check_in(app.test_client(), reference, WORD).status_code == 400
+
+
+def test_tries_taken_together_cannot_pass_the_limit(app):
+    reference, _, _ = send_report(app)
+    with app.app_context():
+        # Tries taken before any word is checked (requests arriving together) each count.
+        taken = [attempts.take(reference).allowed for _ in range(12)]
+        db.session.commit()
+        assert taken == [True] * 10 + [False] * 2
+        assert attempts.is_stopped(reference)
+
+
+def test_an_old_report_is_offered_every_organisation_to_agree_to(app):
+    reference = add_report(app, "hate_crime_report", answers={"description": "Before the forms asked"})
+    with app.app_context():
+        report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
+        report.questionnaire_version = 1  # a version no longer known
+        db.session.add(
+            ReportAccess(
+                report_id=report.id,
+                word_hash=hash_word(WORD),
+            )
+        )
+        db.session.commit()
+    person = app.test_client()
+    assert check_in(person, reference, WORD).status_code == 303
+    page = Visitor(person).get("/forms/check/view")
+    offered = {f["value"] for f in page.soup.select('input[name="what_happened"]')}
+    assert offered == {
+        "police",
+        "domestic_abuse_service",
+        "housing_provider",
+        "victim_support",
+        "national_hate_crime",
+    }
+    assert not page.soup.select('input[name="contact_details"]')

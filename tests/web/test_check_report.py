@@ -38,7 +38,7 @@ def send_report(app, word: str | None = WORD, **answers) -> tuple[str, Visitor, 
     reference = confirmation.soup.find(id="reference").get_text(strip=True)
     if word is not None:
         saved = visitor.submit(confirmation, {"word": word, "word_again": word})
-        assert saved.url.endswith("/forms/check?done=word"), saved.text()
+        assert saved.url.endswith("/forms/check?done=ready"), saved.text()
     return reference, visitor, confirmation
 
 
@@ -82,7 +82,7 @@ def test_word_rules_are_explained_and_nothing_is_lost(app):
         "The two memorable words are not the same: type it again in both boxes"
     ]
     saved = visitor.submit(different, {"word": "sunflower", "word_again": "SUNFLOWER "})
-    assert saved.url.endswith("done=word")
+    assert saved.url.endswith("done=ready")
 
 
 def test_status_and_messages_for_the_reporter_but_never_internal_notes(app):
@@ -107,9 +107,9 @@ def test_status_and_messages_for_the_reporter_but_never_internal_notes(app):
     assert Page("/", shown).title == "Contact form"
 
     # A message back reaches the caseworker, and the queue says there is one.
-    token = csrf(person, "/forms/check/report")
+    token = csrf(person, "/forms/check/view")
     back = person.post(
-        "/forms/check/message", data={"csrf_token": token, "message": "I remembered the van's number"}
+        "/forms/check/send", data={"csrf_token": token, "message": "I remembered the van's number"}
     )
     assert back.status_code == 303
     queue = Visitor(staff).get("/staff/reports")
@@ -184,7 +184,7 @@ def test_wrong_words_are_slowed_down(app, monkeypatch):
     with app.app_context():
         row = db.session.get(attempts.CheckAttempt, attempts.key_for(reference))
         assert row.failures == attempts.FREE_FAILURES + 1
-        row.last_failure_at -= dt.timedelta(seconds=6)
+        row.next_try_at -= dt.timedelta(seconds=6)
         db.session.commit()
     assert check_in(client, reference, WORD).status_code == 303
 
@@ -193,7 +193,7 @@ def test_changing_consent_applies_at_once_and_is_audited(app):
     reference, _, _ = send_report(app)
     person = app.test_client()
     check_in(person, reference, WORD)
-    page = Visitor(person).get("/forms/check/report")
+    page = Visitor(person).get("/forms/check/view")
     assert page.status == 200
     fields = page.soup.select('input[name="what_happened"]')
     assert {f["value"] for f in fields} == {
@@ -206,7 +206,7 @@ def test_changing_consent_applies_at_once_and_is_audited(app):
     assert checked == {"police", "victim_support"}
     token = page.form_fields()["csrf_token"]
     response = person.post(
-        "/forms/check/consent",
+        "/forms/check/sharing",
         data={
             "csrf_token": token,
             "parts": ["contact_details", "what_happened"],
@@ -234,11 +234,11 @@ def test_finish_and_a_kiosk_reset_forget_the_visit(app):
     reference, _, _ = send_report(app)
     person = app.test_client()
     check_in(person, reference, WORD)
-    token = csrf(person, "/forms/check/report")
+    token = csrf(person, "/forms/check/view")
     left = person.post("/forms/check/finish", data={"csrf_token": token})
     assert left.status_code in (302, 303)
     assert "Clear-Site-Data" in left.headers
-    assert person.get("/forms/check/report").status_code == 303
+    assert person.get("/forms/check/view").status_code == 303
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckVisit)) == 0
 
@@ -247,12 +247,12 @@ def test_finish_and_a_kiosk_reset_forget_the_visit(app):
     check_in(kiosk, reference, WORD)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckVisit)) == 1
-    token = csrf(kiosk, "/forms/check/report")
+    token = csrf(kiosk, "/forms/check/view")
     reset = kiosk.post("/kiosk/partington/reset", data={"csrf_token": token})
     assert reset.status_code in (302, 303)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckVisit)) == 0
-    assert kiosk.get("/forms/check/report").status_code == 303
+    assert kiosk.get("/forms/check/view").status_code == 303
 
 
 def test_a_visit_left_idle_ends(app):
@@ -262,7 +262,7 @@ def test_a_visit_left_idle_ends(app):
     with app.app_context():
         db.session.execute(sa.update(CheckVisit).values(last_seen_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)))
         db.session.commit()
-    response = person.get("/forms/check/report")
+    response = person.get("/forms/check/view")
     assert response.status_code == 303 and "done=idle" in response.location
 
 
@@ -276,12 +276,12 @@ def test_only_a_contact_marked_safe_is_told_and_only_that_there_is_a_message(app
 
     person = app.test_client()
     check_in(person, reference, WORD)
-    page_token = csrf(person, "/forms/check/report")
-    unsafe = person.post("/forms/check/contact", data={"csrf_token": page_token, "email": "me@example.com"})
+    page_token = csrf(person, "/forms/check/view")
+    unsafe = person.post("/forms/check/tell-me", data={"csrf_token": page_token, "email": "me@example.com"})
     assert unsafe.status_code == 400
     assert "Confirm that nobody else reads this email address" in main_text(unsafe)
     person.post(
-        "/forms/check/contact", data={"csrf_token": page_token, "email": "me@example.com", "safe": "yes"}
+        "/forms/check/tell-me", data={"csrf_token": page_token, "email": "me@example.com", "safe": "yes"}
     )
 
     caplog.set_level("INFO")
@@ -310,14 +310,14 @@ def test_check_pages_are_neutral_and_refuse_bad_input_without_a_500(app):
         assert response.status_code == 400
         assert Page("/", response).title == "Error: Contact form"
     for address in (
-        "/forms/check/report",
-        "/forms/check/message",
-        "/forms/check/consent",
-        "/forms/check/contact",
+        "/forms/check/view",
+        "/forms/check/send",
+        "/forms/check/sharing",
+        "/forms/check/tell-me",
     ):
         response = (
             client.post(address, data={"csrf_token": token})
-            if address != "/forms/check/report"
+            if address != "/forms/check/view"
             else client.get(address)
         )
         assert response.status_code == 303
@@ -334,10 +334,10 @@ def test_what_either_side_writes_is_shown_as_text(app):
     staff.post(f"/staff/reports/{reference}/messages", data={"csrf_token": token, "message": f"Hi {script}"})
     person = app.test_client()
     check_in(person, reference, WORD)
-    shown = person.get("/forms/check/report").get_data(as_text=True)
+    shown = person.get("/forms/check/view").get_data(as_text=True)
     assert script not in shown and "&lt;script&gt;" in shown
-    token = csrf(person, "/forms/check/report")
-    person.post("/forms/check/message", data={"csrf_token": token, "message": f"Back {script}"})
+    token = csrf(person, "/forms/check/view")
+    person.post("/forms/check/send", data={"csrf_token": token, "message": f"Back {script}"})
     page = staff.get(f"/staff/reports/{reference}").get_data(as_text=True)
     assert script not in page and page.count("&lt;script&gt;") >= 2
 
@@ -348,8 +348,8 @@ def test_the_browser_holds_nothing_that_names_the_report(app):
     reference, _, _ = send_report(app)
     person = app.test_client()
     response = check_in(person, reference, WORD)
-    assert response.location == "/forms/check/report"
-    person.get("/forms/check/report")
+    assert response.location == "/forms/check/view"
+    person.get("/forms/check/view")
     cookies = {name: person.get_cookie(name) for name in ("sts_session", "sts_check", "sts_form")}
     visit = cookies["sts_check"]
     assert visit is not None and visit.expires is None and visit.http_only

@@ -61,6 +61,7 @@ def upgrade():
         sa.Column("key", sa.String(length=64), primary_key=True),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("last_failure_at", sa.DateTime(), nullable=False),
+        sa.Column("next_try_at", sa.DateTime(), nullable=True),
     )
     op.create_table(
         "check_visit",
