@@ -104,18 +104,21 @@ def held_about(report: Report) -> dict[str, Any]:
 @bp.get("/reports/<reference>/subject-access")
 @require_role(ADMIN)
 def subject_access(reference: str):
-    report = _report_or_404(reference)
-    # The page decrypts what it counts: reading it is recorded like opening the report.
+    return _subject_access_page(_report_or_404(reference))
+
+
+def _subject_access_page(report: Report, errors: dict[str, str] | None = None) -> tuple[str, int]:
+    """The page decrypts what it counts: every read of it, an erasure refused too, is audited."""
     record("view_subject_access", report)
     db.session.commit()
     return render_template(
         "triage/subject_access.html",
         report=report,
         held=held_about(report),
-        errors={},
-        done=request.args.get("done"),
+        errors=errors or {},
+        done=request.args.get("done") if request.method == "GET" else None,
         views=views,
-    )
+    ), 400 if errors else 200
 
 
 @bp.get("/reports/<reference>/subject-access.json")
@@ -145,16 +148,7 @@ def erase(reference: str):
             "Type the report's reference, %(reference)s, to erase it", reference=report.reference
         )
     if errors:
-        record("view_subject_access", report)
-        db.session.commit()
-        return render_template(
-            "triage/subject_access.html",
-            report=report,
-            held=held_about(report),
-            errors=errors,
-            done=None,
-            views=views,
-        ), 400
+        return _subject_access_page(report, errors)
     erase_report(report, utcnow())
     record("erase_report", report)
     db.session.commit()

@@ -29,7 +29,6 @@ from survey_app.insight import routes as insight_routes
 from survey_app.kpis import routes as kpi_routes
 from survey_app.models import Response
 from survey_app.registry import get_published
-from survey_app.reports.models import Report
 from survey_app.security import LimitedRequest
 from survey_app.staff.passwords import hash_password
 from tests.conftest import PROJECT_ROOT, _backends, _empty_tables, _postgresql_url, make_app
@@ -41,7 +40,7 @@ from tests.security.test_access_matrix import (
     app_without_data,
     requests_for,
 )
-from tests.web.test_triage import add_report
+from tests.web.test_triage import add_referral, add_report
 
 # Every query parameter a view or template reads; test_every_parameter_the_code_reads_is_sent checks
 # the list against the source.
@@ -247,19 +246,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
         world.real_values["insight"]["response_id"] = db.session.scalar(sa.select(sa.func.min(Response.id)))
     reference = add_report(app, "hate_crime_report")
     world.real_values["triage"]["reference"] = reference
-    with app.app_context():
-        from survey_app.reports.sharing import Referral
-
-        report_id = db.session.scalar(sa.select(Report.id).where(Report.reference == reference))
-        referral = Referral(
-            report_id=report_id,
-            destination="police",
-            referred_on=dt.date(2026, 11, 25),
-            shared=["what_happened"],
-        )
-        db.session.add(referral)
-        db.session.commit()
-        world.real_values["triage"]["referral_id"] = referral.id
+    world.real_values["triage"]["referral_id"] = add_referral(app, reference)
     # A draft questionnaire, so that its preview pages are sent every query string too.
     world.fresh_draft()
     password_hash = hash_password(PASSWORD)

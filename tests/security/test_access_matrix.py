@@ -37,7 +37,6 @@ from survey_app.library.models import ImportedQuestionnaire
 from survey_app.models import Response
 from survey_app.registry import get_published, refresh_now
 from survey_app.reports.models import Report
-from survey_app.reports.sharing import Referral
 from survey_app.staff.access import PUBLIC as DECLARED_PUBLIC
 from survey_app.staff.access import staff_route_policies
 from survey_app.staff.auth import hash_session_id
@@ -47,7 +46,7 @@ from survey_app.triage.models import ReportNote
 from tests.conftest import _backends, _empty_tables, _postgresql_url, make_app
 from tests.pages import Page, Visitor
 from tests.web.test_staff_accounts import PASSWORD
-from tests.web.test_triage import add_report
+from tests.web.test_triage import add_referral, add_report
 from tests.xlsform.helpers import FIXTURES
 
 PUBLIC = "public"
@@ -401,15 +400,8 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
         report_id = db.session.scalar(sa.select(Report.id).where(Report.reference == reference))
         author = db.session.scalar(sa.select(User.id).where(User.email == "caseworker@trafford.example"))
         db.session.add(ReportNote(report_id=report_id, author_id=author, text={"text": NOTE_TEXT}))
-        referral = Referral(
-            report_id=report_id,
-            destination="police",
-            referred_on=dt.date(2026, 11, 25),
-            shared=["what_happened"],
-        )
-        db.session.add(referral)
         db.session.commit()
-        world.real_values["triage"]["referral_id"] = referral.id
+    world.real_values["triage"]["referral_id"] = add_referral(app, reference)
     for identity in IDENTITIES:
         world.open_browser(identity)
     yield world

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import json
 
-import pytest
 import sqlalchemy as sa
 
 from survey_app.audit import AuditEvent
@@ -23,18 +22,13 @@ from survey_app.reports.sharing import Referral, ReportConsent
 from survey_app.triage.models import ReportNote
 from survey_app.triage.retention import purge_closed_reports
 from tests.pages import Visitor
-from tests.web.test_check_report import WORD, check_in, csrf, send_report
+from tests.web.test_check_report import WORD, check_in, csrf, no_waits, send_report  # noqa: F401 - no_waits applies here too
 from tests.web.test_reports import SECRET_PHONE, SECRET_STORY
 from tests.web.test_triage import add_report, staff_client
 
 CASEWORKER = "casey.worker@trafford.example"
 ADMIN = "addie.min@trafford.example"
 CHECKLIST = "risk_checklist_example"
-
-
-@pytest.fixture(autouse=True)
-def no_waits(monkeypatch):
-    monkeypatch.setattr(attempts, "FIRST_WAIT_SECONDS", 0)
 
 
 def today_fields(name: str, day: dt.date | None = None) -> dict[str, str]:

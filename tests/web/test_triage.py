@@ -54,6 +54,23 @@ def record_referral(
     return f"/staff/reports/{reference}/referrals/{referral_id}"
 
 
+def add_referral(app, reference: str, destination: str = "police") -> int:
+    """A referral of what happened, stored directly; its id."""
+    from survey_app.reports.sharing import Referral
+
+    with app.app_context():
+        report_id = db.session.scalar(sa.select(Report.id).where(Report.reference == reference))
+        referral = Referral(
+            report_id=report_id,
+            destination=destination,
+            referred_on=dt.date(2026, 11, 25),
+            shared=["what_happened"],
+        )
+        db.session.add(referral)
+        db.session.commit()
+        return referral.id
+
+
 def submit_hate_report(app, **answers) -> str:
     """A hate crime report sent through the resident's pages; its reference."""
     visitor = Visitor(app.test_client())
