@@ -10,14 +10,14 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .change import above_target, compare_waves
-from .design import Design, DesignError, codes_of
+from .design import LONELY_PSU_OPTIONS, Design, DesignError, codes_of
 from .intervals import METHODS, MethodError
 from .planning import PlanningError, power_for, sample_size
 from .proportions import OutcomeError, estimate_proportions
@@ -160,7 +160,10 @@ def cmd_rake(args: argparse.Namespace) -> int:
         raise RakingError("raking did not converge; no weights written")
     out = df.copy()
     out["weight"] = result.weights
-    out.to_csv(args.out, index=False)
+    if args.format == "json":
+        out.to_json(args.out, orient="records", indent=2)
+    else:
+        out.to_csv(args.out, index=False)
     return 0
 
 
@@ -239,8 +242,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
         out["target"] = above_target(current, args.target, alpha=1 - args.level).as_dict()
     if report:
         print(report, file=sys.stderr)
-    print(json.dumps(_clean_tree(out), indent=2))
+    _emit(_clean_tree(out), args.format)
     return 0
+
+
+def _emit(out: object, fmt: str) -> None:
+    """A result as JSON, or as CSV: one row per value, named by its path (`change.se`)."""
+    if fmt == "json":
+        print(json.dumps(out, indent=2))
+        return
+    rows = list(_flatten(out, ""))
+    pd.DataFrame(rows, columns=["name", "value"]).to_csv(sys.stdout, index=False)
+
+
+def _flatten(obj: object, prefix: str) -> Iterator[tuple[str, object]]:
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(obj, list):
+        for index, value in enumerate(obj):
+            yield from _flatten(value, f"{prefix}.{index}")
+    else:
+        yield prefix, obj
 
 
 def _clean_tree(obj: object) -> object:
@@ -259,7 +282,7 @@ def cmd_samplesize(args: argparse.Namespace) -> int:
             args.n, args.p1, args.p2, alpha=args.alpha, one_sided=args.one_sided, deff=args.deff
         )
         out["n"] = args.n
-    print(json.dumps(out, indent=2))
+    _emit(out, args.format)
     return 0
 
 
@@ -270,7 +293,7 @@ def _add_design_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strata", help="stratum column")
     p.add_argument("--cluster", help="primary sampling unit column")
     p.add_argument("--fpc", help="population size (or sampling fraction) per stratum")
-    p.add_argument("--lonely-psu", default="fail", choices=["fail", "remove", "certainty"])
+    p.add_argument("--lonely-psu", default="fail", choices=list(LONELY_PSU_OPTIONS))
     p.add_argument("--method", default="logit", help=f"interval method: {', '.join(METHODS)}")
     p.add_argument("--level", type=float, default=0.95)
     p.add_argument("--margins", help="rake first to these margins (variable,category,population_count)")
@@ -293,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trim")
     p.add_argument("--trim-relative", action="store_true")
     p.add_argument("--out", required=True)
+    p.add_argument("--format", default="csv", choices=["csv", "json"], help="of the file written to --out")
     p.set_defaults(func=cmd_rake)
 
     p = sub.add_parser("estimate", help="weighted proportions by domain")
@@ -311,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--current", required=True)
     p.add_argument("--where", action="append", help="COLUMN=VALUE (repeatable)")
     p.add_argument("--target", type=float)
+    p.add_argument("--format", default="json", choices=["csv", "json"])
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("samplesize", help="respondents per wave to detect a change")
@@ -321,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deff", type=float, default=1.0)
     p.add_argument("--one-sided", action="store_true")
     p.add_argument("--n", type=float, help="also report the power with this many per wave")
+    p.add_argument("--format", default="json", choices=["csv", "json"])
     p.set_defaults(func=cmd_samplesize)
     return parser
 

@@ -26,7 +26,11 @@ from numpy.typing import ArrayLike, NDArray
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-LONELY_PSU_OPTIONS = ("fail", "remove", "certainty")
+# What a stratum with one PSU contributes, as R's options(survey.lonely.psu = ...): fail; nothing
+# (remove, certainty); its PSU's deviation from the population average, zero, rather than from its
+# own stratum's (adjust); or nothing, with the other strata's variance scaled up to stand for every
+# stratum (average).
+LONELY_PSU_OPTIONS = ("fail", "remove", "certainty", "adjust", "average")
 
 
 class DesignError(ValueError):
@@ -343,9 +347,33 @@ class Design:
             # (e.g. n = 1, or an outcome that is all 0) needs no variance and so raises nothing.
             if self.lonely_psu == "fail" and np.any(lonely[self.strata] & (a_row != 0)):
                 raise DesignError(
-                    f"{int(lonely.sum())} stratum has only one PSU; set lonely_psu to 'remove' or 'certainty'"
+                    f"{int(lonely.sum())} stratum has only one PSU; set lonely_psu to 'remove', "
+                    "'certainty', 'adjust' or 'average'"
                 )
-            centred[lonely] = 0.0
+            # Influence values sum to zero over the sample, so the population average is zero.
+            centred[lonely] = s_aa[lonely] if self.lonely_psu == "adjust" else 0.0
         scale = self.fpc_factor[:, None] * n_h / np.maximum(n_h - 1.0, 1.0)
-        var = (scale * np.maximum(centred, 0.0)).sum(axis=0)
-        return var
+        per_stratum = scale * np.maximum(centred, 0.0)
+        if self.lonely_psu == "average" and np.any(lonely):
+            return self._averaged(per_stratum, lonely, dom, inside, m)
+        return per_stratum.sum(axis=0)
+
+    def _averaged(
+        self, per_stratum: FloatArray, lonely: NDArray, dom: IntArray, inside: NDArray, m: int
+    ) -> FloatArray:
+        """lonely_psu = "average": each domain's variance over its strata with more than one PSU,
+        scaled up to stand for all of its strata. As in R, a domain's strata are those it has
+        respondents in (R subsets an uncalibrated design to the domain), or every stratum of a
+        calibrated design (whose subsets keep every row). NaN where every one is lonely, as R."""
+        n_strata = per_stratum.shape[0]
+        if self.calibration is None:
+            present = np.zeros((n_strata, m), dtype=bool)
+            present[self.strata[inside], dom[inside]] = True
+        else:
+            present = np.ones((n_strata, m), dtype=bool)
+        counted = present & ~lonely[:, None]
+        n_present = present.sum(axis=0)
+        n_counted = counted.sum(axis=0)
+        total = np.where(counted, per_stratum, 0.0).sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n_counted > 0, total * n_present / np.maximum(n_counted, 1), np.nan)

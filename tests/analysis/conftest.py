@@ -48,6 +48,7 @@ def design_from_spec(df: pd.DataFrame, spec: dict) -> Design:
         strata=df[spec["strata"]].to_numpy() if "strata" in spec else None,
         cluster=df[spec["cluster"]].to_numpy() if "cluster" in spec else None,
         fpc=df[spec["fpc"]].to_numpy() if "fpc" in spec else None,
+        lonely_psu=spec.get("lonely_psu", "fail"),
     )
 
 

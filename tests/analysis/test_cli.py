@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -236,3 +237,94 @@ def test_library_imports_neither_flask_nor_the_web_app():
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT_FOR_CLI, check=False)
     assert proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["samplesize", "--p1", "0.56", "--p2", "0.61"],
+        [
+            "compare",
+            SYN,
+            "--outcome",
+            "confident",
+            "--weight",
+            "base_weight",
+            "--by",
+            "wave",
+            "--base",
+            "2025Q1",
+            "--current",
+            "2025Q4",
+        ],
+    ],
+)
+def test_every_subcommand_writes_json_or_csv(capsys, argv):
+    code, as_json, _ = run(capsys, *argv, "--format", "json")
+    assert code == 0
+    code, as_csv, _ = run(capsys, *argv, "--format", "csv")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(as_csv))
+    assert list(table.columns) == ["name", "value"]
+    flat = dict(zip(table["name"], table["value"].astype(str), strict=True))
+    for key, value in json.loads(as_json).items():
+        if not isinstance(value, dict | list) and value is not None:
+            assert flat[key] == str(value) or float(flat[key]) == pytest.approx(float(value))
+
+
+def test_rake_writes_json_when_asked(capsys, tmp_path):
+    out = tmp_path / "raked.json"
+    code, _, _ = run(
+        capsys,
+        "rake",
+        SYN,
+        "--margins",
+        str(DATA / "synthetic_margins.csv"),
+        "--weight",
+        "base_weight",
+        "--out",
+        str(out),
+        "--format",
+        "json",
+    )
+    assert code == 0
+    records = json.loads(out.read_text())
+    assert len(records) == len(pd.read_csv(SYN)) and "weight" in records[0]
+
+
+@pytest.mark.parametrize("option", ["adjust", "average"])
+def test_lonely_psu_options_on_the_command_line(capsys, tmp_path, option):
+    code, out, err = run(
+        capsys,
+        "estimate",
+        str(DATA / "apistrat_lonely.csv"),
+        "--outcome",
+        "confident",
+        "--weight",
+        "pw",
+        "--strata",
+        "lstrat",
+        "--fpc",
+        "fpc",
+        "--lonely-psu",
+        option,
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    (row,) = json.loads(out)
+    assert 0 < row["se"] < 1
+    code, _, err = run(
+        capsys,
+        "estimate",
+        str(DATA / "apistrat_lonely.csv"),
+        "--outcome",
+        "confident",
+        "--weight",
+        "pw",
+        "--strata",
+        "lstrat",
+        "--fpc",
+        "fpc",
+    )
+    assert code == 2 and "only one PSU" in err

@@ -21,7 +21,15 @@ from .conftest import (
 )
 
 METHODS = ["logit", "likelihood", "asin", "beta", "mean", "xlogit"]
-API_DESIGNS = ["apisrs", "apisrs_nofpc", "apistrat", "apiclus1", "apiclus1_nofpc"]
+API_DESIGNS = [
+    "apisrs",
+    "apisrs_nofpc",
+    "apistrat",
+    "apiclus1",
+    "apiclus1_nofpc",
+    "apistrat_lonely_adjust",
+    "apistrat_lonely_average",
+]
 API_BLOCKS = {"by_stype": ["stype"], "by_stype_awards": ["stype", "awards"]}
 SYN_BLOCKS = {"by_area": ["area"], "by_area_wave": ["area", "wave"]}
 

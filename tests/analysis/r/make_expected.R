@@ -31,6 +31,11 @@ apiclus1_d <- prep(apiclus1)
 write.csv(apisrs_d, file.path(out, "data", "apisrs.csv"), row.names = FALSE)
 write.csv(apistrat_d, file.path(out, "data", "apistrat.csv"), row.names = FALSE)
 write.csv(apiclus1_d, file.path(out, "data", "apiclus1.csv"), row.names = FALSE)
+# apistrat with one school put in a stratum of its own: a design with a lonely PSU.
+apistrat_lonely_d <- apistrat_d
+apistrat_lonely_d$lstrat <- apistrat_lonely_d$stype
+apistrat_lonely_d$lstrat[1] <- "L"
+write.csv(apistrat_lonely_d, file.path(out, "data", "apistrat_lonely.csv"), row.names = FALSE)
 
 # A synthetic survey: 5 areas (strata), 6 PSUs each, 4 waves, age x sex, unequal starting weights,
 # about 3% missing outcomes.
@@ -150,6 +155,20 @@ for (nm in names(designs)) {
     by_stype_awards = domain_rows(d$des, ~stype + awards, c("stype", "awards"), levels = c(0.9))
   )
 }
+
+# The lonely PSU, handled as options(survey.lonely.psu = "adjust") and "average" do.
+for (opt in c("adjust", "average")) {
+  options(survey.lonely.psu = opt)
+  des <- svydesign(id = ~1, strata = ~lstrat, weights = ~pw, fpc = ~fpc, data = apistrat_lonely_d)
+  result$designs[[paste0("apistrat_lonely_", opt)]] <- list(
+    data = "apistrat_lonely.csv",
+    spec = list(weight = "pw", strata = "lstrat", fpc = "fpc", lonely_psu = opt),
+    whole = whole_rows(des),
+    by_stype = domain_rows(des, ~stype, "stype"),
+    by_stype_awards = domain_rows(des, ~stype + awards, c("stype", "awards"), levels = c(0.9))
+  )
+}
+options(survey.lonely.psu = "fail")
 
 # The synthetic survey: stratified cluster design, then the same design calibrated by raking.
 syn_des <- svydesign(id = ~psu, strata = ~area, weights = ~base_weight, data = syn, nest = TRUE)
