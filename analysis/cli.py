@@ -103,9 +103,16 @@ def _trim(text: str | None, relative: bool) -> Trim | None:
 
 def _design(df: pd.DataFrame, args: argparse.Namespace) -> Design:
     strata = _column(df, args.strata, "strata").to_numpy() if args.strata else None
-    cluster = _column(df, args.cluster, "cluster").to_numpy() if args.cluster else None
-    fpc = _numeric(df, args.fpc, "fpc") if args.fpc else None
-    for name, col in (("strata", strata), ("cluster", cluster)):
+    # One column per stage: --cluster psu,ssu --fpc fpc1,fpc2 (as svydesign's id = ~psu + ssu).
+    clusters = _split(args.cluster)
+    fpcs = _split(args.fpc)
+    if len(clusters) > 2 or len(fpcs) > 2:
+        raise InputError("--cluster and --fpc take at most two stages: psu,ssu and fpc1,fpc2")
+    if len(fpcs) == 2 and len(clusters) != 2:
+        raise InputError("--fpc names two stages: give --cluster the two stages' columns too")
+    cluster, cluster2 = ([_column(df, c, "cluster").to_numpy() for c in clusters] + [None, None])[:2]
+    fpc, fpc2 = ([_numeric(df, f, "fpc") for f in fpcs] + [None, None])[:2]
+    for name, col in (("strata", strata), ("cluster", cluster), ("cluster", cluster2)):
         if col is not None and pd.isna(col).any():
             raise InputError(f"{name} column has missing values")
     return Design.build(
@@ -115,6 +122,8 @@ def _design(df: pd.DataFrame, args: argparse.Namespace) -> Design:
         cluster=cluster,
         fpc=fpc,
         lonely_psu=args.lonely_psu,
+        cluster2=cluster2,
+        fpc2=fpc2,
     )
 
 
@@ -291,8 +300,10 @@ def _add_design_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--outcome", required=True, help="0/1 column (empty for missing)")
     p.add_argument("--weight", help="weight column")
     p.add_argument("--strata", help="stratum column")
-    p.add_argument("--cluster", help="primary sampling unit column")
-    p.add_argument("--fpc", help="population size (or sampling fraction) per stratum")
+    p.add_argument("--cluster", help="sampling unit column; psu,ssu for two stages")
+    p.add_argument(
+        "--fpc", help="population size (or sampling fraction) per stratum; fpc1,fpc2 for two stages"
+    )
     p.add_argument("--lonely-psu", default="fail", choices=list(LONELY_PSU_OPTIONS))
     p.add_argument("--method", default="logit", help=f"interval method: {', '.join(METHODS)}")
     p.add_argument("--level", type=float, default=0.95)

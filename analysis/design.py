@@ -93,10 +93,23 @@ class Calibration:
 
 
 @dataclass(frozen=True)
+class SecondStage:
+    """The units sampled within each PSU of a two-stage design with an fpc at both stages, as
+    ``svydesign(id = ~psu + ssu, fpc = ~fpc1 + fpc2)``."""
+
+    ssu: IntArray  # per respondent, its SSU (unique across the design)
+    ssu_psu: IntArray  # per SSU, its PSU
+    n_ssu: IntArray  # per PSU, the SSUs sampled in it
+    fpc_factor: FloatArray  # per PSU, 1 - n2 / N2
+    first_fraction: FloatArray  # per PSU, its stratum's stage-1 sampling fraction n1 / N1
+
+
+@dataclass(frozen=True)
 class Design:
-    """A one-stage (ultimate cluster) survey design, possibly stratified, clustered and calibrated.
+    """A survey design, possibly stratified, clustered in one or two stages, and calibrated.
 
     Build it with :meth:`Design.build`. ``psu`` codes are unique across strata (R's ``nest = TRUE``).
+    Without a second stage (or without an fpc for it), the design is one-stage: ultimate cluster.
     """
 
     weights: FloatArray
@@ -109,6 +122,7 @@ class Design:
     lonely_psu: str = "fail"
     calibration: Calibration | None = None
     strata_labels: NDArray = field(default_factory=lambda: np.array([]))
+    second_stage: SecondStage | None = None
 
     @property
     def n(self) -> int:
@@ -123,14 +137,21 @@ class Design:
         cluster: ArrayLike | None = None,
         fpc: ArrayLike | None = None,
         lonely_psu: str = "fail",
+        cluster2: ArrayLike | None = None,
+        fpc2: ArrayLike | None = None,
     ) -> Design:
         """Make a design from per-respondent columns, checking them the way ``svydesign`` does.
 
         ``fpc`` is, per respondent, either the population size of its stratum (in PSUs) or, when
         every value is at most 1, the sampling fraction. Without weights but with an fpc, weights
         are population size over sample size in the stratum; without either, every weight is 1.
+        ``cluster2`` and ``fpc2`` make it two-stage: the units sampled within each PSU and, per
+        respondent, how many such units its PSU has (or the fraction sampled). As in R, without
+        ``fpc2`` the second stage changes nothing.
         """
-        lengths = [len(np.asarray(a)) for a in (weights, strata, cluster, fpc) if a is not None]
+        lengths = [
+            len(np.asarray(a)) for a in (weights, strata, cluster, fpc, cluster2, fpc2) if a is not None
+        ]
         if n is None:
             if not lengths:
                 raise DesignError("a design needs a respondent count or at least one column")
@@ -177,8 +198,18 @@ class Design:
                 raise DesignError("fpc is smaller than the number of sampled PSUs in a stratum")
             fpc_factor = (popsize - n_psu) / popsize
 
+        second = None
+        if fpc2 is not None:
+            if cluster is None or cluster2 is None or popsize is None:
+                raise DesignError(
+                    "a second-stage fpc needs the clusters of both stages and the first stage's fpc"
+                )
+            second = _second_stage(psu, cluster2, fpc2, n_psu_total, 1.0 - fpc_factor[psu_stratum])
         if weights is None:
             w = (popsize / n_psu)[s_codes] if popsize is not None else np.ones(n)
+            if second is not None:
+                sampled = second.n_ssu / (1.0 - second.fpc_factor)  # N2 per PSU
+                w = w * (sampled / second.n_ssu)[psu]
         else:
             w = np.asarray(weights, dtype=np.float64)
             if np.any(~np.isfinite(w)):
@@ -195,6 +226,7 @@ class Design:
             clustered=clustered,
             lonely_psu=lonely_psu,
             strata_labels=s_labels,
+            second_stage=second,
         )
 
     def with_weights(self, weights: ArrayLike, calibration: Calibration | None = None) -> Design:
@@ -211,6 +243,7 @@ class Design:
             lonely_psu=self.lonely_psu,
             calibration=calibration,
             strata_labels=self.strata_labels,
+            second_stage=self.second_stage,
         )
 
     def subset_rows(self, keep: NDArray[np.bool_]) -> Design:
@@ -220,6 +253,8 @@ class Design:
         """
         if self.calibration is not None:
             raise DesignError("complete-case subsetting of a raked design: rake after dropping rows")
+        if self.second_stage is not None:
+            raise DesignError("complete-case analysis of a two-stage design: use --missing domain")
         fh = self.fpc_factor
         fpc = None
         if np.any(fh < 1):
@@ -263,6 +298,8 @@ class Design:
         is missing); respondent i contributes ``weights[i] * scores[i]`` to the total of domain
         ``domain[i]``. Returns one variance per domain.
         """
+        if self.second_stage is not None and self.calibration is not None:
+            raise DesignError("a two-stage design cannot be raked yet: rake it as one stage (no fpc2)")
         w = self.weights
         dom = np.asarray(domain, dtype=np.int64)
         inside = dom >= 0
@@ -355,8 +392,48 @@ class Design:
         scale = self.fpc_factor[:, None] * n_h / np.maximum(n_h - 1.0, 1.0)
         per_stratum = scale * np.maximum(centred, 0.0)
         if self.lonely_psu == "average" and np.any(lonely):
-            return self._averaged(per_stratum, lonely, dom, inside, m)
-        return per_stratum.sum(axis=0)
+            var = self._averaged(per_stratum, lonely, dom, inside, m)
+        else:
+            var = per_stratum.sum(axis=0)
+        if self.second_stage is not None:
+            var = var + self._second_stage_variance(self.second_stage, a_row, dom, inside, m)
+        return var
+
+    def _second_stage_variance(
+        self, stage: SecondStage, a_row: FloatArray, dom: IntArray, inside: NDArray, m: int
+    ) -> FloatArray:
+        """What sampling within the PSUs adds (R's ``multistage``): in each PSU, the variance of its
+        SSU totals about their mean, with that PSU's fpc, times its stratum's stage-1 fraction."""
+        n_ssu_total = stage.ssu_psu.shape[0]
+        n_psu_total = stage.n_ssu.shape[0]
+        totals = np.bincount(
+            stage.ssu[inside] * m + dom[inside], weights=a_row[inside], minlength=n_ssu_total * m
+        ).reshape(n_ssu_total, m)
+        s_b = np.zeros((n_psu_total, m))
+        s_bb = np.zeros((n_psu_total, m))
+        np.add.at(s_b, stage.ssu_psu, totals)
+        np.add.at(s_bb, stage.ssu_psu, totals * totals)
+        n2 = stage.n_ssu.astype(np.float64)[:, None]
+        centred = s_bb - s_b * s_b / n2
+        # R leaves out a PSU whose SSUs were all sampled (fpc factor below 1e-7) before anything else.
+        active = stage.fpc_factor >= 1e-7
+        lonely = (stage.n_ssu == 1) & active
+        # A PSU with no respondent in the domain is not visited by R's subset: it adds nothing.
+        visited = np.zeros((n_psu_total, m), dtype=bool)
+        visited[self.psu[inside], dom[inside]] = True
+        if np.any(lonely[:, None] & visited):
+            if self.lonely_psu == "fail":
+                raise DesignError(
+                    "a PSU has only one unit sampled at the second stage; set lonely_psu to 'remove', "
+                    "'certainty' or 'adjust'"
+                )
+            if self.lonely_psu == "average":
+                # R averages over the PSU's own second-stage strata, of which it has none left.
+                return np.where((lonely[:, None] & visited).any(axis=0), np.nan, 0.0)
+            centred[lonely] = s_bb[lonely] if self.lonely_psu == "adjust" else 0.0
+        scale = stage.fpc_factor[:, None] * n2 / np.maximum(n2 - 1.0, 1.0)
+        per_psu = stage.first_fraction[:, None] * scale * np.maximum(centred, 0.0)
+        return np.where(active[:, None] & visited, per_psu, 0.0).sum(axis=0)
 
     def _averaged(
         self, per_stratum: FloatArray, lonely: NDArray, dom: IntArray, inside: NDArray, m: int
@@ -377,3 +454,29 @@ class Design:
         total = np.where(counted, per_stratum, 0.0).sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(n_counted > 0, total * n_present / np.maximum(n_counted, 1), np.nan)
+
+
+def _second_stage(
+    psu: IntArray, cluster2: ArrayLike, fpc2: ArrayLike, n_psu_total: int, first_fraction: FloatArray
+) -> SecondStage:
+    """The second stage of a design, checked the way ``svydesign`` checks it."""
+    c_codes, c_labels = codes_of(cluster2)
+    _, ssu = np.unique(psu * len(c_labels) + c_codes, return_inverse=True)
+    ssu = ssu.astype(np.int64).reshape(-1)
+    n_ssu_total = int(ssu.max()) + 1 if ssu.size else 0
+    ssu_psu = np.zeros(n_ssu_total, dtype=np.int64)
+    ssu_psu[ssu] = psu
+    n_ssu = np.bincount(ssu_psu, minlength=n_psu_total).astype(np.int64)
+    f = np.asarray(fpc2, dtype=np.float64)
+    if np.any(~np.isfinite(f)) or np.any(f <= 0):
+        raise DesignError("the second-stage fpc must be positive and present for every respondent")
+    lowest = np.full(n_psu_total, np.inf)
+    highest = np.full(n_psu_total, -np.inf)
+    np.minimum.at(lowest, psu, f)
+    np.maximum.at(highest, psu, f)
+    if np.any(highest - lowest > 1e-9 * np.maximum(1.0, highest)):
+        raise DesignError("the second-stage fpc differs within a PSU")
+    popsize = n_ssu / highest if np.all(f <= 1) else highest
+    if np.any(popsize < n_ssu * (1 - 1e-12)):
+        raise DesignError("the second-stage fpc is smaller than the units sampled in a PSU")
+    return SecondStage(ssu, ssu_psu, n_ssu, (popsize - n_ssu) / popsize, first_fraction)

@@ -49,6 +49,8 @@ def design_from_spec(df: pd.DataFrame, spec: dict) -> Design:
         cluster=df[spec["cluster"]].to_numpy() if "cluster" in spec else None,
         fpc=df[spec["fpc"]].to_numpy() if "fpc" in spec else None,
         lonely_psu=spec.get("lonely_psu", "fail"),
+        cluster2=df[spec["cluster2"]].to_numpy() if "cluster2" in spec else None,
+        fpc2=df[spec["fpc2"]].to_numpy() if "fpc2" in spec else None,
     )
 
 

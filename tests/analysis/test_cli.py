@@ -328,3 +328,58 @@ def test_lonely_psu_options_on_the_command_line(capsys, tmp_path, option):
         "fpc",
     )
     assert code == 2 and "only one PSU" in err
+
+
+def test_two_stage_design_on_the_command_line_equals_r(capsys, expected):
+    rows = expected["designs"]["apiclus2"]["whole"]["rows"]
+    code, out, err = run(
+        capsys,
+        "estimate",
+        str(DATA / "apiclus2.csv"),
+        "--outcome",
+        "confident",
+        "--cluster",
+        "dnum,snum",
+        "--fpc",
+        "fpc1,fpc2",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    (row,) = json.loads(out)
+    (r,) = [e for e in rows if e["method"] == "logit" and e["level"] == 0.95]
+    assert row["se"] == pytest.approx(r["se"], rel=1e-6)
+    assert row["ci_low"] == pytest.approx(r["ci_low"], rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--cluster", "dnum", "--fpc", "fpc1,fpc2"], "give --cluster the two stages"),
+        (["--cluster", "dnum,snum,cds", "--fpc", "fpc1,fpc2,fpc2"], "at most two stages"),
+    ],
+)
+def test_two_stage_faults_are_one_line(capsys, extra, message):
+    code, _, err = run(capsys, "estimate", str(DATA / "apiclus2.csv"), "--outcome", "confident", *extra)
+    assert code == 2
+    assert err.startswith("error:") and len(err.strip().splitlines()) == 1
+    assert message in err
+
+
+def test_a_two_stage_design_is_not_raked_silently(capsys, tmp_path):
+    margins = tmp_path / "margins.csv"
+    margins.write_text("variable,category,population_count\nstype,E,4421\nstype,H,755\nstype,M,1018\n")
+    code, _, err = run(
+        capsys,
+        "estimate",
+        str(DATA / "apiclus2.csv"),
+        "--outcome",
+        "confident",
+        "--cluster",
+        "dnum,snum",
+        "--fpc",
+        "fpc1,fpc2",
+        "--margins",
+        str(margins),
+    )
+    assert code == 2 and "cannot be raked yet" in err

@@ -27,6 +27,8 @@ API_DESIGNS = [
     "apistrat",
     "apiclus1",
     "apiclus1_nofpc",
+    "apiclus2",
+    "apiclus2_onestage",
     "apistrat_lonely_adjust",
     "apistrat_lonely_average",
 ]

@@ -31,6 +31,12 @@ apiclus1_d <- prep(apiclus1)
 write.csv(apisrs_d, file.path(out, "data", "apisrs.csv"), row.names = FALSE)
 write.csv(apistrat_d, file.path(out, "data", "apistrat.csv"), row.names = FALSE)
 write.csv(apiclus1_d, file.path(out, "data", "apiclus1.csv"), row.names = FALSE)
+# apiclus2: a two-stage sample (districts, then schools in them), with an fpc at each stage.
+apiclus2_d <- apiclus2[, c("cds", "stype", "dnum", "snum", "awards", "api00", "pw", "fpc1", "fpc2")]
+apiclus2_d$confident <- as.integer(apiclus2_d$api00 > 650)
+apiclus2_d$awards <- as.character(apiclus2_d$awards)
+apiclus2_d$stype <- as.character(apiclus2_d$stype)
+write.csv(apiclus2_d, file.path(out, "data", "apiclus2.csv"), row.names = FALSE)
 # apistrat with one school put in a stratum of its own: a design with a lonely PSU.
 apistrat_lonely_d <- apistrat_d
 apistrat_lonely_d$lstrat <- apistrat_lonely_d$stype
@@ -138,7 +144,15 @@ designs <- list(
                   des = svydesign(id = ~dnum, weights = ~pw, fpc = ~fpc, data = apiclus1_d)),
   apiclus1_nofpc = list(data = "apiclus1.csv",
                         spec = list(weight = "pw", cluster = "dnum"),
-                        des = svydesign(id = ~dnum, weights = ~pw, data = apiclus1_d))
+                        des = svydesign(id = ~dnum, weights = ~pw, data = apiclus1_d)),
+  # Two stages, weights from the fpcs: svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2).
+  apiclus2 = list(data = "apiclus2.csv",
+                  spec = list(cluster = "dnum", cluster2 = "snum", fpc = "fpc1", fpc2 = "fpc2"),
+                  des = svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2_d)),
+  # The same sample as one stage (ultimate cluster), with its weights.
+  apiclus2_onestage = list(data = "apiclus2.csv",
+                           spec = list(weight = "pw", cluster = "dnum"),
+                           des = svydesign(id = ~dnum, weights = ~pw, data = apiclus2_d))
 )
 
 result <- list(
