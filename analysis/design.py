@@ -183,19 +183,9 @@ class Design:
         fpc_factor = np.ones(n_strata)
         popsize = None
         if fpc is not None:
-            f = np.asarray(fpc, dtype=np.float64)
-            if np.any(~np.isfinite(f)) or np.any(f <= 0):
-                raise DesignError("fpc must be positive and present for every respondent")
-            per_stratum_min = np.full(n_strata, np.inf)
-            per_stratum_max = np.full(n_strata, -np.inf)
-            np.minimum.at(per_stratum_min, s_codes, f)
-            np.maximum.at(per_stratum_max, s_codes, f)
-            if np.any(per_stratum_max - per_stratum_min > 1e-9 * np.maximum(1.0, per_stratum_max)):
-                raise DesignError("fpc differs within a stratum")
-            fh = per_stratum_max
-            popsize = n_psu / fh if np.all(f <= 1) else fh
-            if np.any(popsize < n_psu * (1 - 1e-12)):
-                raise DesignError("fpc is smaller than the number of sampled PSUs in a stratum")
+            popsize = _population_sizes(
+                fpc, s_codes, n_psu, ("fpc", "a stratum", "the number of sampled PSUs")
+            )
             fpc_factor = (popsize - n_psu) / popsize
 
         second = None
@@ -467,16 +457,26 @@ def _second_stage(
     ssu_psu = np.zeros(n_ssu_total, dtype=np.int64)
     ssu_psu[ssu] = psu
     n_ssu = np.bincount(ssu_psu, minlength=n_psu_total).astype(np.int64)
-    f = np.asarray(fpc2, dtype=np.float64)
-    if np.any(~np.isfinite(f)) or np.any(f <= 0):
-        raise DesignError("the second-stage fpc must be positive and present for every respondent")
-    lowest = np.full(n_psu_total, np.inf)
-    highest = np.full(n_psu_total, -np.inf)
-    np.minimum.at(lowest, psu, f)
-    np.maximum.at(highest, psu, f)
-    if np.any(highest - lowest > 1e-9 * np.maximum(1.0, highest)):
-        raise DesignError("the second-stage fpc differs within a PSU")
-    popsize = n_ssu / highest if np.all(f <= 1) else highest
-    if np.any(popsize < n_ssu * (1 - 1e-12)):
-        raise DesignError("the second-stage fpc is smaller than the units sampled in a PSU")
+    popsize = _population_sizes(fpc2, psu, n_ssu, ("the second-stage fpc", "a PSU", "the units sampled"))
     return SecondStage(ssu, ssu_psu, n_ssu, (popsize - n_ssu) / popsize, first_fraction)
+
+
+def _population_sizes(
+    fpc: ArrayLike, group: IntArray, n_sampled: IntArray, words: tuple[str, str, str]
+) -> FloatArray:
+    """Each group's population size from a per-respondent fpc: the size itself, or the sampling
+    fraction when every value is at most 1. ``words`` name the fpc, a group and what was sampled."""
+    name, a_group, sampled = words
+    f = np.asarray(fpc, dtype=np.float64)
+    if np.any(~np.isfinite(f)) or np.any(f <= 0):
+        raise DesignError(f"{name} must be positive and present for every respondent")
+    lowest = np.full(n_sampled.shape[0], np.inf)
+    highest = np.full(n_sampled.shape[0], -np.inf)
+    np.minimum.at(lowest, group, f)
+    np.maximum.at(highest, group, f)
+    if np.any(highest - lowest > 1e-9 * np.maximum(1.0, highest)):
+        raise DesignError(f"{name} differs within {a_group}")
+    popsize = n_sampled / highest if np.all(f <= 1) else highest
+    if np.any(popsize < n_sampled * (1 - 1e-12)):
+        raise DesignError(f"{name} is smaller than {sampled} in {a_group}")
+    return popsize
