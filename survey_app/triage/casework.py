@@ -22,7 +22,7 @@ from ..questionnaire.scoring import LEVELS, outcome
 from ..registry import get_published
 from ..reports.followup import CASEWORKER as SENT_BY_CASEWORKER
 from ..reports.followup import MESSAGE_MAX_LENGTH, ReportMessage, access_for
-from ..reports.risk import ChecklistResult, results_of
+from ..reports.risk import record_result, results_of
 from ..reports.sharing import Referral, current_consent
 from ..staff.access import require_role
 from ..staff.auth import signed_in_staff
@@ -306,28 +306,7 @@ def complete_checklist(reference: str, checklist_id: str):
         return _checklist_page(report, published, raw, errors, judgement_typed, 400)
     result = outcome(questionnaire.questions, questionnaire.scoring, answers, judgement)
     snapshot_for(published)
-    completed = ChecklistResult(
-        report_id=report.id,
-        questionnaire_id=questionnaire.id,
-        questionnaire_version=questionnaire.version,
-        completed_by=signed_in_staff().id,
-        result=result.as_record(answers),
-    )
-    db.session.add(completed)
-    db.session.flush()
-    report.risk_level = result.level
-    step = questionnaire.scoring.next_steps.get(result.level)
-    report.risk_step = (
-        {
-            "checklist": questionnaire.id,
-            "version": questionnaire.version,
-            "level": result.level,
-            "destination": step.destination,
-            "due": (completed.completed_at + dt.timedelta(hours=step.within_hours)).isoformat(),
-        }
-        if step is not None
-        else None
-    )
+    completed = record_result(report, questionnaire, answers, result, signed_in_staff().id)
     record(
         "complete_checklist",
         report,

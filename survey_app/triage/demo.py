@@ -15,7 +15,7 @@ from ..questionnaire.scoring import outcome
 from ..registry import get_published
 from ..reports.followup import CASEWORKER, REPORTER, ReportAccess, ReportMessage
 from ..reports.models import Report
-from ..reports.risk import ChecklistResult
+from ..reports.risk import record_result
 from ..reports.sharing import Referral, consent_from_answers, current_consent, record_consent
 from ..survey.store import new_report_reference, snapshot_for
 
@@ -133,26 +133,7 @@ def _assessed(report: Report, caseworker_id: int | None) -> None:
         result = outcome(checklist.questions, checklist.scoring, answers)
         completed_at = report.submitted_at + dt.timedelta(hours=20)
         snapshot_for(published)
-        db.session.add(
-            ChecklistResult(
-                report_id=report.id,
-                questionnaire_id=checklist.id,
-                questionnaire_version=checklist.version,
-                completed_by=caseworker_id,
-                completed_at=completed_at,
-                result=result.as_record(answers),
-            )
-        )
-        report.risk_level = result.level
-        step = checklist.scoring.next_steps.get(result.level)
-        if step is not None:
-            report.risk_step = {
-                "checklist": checklist.id,
-                "version": checklist.version,
-                "level": result.level,
-                "destination": step.destination,
-                "due": (completed_at + dt.timedelta(hours=step.within_hours)).isoformat(),
-            }
+        record_result(report, checklist, answers, result, caseworker_id, completed_at)
     consent = current_consent(report.id)
     db.session.add(
         Referral(
