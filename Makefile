@@ -10,7 +10,7 @@ PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench bench-faults system install assets catalogs translations database browser loadtools lint format clean
+.PHONY: help run test bench bench-analysis bench-faults system install assets catalogs translations database browser loadtools lint format clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ browser: ## Install Debian's Chromium and fonts for the browser tests (once): No
 
 bench: install catalogs loadtools ## Load benchmark under gunicorn on SQLite and PostgreSQL, with a printed report
 	$(BIN)/python benchmarks/load_bench.py
+
+bench-analysis: install ## Time the statistics command line on a million rows against R (needs Rscript)
+	$(BIN)/python benchmarks/analysis_cli_bench.py
 
 bench-faults: install catalogs loadtools ## Kill a worker and restart PostgreSQL under load: nothing may be lost
 	$(BIN)/python benchmarks/fault_bench.py

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from .design import Design
+from .distributions import t_ppf, t_sf
 from .proportions import ProportionEstimate, check_outcome, estimate_proportions
 
 
@@ -57,14 +57,6 @@ class TargetTest:
         return asdict(self)
 
 
-def _t_quantile(q: float, df: float) -> float:
-    return float(stats.t.ppf(q, df)) if df > 0 else float("nan")
-
-
-def _t_sf(t: float, df: float) -> float:
-    return float(stats.t.sf(t, df)) if df > 0 else float("nan")
-
-
 def compare_waves(
     design: Design,
     outcome: ArrayLike,
@@ -102,11 +94,11 @@ def compare_waves(
     df = int(design.degf(np.where(in_a | in_b, 0, -1), 1)[0])
     diff = pb - pa
     se = float(np.sqrt(var))
-    q = _t_quantile(1 - (1 - level) / 2, df)
+    q = t_ppf(1 - (1 - level) / 2, df)
     if se > 0:
         t = diff / se
-        p_two = 2 * _t_sf(abs(t), df)
-        p_up = _t_sf(t, df)
+        p_two = 2 * t_sf(abs(t), df)
+        p_up = t_sf(t, df)
     else:
         p_two = p_up = nan
     return Change(
@@ -129,7 +121,7 @@ def target_test(p: float, se: float, df: int, target: float, alpha: float = 0.05
     if not (se > 0) or not np.isfinite(p):
         return TargetTest(p, target, se, df, float("nan"), float("nan"), False)
     t = (p - target) / se
-    pv = _t_sf(t, df)
+    pv = t_sf(t, df)
     return TargetTest(p, target, se, df, t, pv, bool(pv < alpha))
 
 

@@ -11,7 +11,6 @@ import json
 import math
 import sys
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,9 +18,9 @@ import pandas as pd
 from .change import above_target, compare_waves
 from .design import LONELY_PSU_OPTIONS, Design, DesignError, codes_of
 from .intervals import METHODS, MethodError
-from .planning import PlanningError, power_for, sample_size
 from .proportions import OutcomeError, estimate_proportions
 from .raking import RakingError, Trim, rake, raked_design, read_margins
+from .reading import InputError, read_table
 
 ESTIMATE_COLUMNS = [
     "domain",
@@ -38,18 +37,17 @@ ESTIMATE_COLUMNS = [
 ]
 
 
-class InputError(ValueError):
-    """Input the user must fix; reported as one line."""
-
-
-def _read_csv(path: str) -> pd.DataFrame:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"no such file: {path}")
-    try:
-        return pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path} as CSV: {str(exc).splitlines()[0]}") from exc
+def _read_data(args: argparse.Namespace, margins: dict | None = None) -> pd.DataFrame:
+    """The columns the command's options name: numbers as numbers, everything else as text."""
+    numeric = [args.outcome, args.weight, *_split(args.fpc)]
+    text = [args.strata, *_split(args.cluster), *_split(getattr(args, "by", None))]
+    text += [
+        getattr(args, "rolling", None),
+        *(c.split("=", 1)[0].strip() for c in getattr(args, "where", None) or []),
+    ]
+    if margins is not None:
+        text += _split(args.vars) or list(margins)
+    return read_table(args.data, text=[c for c in text if c], numeric=[c for c in numeric if c])
 
 
 def _column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
@@ -102,7 +100,7 @@ def _trim(text: str | None, relative: bool) -> Trim | None:
 
 
 def _design(df: pd.DataFrame, args: argparse.Namespace) -> Design:
-    strata = _column(df, args.strata, "strata").to_numpy() if args.strata else None
+    strata = _column(df, args.strata, "strata") if args.strata else None
     # One column per stage: --cluster psu,ssu --fpc fpc1,fpc2 (as svydesign's id = ~psu + ssu).
     clusters = _split(args.cluster)
     fpcs = _split(args.fpc)
@@ -110,7 +108,7 @@ def _design(df: pd.DataFrame, args: argparse.Namespace) -> Design:
         raise InputError("--cluster and --fpc take at most two stages: psu,ssu and fpc1,fpc2")
     if len(fpcs) == 2 and len(clusters) != 2:
         raise InputError("--fpc names two stages: give --cluster the two stages' columns too")
-    cluster, cluster2 = ([_column(df, c, "cluster").to_numpy() for c in clusters] + [None, None])[:2]
+    cluster, cluster2 = ([_column(df, c, "cluster") for c in clusters] + [None, None])[:2]
     fpc, fpc2 = ([_numeric(df, f, "fpc") for f in fpcs] + [None, None])[:2]
     for name, col in (("strata", strata), ("cluster", cluster), ("cluster", cluster2)):
         if col is not None and pd.isna(col).any():
@@ -127,12 +125,17 @@ def _design(df: pd.DataFrame, args: argparse.Namespace) -> Design:
     )
 
 
-def _rake_design(df: pd.DataFrame, design: Design, args: argparse.Namespace) -> tuple[Design, str | None]:
-    if not getattr(args, "margins", None):
+def _margins(args: argparse.Namespace) -> dict | None:
+    return read_margins(args.margins) if getattr(args, "margins", None) else None
+
+
+def _rake_design(
+    df: pd.DataFrame, design: Design, margins: dict | None, args: argparse.Namespace
+) -> tuple[Design, str | None]:
+    if margins is None:
         return design, None
-    margins = read_margins(args.margins)
     variables = _split(args.vars) or list(margins)
-    data = {v: _column(df, v, "raking").to_numpy() for v in variables}
+    data = {v: _column(df, v, "raking") for v in variables}
     result = rake(data, margins, variables, design.weights, trim=_trim(args.trim, args.trim_relative))
     return raked_design(design, result), result.report()
 
@@ -151,15 +154,15 @@ def _domains(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray | None, list[s
     cols = [_column(df, b, "--by").fillna("(missing)").astype(str) for b in by]
     # pandas joins a list of Series element-wise; pandas-stubs lists only a list of str.
     key = cols[0] if len(cols) == 1 else cols[0].str.cat(cols[1:], sep=":")  # type: ignore[arg-type]
-    codes, labels = codes_of(key.to_numpy())
+    codes, labels = codes_of(key)
     return codes, [str(x) for x in labels]
 
 
 def cmd_rake(args: argparse.Namespace) -> int:
-    df = _read_csv(args.data)
     margins = read_margins(args.margins)
+    df = read_table(args.data)
     variables = _split(args.vars) or list(margins)
-    data = {v: _column(df, v, "raking").to_numpy() for v in variables}
+    data = {v: _column(df, v, "raking") for v in variables}
     start = _weights(df, args.weight)
     result = rake(
         data, margins, variables, start, trim=_trim(args.trim, args.trim_relative), raise_on_failure=False
@@ -177,10 +180,11 @@ def cmd_rake(args: argparse.Namespace) -> int:
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
-    df = _read_csv(args.data)
+    margins = _margins(args)
+    df = _read_data(args, margins)
     y = _outcome(df, args.outcome)
     design = _design(df, args)
-    design, report = _rake_design(df, design, args)
+    design, report = _rake_design(df, design, margins, args)
     codes, labels = _domains(df, _split(args.by))
     if args.rolling:
         rows = _rolling(df, design, y, codes, labels, args)
@@ -226,10 +230,11 @@ def _rolling(df, design, y, codes, labels, args) -> list:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    df = _read_csv(args.data)
+    margins = _margins(args)
+    df = _read_data(args, margins)
     y = _outcome(df, args.outcome)
     design = _design(df, args)
-    design, report = _rake_design(df, design, args)
+    design, report = _rake_design(df, design, margins, args)
     wave = _column(df, args.by, "--by").fillna("(missing)").astype(str).to_numpy()
     for label in (args.base, args.current):
         if label not in set(wave.tolist()):
@@ -282,15 +287,21 @@ def _clean_tree(obj: object) -> object:
 
 
 def cmd_samplesize(args: argparse.Namespace) -> int:
-    plan = sample_size(
-        args.p1, args.p2, power=args.power, alpha=args.alpha, one_sided=args.one_sided, deff=args.deff
-    )
-    out = plan.as_dict()
-    if args.n is not None:
-        out["power_at_n"] = power_for(
-            args.n, args.p1, args.p2, alpha=args.alpha, one_sided=args.one_sided, deff=args.deff
+    # Imported here: planning needs scipy.stats, whose import would double every other command's run.
+    from .planning import PlanningError, power_for, sample_size
+
+    try:
+        plan = sample_size(
+            args.p1, args.p2, power=args.power, alpha=args.alpha, one_sided=args.one_sided, deff=args.deff
         )
-        out["n"] = args.n
+        out = plan.as_dict()
+        if args.n is not None:
+            out["power_at_n"] = power_for(
+                args.n, args.p1, args.p2, alpha=args.alpha, one_sided=args.one_sided, deff=args.deff
+            )
+            out["n"] = args.n
+    except PlanningError as exc:
+        raise InputError(str(exc)) from exc
     _emit(out, args.format)
     return 0
 
@@ -378,7 +389,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         OutcomeError,
         MethodError,
         RakingError,
-        PlanningError,
         OSError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)

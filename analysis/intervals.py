@@ -23,8 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 from scipy.special import expit, logit
+
+from .distributions import beta_ppf, norm_cdf, norm_isf, norm_ppf, t_isf, t_ppf
 
 DESIGN_METHODS = ("logit", "likelihood", "asin", "beta", "mean", "xlogit")
 UNWEIGHTED_METHODS = ("wilson", "clopper-pearson")
@@ -95,10 +96,8 @@ def glm_intercept(
 
 def _t(q: float, df: float) -> float:
     if df == np.inf:
-        return float(stats.norm.ppf(q))
-    if not df > 0:
-        return float("nan")
-    return float(stats.t.ppf(q, df))
+        return norm_ppf(q)
+    return t_ppf(q, df)
 
 
 def wald_scale(p: float, var: float, df: float, level: float, method: str) -> tuple[float, float]:
@@ -123,9 +122,9 @@ def korn_graubard(p: float, var: float, df: float, n_rows: int, level: float) ->
     alpha = 1 - level
     n_eff = p * (1 - p) / var
     n_eff = n_eff * (_t(alpha / 2, n_rows - 1) / _t(alpha / 2, df)) ** 2
-    lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-    hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
-    return float(lo), float(hi)
+    lo = beta_ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
+    hi = beta_ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+    return lo, hi
 
 
 def _fmm_spline(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -208,9 +207,9 @@ def profile_likelihood(
     naive_var = 1 / (w_tot * mu_prev * (1 - mu_prev))
     lam = se_b**2 / naive_var
     dispersion = inputs.dispersion_factor * p * q / (mu_hat * (1 - mu_hat))
-    alpha = stats.norm.cdf(tq * np.sqrt(lam)) / 2
+    alpha = norm_cdf(tq * np.sqrt(lam)) / 2
     # qf(alpha, 1, n - 1, lower.tail = FALSE) is t^2; scipy's f.isf loses accuracy in the far tail.
-    zmax = float(stats.t.isf(alpha / 2, inputs.n_model - 1))
+    zmax = t_isf(alpha / 2, inputs.n_model - 1)
     delta = zmax / 5
 
     def deviance(b: float) -> float:
@@ -239,7 +238,7 @@ def profile_likelihood(
     b_arr = np.array(bs)
     order = np.argsort(z_arr, kind="stable")
     sx, sy = _r_spline(b_arr[order], z_arr[order], 3 * len(bs))
-    cut = np.array([stats.norm.ppf(2 * alpha), stats.norm.isf(2 * alpha)])
+    cut = np.array([norm_ppf(2 * alpha), norm_isf(2 * alpha)])
     o = np.argsort(sy, kind="stable")
     ys = sy[o]
     xs = sx[o]
@@ -252,7 +251,7 @@ def wilson(successes: float, n: float, level: float) -> tuple[float, float]:
     """Wilson score interval without continuity correction (R: ``prop.test(correct = FALSE)``)."""
     if n <= 0:
         return float("nan"), float("nan")
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = norm_ppf(1 - (1 - level) / 2)
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
@@ -265,6 +264,6 @@ def clopper_pearson(successes: float, n: float, level: float) -> tuple[float, fl
     if n <= 0:
         return float("nan"), float("nan")
     alpha = 1 - level
-    lo = 0.0 if successes == 0 else float(stats.beta.ppf(alpha / 2, successes, n - successes + 1))
-    hi = 1.0 if successes == n else float(stats.beta.ppf(1 - alpha / 2, successes + 1, n - successes))
+    lo = 0.0 if successes == 0 else beta_ppf(alpha / 2, successes, n - successes + 1)
+    hi = 1.0 if successes == n else beta_ppf(1 - alpha / 2, successes + 1, n - successes)
     return lo, hi

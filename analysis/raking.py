@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
-from .design import Calibration, Design
+from .design import Calibration, Design, factorize
 
 
 class RakingError(ValueError):
@@ -117,7 +116,7 @@ class RakeResult:
 
 def _codes_against(values: ArrayLike, margin: Margin) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Codes of each respondent's category within the margin, checking both ways."""
-    raw_codes, raw_levels = pd.factorize(np.asarray(values).reshape(-1))
+    raw_codes, raw_levels = factorize(values)
     if raw_codes.size and raw_codes.min() < 0:
         raise RakingError(f"raking variable {margin.variable!r} has missing values")
     seen = np.array([str(v).strip() for v in raw_levels], dtype=object)
@@ -175,7 +174,7 @@ def rake(
             raise RakingError(f"no margins for raking variable {v!r}")
         if v not in data:
             raise RakingError(f"raking variable {v!r} is not in the data")
-    n = len(np.asarray(data[variables[0]]))
+    n = len(data[variables[0]])  # type: ignore[arg-type]
     d0 = np.ones(n) if start_weights is None else np.asarray(start_weights, dtype=np.float64)
     if d0.shape[0] != n:
         raise RakingError("starting weights and data differ in length")
