@@ -10,7 +10,8 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ import pandas as pd
 from .change import above_target, compare_waves
 from .design import LONELY_PSU_OPTIONS, Design, DesignError, codes_of
 from .intervals import METHODS, MethodError
+from .means import STATISTICS, estimate_means
 from .proportions import OutcomeError, estimate_proportions
 from .raking import RakingError, Trim, rake, raked_design, read_margins
 from .reading import InputError, read_table
@@ -35,6 +37,7 @@ ESTIMATE_COLUMNS = [
     "method",
     "level",
 ]
+MEAN_COLUMNS = [*ESTIMATE_COLUMNS[:-2], "statistic", "level"]
 
 
 def _read_data(args: argparse.Namespace, margins: dict | None = None) -> pd.DataFrame:
@@ -81,6 +84,13 @@ def _outcome(df: pd.DataFrame, name: str) -> np.ndarray:
     present = ~np.isnan(y)
     if ((y[present] != 0) & (y[present] != 1)).any():
         raise InputError(f"outcome column {name!r} must be 0/1 (or empty for missing)")
+    return y
+
+
+def _answers(df: pd.DataFrame, name: str) -> np.ndarray:
+    y = _numeric(df, name, "outcome")
+    if np.isinf(y).any():
+        raise InputError(f"outcome column {name!r} has an infinite value")
     return y
 
 
@@ -180,29 +190,47 @@ def cmd_rake(args: argparse.Namespace) -> int:
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
+    estimator = _estimator(args)
     margins = _margins(args)
     df = _read_data(args, margins)
-    y = _outcome(df, args.outcome)
+    y = (_outcome if args.statistic == "proportion" else _answers)(df, args.outcome)
     design = _design(df, args)
     design, report = _rake_design(df, design, margins, args)
     codes, labels = _domains(df, _split(args.by))
     if args.rolling:
-        rows = _rolling(df, design, y, codes, labels, args)
+        rows = _rolling(df, design, y, codes, labels, estimator, args)
     else:
-        rows = estimate_proportions(
-            design, y, codes, labels, method=args.method, level=args.level, missing=args.missing
-        )
-    records = [{k: _clean(r.as_dict()[k]) for k in ESTIMATE_COLUMNS} for r in rows]
+        rows = estimator(design, y, codes, labels)
+    columns = ESTIMATE_COLUMNS if args.statistic == "proportion" else MEAN_COLUMNS
+    records = [{k: _clean(r.as_dict()[k]) for k in columns} for r in rows]
     if report:
         print(report, file=sys.stderr)
     if args.format == "json":
         print(json.dumps(records, indent=2))
     else:
-        pd.DataFrame(records, columns=ESTIMATE_COLUMNS).to_csv(sys.stdout, index=False)
+        pd.DataFrame(records, columns=columns).to_csv(sys.stdout, index=False)
     return 0
 
 
-def _rolling(df, design, y, codes, labels, args) -> list:
+Estimator = Callable[[Design, np.ndarray, np.ndarray | None, list[str] | None], list]
+
+
+def _estimator(args: argparse.Namespace) -> Estimator:
+    """The estimate ``--statistic`` asks for, with the interval options that apply to it."""
+    if args.statistic == "proportion":
+        method = args.method or "logit"
+        return partial(estimate_proportions, method=method, level=args.level, missing=args.missing)
+    if args.method is not None:
+        raise InputError(
+            "--method chooses a proportion's interval; a mean or total has a t interval on the "
+            "design's degrees of freedom"
+        )
+    if not 0 < args.level < 1:
+        raise InputError(f"level must be between 0 and 1, got {args.level}")
+    return partial(estimate_means, statistic=args.statistic, level=args.level, missing=args.missing)
+
+
+def _rolling(df, design, y, codes, labels, estimator, args) -> list:
     """Estimates over windows of ``--window`` consecutive periods (sorted labels), per domain."""
     if args.window < 1:
         raise InputError("--window must be at least 1")
@@ -217,15 +245,7 @@ def _rolling(df, design, y, codes, labels, args) -> list:
         span = order[k - args.window + 1 : k + 1]
         in_window = np.isin(period, span)
         window_labels = [f"{lab}|{span[0]}..{span[-1]}" for lab in labels]
-        rows += estimate_proportions(
-            design,
-            y,
-            np.where(in_window, codes, -1),
-            window_labels,
-            method=args.method,
-            level=args.level,
-            missing=args.missing,
-        )
+        rows += estimator(design, y, np.where(in_window, codes, -1), window_labels)
     return rows
 
 
@@ -249,7 +269,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out: dict[str, object] = {"change": change.as_dict()}
     current_dom = np.where(mask & (wave == args.current), 0, -1)
     current = estimate_proportions(
-        design, y, current_dom, [args.current], method=args.method, level=args.level
+        design, y, current_dom, [args.current], method=args.method or "logit", level=args.level
     )[0]
     out["current"] = current.as_dict()
     if args.target is not None:
@@ -316,7 +336,7 @@ def _add_design_options(p: argparse.ArgumentParser) -> None:
         "--fpc", help="population size (or sampling fraction) per stratum; fpc1,fpc2 for two stages"
     )
     p.add_argument("--lonely-psu", default="fail", choices=list(LONELY_PSU_OPTIONS))
-    p.add_argument("--method", default="logit", help=f"interval method: {', '.join(METHODS)}")
+    p.add_argument("--method", help=f"a proportion's interval method: {', '.join(METHODS)} (default logit)")
     p.add_argument("--level", type=float, default=0.95)
     p.add_argument("--margins", help="rake first to these margins (variable,category,population_count)")
     p.add_argument("--vars", help="raking variables, comma-separated (default: all in the margins)")
@@ -343,6 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("estimate", help="weighted proportions by domain")
     _add_design_options(p)
+    p.add_argument(
+        "--statistic",
+        default="proportion",
+        choices=["proportion", *STATISTICS],
+        help="proportion of a 0/1 outcome (default), or mean or total of a numeric one",
+    )
     p.add_argument("--by", help="domain columns, comma-separated")
     p.add_argument("--missing", default="domain", choices=["domain", "complete_case"])
     p.add_argument("--rolling", help="period column: estimate over rolling windows of --window periods")

@@ -74,6 +74,30 @@ def check_outcome(y: ArrayLike) -> np.ndarray:
     return arr
 
 
+def domain_codes(n: int, domain: ArrayLike | None, labels: list[str] | None) -> tuple[np.ndarray, list[str]]:
+    """Each respondent's domain code (-1 for none) and the domains' names; one domain, "all", when
+    no domains are given."""
+    if domain is None:
+        return np.zeros(n, dtype=np.int64), ["all"]
+    dom = np.asarray(domain, dtype=np.int64)
+    if labels is None:
+        labels = [str(k) for k in range(int(dom.max()) + 1 if dom.size else 0)]
+    return dom, labels
+
+
+def drop_missing(
+    design: Design, y: np.ndarray, dom: np.ndarray, missing: str
+) -> tuple[Design, np.ndarray, np.ndarray]:
+    """For complete-case analysis, the design, answers and domains without the missing answers;
+    otherwise (``missing="domain"``) all three unchanged."""
+    if missing not in MISSING_OPTIONS:
+        raise ValueError(f"missing must be one of {', '.join(MISSING_OPTIONS)}")
+    keep = ~np.isnan(y)
+    if missing == "domain" or np.all(keep):
+        return design, y, dom
+    return design.subset_rows(keep), y[keep], dom[keep]
+
+
 def estimate_proportions(
     design: Design,
     outcome: ArrayLike,
@@ -91,25 +115,12 @@ def estimate_proportions(
     whole design (``svyby`` semantics); degrees of freedom are those of the domain's subset.
     """
     check_method(method, level)
-    if missing not in MISSING_OPTIONS:
-        raise ValueError(f"missing must be one of {', '.join(MISSING_OPTIONS)}")
     y = check_outcome(outcome)
     if y.shape[0] != design.n:
         raise ValueError("outcome and design differ in length")
-    if domain is None:
-        dom = np.zeros(design.n, dtype=np.int64)
-        labels = ["all"]
-    else:
-        dom = np.asarray(domain, dtype=np.int64)
-        if labels is None:
-            labels = [str(k) for k in range(int(dom.max()) + 1 if dom.size else 0)]
+    dom, labels = domain_codes(design.n, domain, labels)
     m = len(labels)
-    if missing == "complete_case":
-        keep = ~np.isnan(y)
-        if not np.all(keep):
-            design = design.subset_rows(keep)
-            y = y[keep]
-            dom = dom[keep]
+    design, y, dom = drop_missing(design, y, dom, missing)
     return _estimate(design, y, dom, labels, m, method, level)
 
 

@@ -411,6 +411,7 @@ def analysis_arguments(draw: st.DrawFn, files: dict[str, str]) -> list[str]:
                         st.lists(column_names, max_size=2).map(",".join),
                     ),
                     "--missing": st.sampled_from(["domain", "complete_case", "drop"]),
+                    "--statistic": st.sampled_from(["proportion", "mean", "total", "median"]),
                     "--rolling": mostly(st.just("wave"), column_names),
                     "--window": mostly(st.sampled_from(["1", "2", "4"]), numbers),
                     "--format": st.sampled_from(["csv", "json", "xml"]),

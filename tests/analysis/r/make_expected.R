@@ -17,9 +17,10 @@ dir.create(file.path(out, "data"), showWarnings = FALSE, recursive = TRUE)
 dir.create(file.path(out, "expected"), showWarnings = FALSE, recursive = TRUE)
 
 data(api)
-keep <- c("cds", "stype", "dnum", "snum", "awards", "api00", "pw", "fpc")
+keep <- c("cds", "stype", "dnum", "snum", "awards", "api00", "pw", "fpc", "enroll", "avg.ed")
 prep <- function(d) {
   d <- d[, keep]
+  names(d)[names(d) == "avg.ed"] <- "avg_ed"
   d$confident <- as.integer(d$api00 > 650)
   d$awards <- as.character(d$awards)
   d$stype <- as.character(d$stype)
@@ -28,20 +29,22 @@ prep <- function(d) {
 apisrs_d <- prep(apisrs)
 apistrat_d <- prep(apistrat)
 apiclus1_d <- prep(apiclus1)
-write.csv(apisrs_d, file.path(out, "data", "apisrs.csv"), row.names = FALSE)
-write.csv(apistrat_d, file.path(out, "data", "apistrat.csv"), row.names = FALSE)
-write.csv(apiclus1_d, file.path(out, "data", "apiclus1.csv"), row.names = FALSE)
+write.csv(apisrs_d, file.path(out, "data", "apisrs.csv"), row.names = FALSE, na = "")
+write.csv(apistrat_d, file.path(out, "data", "apistrat.csv"), row.names = FALSE, na = "")
+write.csv(apiclus1_d, file.path(out, "data", "apiclus1.csv"), row.names = FALSE, na = "")
 # apiclus2: a two-stage sample (districts, then schools in them), with an fpc at each stage.
-apiclus2_d <- apiclus2[, c("cds", "stype", "dnum", "snum", "awards", "api00", "pw", "fpc1", "fpc2")]
+apiclus2_d <- apiclus2[, c("cds", "stype", "dnum", "snum", "awards", "api00", "pw", "fpc1", "fpc2", "enroll",
+                           "avg.ed")]
+names(apiclus2_d)[names(apiclus2_d) == "avg.ed"] <- "avg_ed"
 apiclus2_d$confident <- as.integer(apiclus2_d$api00 > 650)
 apiclus2_d$awards <- as.character(apiclus2_d$awards)
 apiclus2_d$stype <- as.character(apiclus2_d$stype)
-write.csv(apiclus2_d, file.path(out, "data", "apiclus2.csv"), row.names = FALSE)
+write.csv(apiclus2_d, file.path(out, "data", "apiclus2.csv"), row.names = FALSE, na = "")
 # apistrat with one school put in a stratum of its own: a design with a lonely PSU.
 apistrat_lonely_d <- apistrat_d
 apistrat_lonely_d$lstrat <- apistrat_lonely_d$stype
 apistrat_lonely_d$lstrat[1] <- "L"
-write.csv(apistrat_lonely_d, file.path(out, "data", "apistrat_lonely.csv"), row.names = FALSE)
+write.csv(apistrat_lonely_d, file.path(out, "data", "apistrat_lonely.csv"), row.names = FALSE, na = "")
 
 # A synthetic survey: 5 areas (strata), 6 PSUs each, 4 waves, age x sex, unequal starting weights,
 # about 3% missing outcomes.
@@ -62,6 +65,9 @@ lp <- -0.1 + 0.3 * (syn$area == "Altrincham") + 0.25 * (syn$age_band == "55+") -
   0.1 * as.integer(factor(syn$wave))
 syn$confident <- rbinom(n, 1, plogis(lp))
 syn$confident[sample.int(n, 45)] <- NA
+# A 0 to 10 score (drawn after everything above, so the earlier columns are unchanged), 5% missing.
+syn$score <- pmin(10, pmax(0, round(5 + 1.5 * lp + rnorm(n, 0, 2))))
+syn$score[sample.int(n, 75)] <- NA
 write.csv(syn, file.path(out, "data", "synthetic.csv"), row.names = FALSE, na = "")
 pop_area <- c(Altrincham = 30000, Sale = 35000, Stretford = 28000, Urmston = 25000, Partington = 7000)
 pop_age <- c("16-34" = 40000, "35-54" = 45000, "55+" = 40000)
@@ -74,6 +80,37 @@ margins <- rbind(
 write.csv(margins, file.path(out, "data", "synthetic_margins.csv"), row.names = FALSE)
 
 methods <- c("logit", "likelihood", "asin", "beta", "mean", "xlogit")
+
+# Means and totals of numeric answers, na.rm = TRUE: svymean / svytotal with deff, and
+# confint(df = degf(design)), for the whole design and for each domain as a subset of it (svyby's
+# estimate and SE recorded beside, to show the two agree).
+numeric_rows <- function(design, vars, by_var, levels = c(0.95, 0.9)) {
+  rows <- list()
+  one <- function(des, v, stat, dom, by_est = NA, by_se = NA) {
+    f <- as.formula(paste0("~", v))
+    fn <- if (stat == "mean") svymean else svytotal
+    e1 <- fn(f, des, na.rm = TRUE, deff = TRUE)
+    e2 <- fn(f, des, na.rm = TRUE, deff = "replace")
+    for (lev in levels) {
+      ci <- confint(e1, df = degf(des), level = lev)
+      rows[[length(rows) + 1]] <<- list(
+        variable = v, statistic = stat, domain = dom, level = lev, estimate = num(coef(e1)),
+        se = num(SE(e1)), ci_low = num(ci[1]), ci_high = num(ci[2]), df = degf(des),
+        deff = num(deff(e1)), deff_replace = num(deff(e2)), svyby_estimate = num(by_est), svyby_se = num(by_se))
+    }
+  }
+  groups <- as.character(model.frame(design)[[by_var]])
+  for (v in vars) for (stat in c("mean", "total")) {
+    one(design, v, stat, "all")
+    fn <- if (stat == "mean") svymean else svytotal
+    by <- svyby(as.formula(paste0("~", v)), as.formula(paste0("~", by_var)), design, fn, na.rm = TRUE)
+    for (i in seq_len(nrow(by))) {
+      key <- trimws(as.character(by[i, by_var]))
+      one(design[groups == key, ], v, stat, key, by[i, v], SE(by)[i])
+    }
+  }
+  rows
+}
 num <- function(x) unname(as.numeric(x))
 
 # svyby(svyciprop) for every method, plus svymean's deff (default and "replace") and degf per domain.
@@ -158,8 +195,13 @@ designs <- list(
 result <- list(
   versions = list(R = R.version.string, survey = as.character(packageVersion("survey")),
                   MASS = as.character(packageVersion("MASS"))),
-  designs = list(), raked = list(), unweighted = list()
+  designs = list(), raked = list(), unweighted = list(), means = list()
 )
+for (nm in names(designs)) {
+  d <- designs[[nm]]
+  result$means[[nm]] <- list(data = d$data, spec = d$spec,
+                             rows = numeric_rows(d$des, c("api00", "enroll", "avg_ed"), "stype"))
+}
 for (nm in names(designs)) {
   d <- designs[[nm]]
   result$designs[[nm]] <- list(
@@ -180,6 +222,10 @@ for (opt in c("adjust", "average")) {
     whole = whole_rows(des),
     by_stype = domain_rows(des, ~stype, "stype"),
     by_stype_awards = domain_rows(des, ~stype + awards, c("stype", "awards"), levels = c(0.9))
+  )
+  result$means[[paste0("apistrat_lonely_", opt)]] <- list(
+    data = "apistrat_lonely.csv", spec = list(weight = "pw", strata = "lstrat", fpc = "fpc", lonely_psu = opt),
+    rows = numeric_rows(des, c("api00", "enroll"), "stype")
   )
 }
 options(survey.lonely.psu = "fail")
@@ -226,6 +272,17 @@ result$synthetic <- list(
                            by_area = domain_rows(srs_cal, ~area, "area", na_rm = TRUE),
                            by_area_wave = domain_rows(srs_cal, ~area + wave, c("area", "wave"), na_rm = TRUE))
 )
+
+# The 0 to 10 score: stratified and clustered, then raked (calibrate's linearisation), then raked
+# without strata or clusters.
+result$means$synthetic <- list(data = "synthetic.csv", spec = list(weight = "base_weight", strata = "area",
+                                                                    cluster = "psu"),
+                               rows = numeric_rows(syn_des, "score", "area"))
+result$means$synthetic_raked <- list(data = "synthetic.csv", spec = list(weight = "base_weight", strata = "area",
+                                                                          cluster = "psu"),
+                                     raked = TRUE, rows = numeric_rows(cal_des, "score", "area"))
+result$means$synthetic_raked_unclustered <- list(data = "synthetic.csv", spec = list(weight = "base_weight"),
+                                                 raked = TRUE, rows = numeric_rows(srs_cal, "score", "area"))
 
 # Change between waves in one area, as a contrast of two domain means (ratios) with their covariance:
 # svycontrast(svyratio(..., covmat = TRUE)), which equals svycontrast(svyby(..., covmat = TRUE)) but,
