@@ -21,7 +21,7 @@ from .design import LONELY_PSU_OPTIONS, Design, DesignError, codes_of
 from .intervals import METHODS, MethodError
 from .means import STATISTICS, estimate_means
 from .proportions import OutcomeError, estimate_proportions
-from .raking import RakingError, Trim, rake, raked_design, read_margins
+from .raking import RakingError, Trim, rake, rake_each_wave, raked_design, read_margins
 from .reading import InputError, read_table
 
 ESTIMATE_COLUMNS = [
@@ -140,13 +140,27 @@ def _margins(args: argparse.Namespace) -> dict | None:
 
 
 def _rake_design(
-    df: pd.DataFrame, design: Design, margins: dict | None, args: argparse.Namespace
+    df: pd.DataFrame,
+    design: Design,
+    margins: dict | None,
+    args: argparse.Namespace,
+    waves: pd.Series | None = None,
 ) -> tuple[Design, str | None]:
+    """The design raked to the margins: all respondents together, or each wave on its own."""
     if margins is None:
         return design, None
     variables = _split(args.vars) or list(margins)
     data = {v: _column(df, v, "raking") for v in variables}
-    result = rake(data, margins, variables, design.weights, trim=_trim(args.trim, args.trim_relative))
+    trim = _trim(args.trim, args.trim_relative)
+    if waves is None:
+        result = rake(data, margins, variables, design.weights, trim=trim)
+    else:
+        if waves.isna().any():
+            raise InputError(
+                f"wave column {args.by!r} has missing values: each wave is raked on its own, so every "
+                "respondent needs one (or use --rake pooled)"
+            )
+        result = rake_each_wave(data, margins, variables, design.weights, waves, trim=trim)
     return raked_design(design, result), result.report()
 
 
@@ -254,8 +268,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     df = _read_data(args, margins)
     y = _outcome(df, args.outcome)
     design = _design(df, args)
-    design, report = _rake_design(df, design, margins, args)
-    wave = _column(df, args.by, "--by").fillna("(missing)").astype(str).to_numpy()
+    waves = _column(df, args.by, "--by")
+    design, report = _rake_design(df, design, margins, args, waves if args.rake == "each-wave" else None)
+    wave = waves.fillna("(missing)").astype(str).to_numpy()
     for label in (args.base, args.current):
         if label not in set(wave.tolist()):
             raise InputError(f"wave {label!r} is not in column {args.by!r}")
@@ -382,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base", required=True)
     p.add_argument("--current", required=True)
     p.add_argument("--where", action="append", help="COLUMN=VALUE (repeatable)")
+    p.add_argument(
+        "--rake",
+        default="each-wave",
+        choices=["each-wave", "pooled"],
+        help="with --margins: rake each wave to the margins on its own (default), or all waves together",
+    )
     p.add_argument("--target", type=float)
     p.add_argument("--format", default="json", choices=["csv", "json"])
     p.set_defaults(func=cmd_compare)

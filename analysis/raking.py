@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
-from .design import Calibration, Design, factorize
+from .design import Calibration, Design, codes_of, factorize
 
 
 class RakingError(ValueError):
@@ -102,11 +103,13 @@ class RakeResult:
     trim_rounds: int = 0
     calibration: Calibration | None = None
     errors: dict[str, np.ndarray] = field(default_factory=dict)
+    waves: int = 0  # when each wave was raked on its own: how many
 
     def report(self) -> str:
         state = "converged" if self.converged else "did NOT converge"
+        what = f"raking each of {self.waves} waves on its own" if self.waves else "raking"
         text = (
-            f"raking {state} in {self.iterations} iterations; largest margin error "
+            f"{what} {state} in {self.iterations} iterations; largest margin error "
             f"{self.max_abs_error:.3g} (relative {self.max_rel_error:.3g})"
         )
         if self.trim_rounds:
@@ -301,6 +304,67 @@ def _worse(abs_err: float, rel: float, e: np.ndarray, target: np.ndarray) -> tup
     if not np.all(np.isfinite(e)):
         return np.inf, np.inf
     return max(abs_err, float(np.max(np.abs(e)))), max(rel, float(np.max(np.abs(e) / (1 + np.abs(target)))))
+
+
+def rake_each_wave(
+    data: Mapping[str, ArrayLike],
+    margins: dict[str, Margin],
+    variables: list[str],
+    start_weights: ArrayLike,
+    wave: ArrayLike,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+    trim: Trim | None = None,
+) -> RakeResult:
+    """Rake each wave's respondents to the margins on their own, so every wave stands for the whole
+    population, and keep one calibration for all of them.
+
+    The weights are those of :func:`rake` run on each wave alone. The calibration crosses every
+    margin variable with the wave, which is the model of R's ``calibrate(design, ~ wave:area +
+    wave:age + ..., calfun = "raking")`` with each wave's totals: the standard error of anything
+    that spans waves (a change) then accounts for both rakings. Iterations and errors reported are
+    the worst wave's.
+    """
+    wave_codes, wave_labels = codes_of(wave)
+    n = wave_codes.shape[0]
+    d0 = np.asarray(start_weights, dtype=np.float64)
+    if d0.shape[0] != n:
+        raise RakingError("starting weights and waves differ in length")
+    weights = np.zeros(n)
+    crossed = [np.zeros(n, dtype=np.int64) for _ in variables]
+    parts = []
+    for k, label in enumerate(wave_labels):
+        rows = np.flatnonzero(wave_codes == k)
+        sub = {v: _take(data[v], rows) for v in variables}
+        try:
+            part = rake(sub, margins, variables, d0[rows], tol=tol, max_iter=max_iter, trim=trim)
+        except RakingError as exc:
+            raise RakingError(f"wave {str(label)!r}: {exc}") from exc
+        weights[rows] = part.weights
+        parts.append(part)
+        for j, v in enumerate(variables):
+            codes, kept, _ = _codes_against(sub[v], margins[v])
+            full = np.array([margins[v].categories.index(c) for c in kept], dtype=np.int64)
+            crossed[j][rows] = k * len(margins[v].categories) + full[codes]
+    n_levels = [len(wave_labels) * len(margins[v].categories) for v in variables]
+    return RakeResult(
+        weights=weights,
+        converged=all(p.converged for p in parts),
+        iterations=max(p.iterations for p in parts),
+        max_abs_error=max(p.max_abs_error for p in parts),
+        max_rel_error=max(p.max_rel_error for p in parts),
+        trimmed=sum(p.trimmed for p in parts),
+        trim_rounds=max(p.trim_rounds for p in parts),
+        calibration=Calibration.from_codes(crossed, n_levels, d0),
+        waves=len(wave_labels),
+    )
+
+
+def _take(column: ArrayLike, rows: np.ndarray) -> ArrayLike:
+    if isinstance(column, pd.Series):
+        return column.iloc[rows]
+    return np.asarray(column).reshape(-1)[rows]
 
 
 def raked_design(design: Design, result: RakeResult) -> Design:

@@ -17,11 +17,20 @@ from analysis.planning import (
     sample_size_above_target,
 )
 from analysis.proportions import ProportionEstimate, estimate_proportions
+from analysis.raking import Margin, RakingError, rake_each_wave, raked_design, read_margins
 
-from .conftest import RTOL_ESTIMATE, design_from_spec, load, rake_synthetic, relative_difference
+from .conftest import DATA, RTOL_ESTIMATE, design_from_spec, load, rake_synthetic, relative_difference
 
 
-@pytest.mark.parametrize("variant", ["unraked", "raked"])
+def _rake_each_wave(df, design):
+    margins = read_margins(DATA / "synthetic_margins.csv")
+    variables = ["area", "age_band", "sex"]
+    data = {v: df[v].to_numpy() for v in variables}
+    result = rake_each_wave(data, margins, variables, df["base_weight"].to_numpy(), df["wave"].to_numpy())
+    return raked_design(design, result), result
+
+
+@pytest.mark.parametrize("variant", ["unraked", "raked", "raked_each_wave"])
 def test_change_matches_svycontrast(expected, variant):
     spec = expected["synthetic"]
     want = spec["change"][variant]
@@ -30,6 +39,10 @@ def test_change_matches_svycontrast(expected, variant):
     design = design_from_spec(df, spec["spec"])
     if variant == "raked":
         design, _ = rake_synthetic(df, design)
+    if variant == "raked_each_wave":
+        design, result = _rake_each_wave(df, design)
+        worst = max(relative_difference(g, w) for g, w in zip(result.weights, want["weights"], strict=True))
+        assert worst < 1e-9 and result.converged and result.waves == 4
     c = compare_waves(
         design,
         df["confident"].to_numpy(),
@@ -44,6 +57,33 @@ def test_change_matches_svycontrast(expected, variant):
     assert relative_difference(c.se, want["se"]) < RTOL_ESTIMATE
     assert c.ci_low < c.difference < c.ci_high
     assert 0 < c.p_value < 1 and c.p_value_increase > 0.5  # confidence fell
+
+
+def test_each_wave_raked_alone_gives_the_weights_of_raking_that_wave_by_itself(expected):
+    df = load("synthetic.csv")
+    df = df[df["confident"].notna()].reset_index(drop=True)
+    design = design_from_spec(df, expected["synthetic"]["spec"])
+    raked, result = _rake_each_wave(df, design)
+    want = expected["synthetic"]["change"]["raked_each_wave"]["rake_alone_weights"]
+    assert max(relative_difference(g, w) for g, w in zip(result.weights, want, strict=True)) < 1e-9
+    margins = read_margins(DATA / "synthetic_margins.csv")
+    for wave in df["wave"].unique():
+        rows = (df["wave"] == wave).to_numpy()
+        for variable, margin in margins.items():
+            totals = df[rows].assign(w=result.weights[rows]).groupby(variable)["w"].sum()
+            assert totals.to_dict() == pytest.approx(dict(zip(margin.categories, margin.counts, strict=True)))
+    assert "raking each of 4 waves on its own converged" in result.report()
+    # Raking each wave on its own is not raking the pooled sample: the two SEs of a change differ.
+    pooled, _ = rake_synthetic(df, design)
+    args = (df["confident"].to_numpy(), df["wave"].to_numpy(), "2025Q1", "2025Q4")
+    assert compare_waves(raked, *args).se != pytest.approx(compare_waves(pooled, *args).se, rel=1e-3)
+
+
+def test_a_wave_that_cannot_be_raked_is_named():
+    data = {"sex": np.array(["F", "M", "F", "F"])}
+    margins = {"sex": Margin("sex", ("F", "M"), (50.0, 50.0))}
+    with pytest.raises(RakingError, match=r"wave 'B'.*'M'.*no respondents"):
+        rake_each_wave(data, margins, ["sex"], np.ones(4), np.array(["A", "A", "B", "B"]))
 
 
 def test_change_of_independent_waves_is_root_sum_of_squares():

@@ -383,3 +383,46 @@ def test_a_two_stage_design_is_not_raked_silently(capsys, tmp_path):
         str(margins),
     )
     assert code == 2 and "cannot be raked yet" in err
+
+
+@pytest.mark.parametrize(("rake", "variant"), [("each-wave", "raked_each_wave"), ("pooled", "raked")])
+def test_compare_rakes_each_wave_on_its_own_unless_asked_to_pool(capsys, tmp_path, expected, rake, variant):
+    df = pd.read_csv(SYN, dtype=str, keep_default_na=False)
+    complete = tmp_path / "complete.csv"
+    df[df["confident"] != ""].to_csv(complete, index=False)  # R's change block uses complete cases
+    want = expected["synthetic"]["change"][variant]
+    code, out, err = run(
+        capsys,
+        "compare",
+        str(complete),
+        "--outcome",
+        "confident",
+        *DESIGN,
+        "--margins",
+        MARGINS,
+        "--rake",
+        rake,
+        "--by",
+        "wave",
+        "--base",
+        "2025Q1",
+        "--current",
+        "2025Q4",
+        "--where",
+        "area=Altrincham",
+    )
+    assert code == 0, err
+    change = json.loads(out)["change"]
+    assert change["difference"] == pytest.approx(want["difference"], rel=1e-6)
+    assert change["se"] == pytest.approx(want["se"], rel=1e-6)
+    assert ("each of 4 waves" in err) == (rake == "each-wave")
+
+
+def test_compare_cannot_rake_each_wave_when_a_wave_is_missing(capsys, tmp_path):
+    df = pd.read_csv(SYN, dtype=str, keep_default_na=False)
+    df.loc[5, "wave"] = ""
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    argv = ["compare", str(path), "--outcome", "confident", *DESIGN, "--margins", MARGINS, "--by", "wave"]
+    code, _, err = run(capsys, *argv, "--base", "2025Q1", "--current", "2025Q4")
+    assert code == 2 and "missing values" in err and "--rake pooled" in err

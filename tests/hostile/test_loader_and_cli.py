@@ -428,7 +428,11 @@ def analysis_arguments(draw: st.DrawFn, files: dict[str, str]) -> list[str]:
                 draw(waves),
             ]
             options.update(
-                {"--where": st.sampled_from(["area=Sale", "area", "=", "nowhere=x"]), "--target": numbers}
+                {
+                    "--where": st.sampled_from(["area=Sale", "area", "=", "nowhere=x"]),
+                    "--target": numbers,
+                    "--rake": st.sampled_from(["each-wave", "pooled", "both"]),
+                }
             )
     else:
         argv = [command] if command else []

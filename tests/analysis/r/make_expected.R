@@ -299,10 +299,49 @@ contrast <- function(design) {
        base_estimate = num(coef(r)["yA/iA"]), current_estimate = num(coef(r)["yB/iB"]),
        difference = num(coef(con)), se = num(SE(con)))
 }
+# Each wave raked on its own: one indicator per wave and area, and per wave and age band or sex
+# after the first (full rank), each with that wave's population. calibrate() with these gives the
+# weights of rake() run on each wave alone, and its linearisation accounts for every wave's raking.
+pop_wave <- c()
+for (w in sort(unique(cc$wave))) {
+  for (a in levels(cc$area)) {
+    nm <- make.names(paste("w", w, "area", a))
+    cc[[nm]] <- as.numeric(cc$wave == w & cc$area == a)
+    pop_wave[nm] <- pop_area[[a]]
+  }
+  for (g in levels(cc$age_band)[-1]) {
+    nm <- make.names(paste("w", w, "age", g))
+    cc[[nm]] <- as.numeric(cc$wave == w & cc$age_band == g)
+    pop_wave[nm] <- pop_age[[g]]
+  }
+  for (x in levels(cc$sex)[-1]) {
+    nm <- make.names(paste("w", w, "sex", x))
+    cc[[nm]] <- as.numeric(cc$wave == w & cc$sex == x)
+    pop_wave[nm] <- pop_sex[[x]]
+  }
+}
 cc_des <- svydesign(id = ~psu, strata = ~area, weights = ~base_weight, data = cc, nest = TRUE)
 cc_cal <- calibrate(cc_des, ~area + age_band + sex, population = pop, calfun = "raking",
                     epsilon = 1e-13, maxit = 200)
-result$synthetic$change <- list(complete_cases = TRUE, unraked = contrast(cc_des), raked = contrast(cc_cal))
+cc_waves <- calibrate(cc_des, as.formula(paste("~0 +", paste(names(pop_wave), collapse = " + "))),
+                      population = pop_wave, calfun = "raking", epsilon = 1e-13, maxit = 200)
+# The same weights from rake() on each wave's respondents alone.
+one_wave <- function(w) {
+  d <- svydesign(id = ~psu, strata = ~area, weights = ~base_weight, data = cc[cc$wave == w, ], nest = TRUE)
+  r <- rake(d, list(~area, ~age_band, ~sex),
+            list(data.frame(area = names(pop_area), Freq = unname(pop_area)),
+                 data.frame(age_band = names(pop_age), Freq = unname(pop_age)),
+                 data.frame(sex = names(pop_sex), Freq = unname(pop_sex))),
+            control = list(maxit = 200, epsilon = 1e-13))
+  weights(r)
+}
+rake_alone <- numeric(nrow(cc))
+for (w in unique(cc$wave)) rake_alone[cc$wave == w] <- one_wave(w)
+each <- contrast(cc_waves)
+each$weights <- num(weights(cc_waves))
+each$rake_alone_weights <- num(rake_alone)
+result$synthetic$change <- list(complete_cases = TRUE, unraked = contrast(cc_des), raked = contrast(cc_cal),
+                                raked_each_wave = each)
 
 # Unweighted intervals: Wilson (prop.test without continuity correction) and Clopper-Pearson.
 for (nm in c("apisrs", "apiclus1")) {
