@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis rake|estimate|compare|samplesize``.
+"""Command line: ``python -m analysis rake|estimate|compare|wards|samplesize``.
 
 Bad input (a missing file or column, an outcome that is not 0/1, negative or missing weights, an
 unknown method...) prints one line starting ``error:`` on stderr and exits with status 2.
@@ -23,6 +23,7 @@ from .means import STATISTICS, estimate_means
 from .proportions import OutcomeError, estimate_proportions
 from .raking import RakingError, Trim, rake, rake_each_wave, raked_design, read_margins
 from .reading import InputError, read_table
+from .smallarea import SmallAreaError, fay_herriot
 
 ESTIMATE_COLUMNS = [
     "domain",
@@ -44,10 +45,8 @@ def _read_data(args: argparse.Namespace, margins: dict | None = None) -> pd.Data
     """The columns the command's options name: numbers as numbers, everything else as text."""
     numeric = [args.outcome, args.weight, *_split(args.fpc)]
     text = [args.strata, *_split(args.cluster), *_split(getattr(args, "by", None))]
-    text += [
-        getattr(args, "rolling", None),
-        *(c.split("=", 1)[0].strip() for c in getattr(args, "where", None) or []),
-    ]
+    text += [getattr(args, "rolling", None), getattr(args, "area", None)]
+    text += [c.split("=", 1)[0].strip() for c in getattr(args, "where", None) or []]
     if margins is not None:
         text += _split(args.vars) or list(margins)
     return read_table(args.data, text=[c for c in text if c], numeric=[c for c in numeric if c])
@@ -263,6 +262,85 @@ def _rolling(df, design, y, codes, labels, estimator, args) -> list:
     return rows
 
 
+WARD_COLUMNS = [
+    "area",
+    "n",
+    "direct",
+    "direct_se",
+    "estimate",
+    "rmse",
+    "ci_low",
+    "ci_high",
+    "kind",
+    "shrinkage",
+    "synthetic",
+    "level",
+]
+
+
+def cmd_wards(args: argparse.Namespace) -> int:
+    """Direct and Fay-Herriot estimates for every area of the auxiliary file."""
+    covariates = _split(args.covariates)
+    aux = read_table(args.auxiliary, text=[args.area], numeric=covariates)
+    areas = _column(aux, args.area, "--area (in the auxiliary file)")
+    if areas.isna().any() or areas.duplicated().any():
+        raise InputError(f"the auxiliary file needs one row per area, each with a {args.area!r}")
+    x = np.column_stack([_numeric(aux, c, "auxiliary") for c in covariates]) if covariates else None
+    margins = _margins(args)
+    df = _read_data(args, margins)
+    y = (_outcome if args.statistic == "proportion" else _answers)(df, args.outcome)
+    design = _design(df, args)
+    design, report = _rake_design(df, design, margins, args)
+    labels = [str(a) for a in areas]
+    answered = _column(df, args.area, "--area")
+    unknown = sorted(set(answered.dropna().astype(str)) - set(labels))
+    if unknown:
+        raise InputError(f"area {unknown[0]!r} is in the data but not in the auxiliary file")
+    codes = pd.Categorical(answered.astype("object"), categories=labels).codes.astype(np.int64)
+    if args.statistic == "proportion":
+        direct: list = estimate_proportions(design, y, codes, labels, method="mean", level=args.level)
+    else:
+        direct = estimate_means(design, y, codes, labels, statistic="mean", level=args.level)
+    usable = np.array([r.n >= args.min_respondents and r.se > 0 for r in direct])
+    fit = fay_herriot(
+        np.where(usable, [r.estimate for r in direct], np.nan),
+        np.where(usable, [r.se**2 for r in direct], np.nan),
+        x if x is not None else np.zeros((len(labels), 0)),
+        labels=labels,
+        covariate_names=covariates,
+        n=[r.n for r in direct],
+        level=args.level,
+        bounds=(0.0, 1.0) if args.statistic == "proportion" else None,
+    )
+    # The direct estimate is shown for every area that has one, usable by the model or not.
+    rows = [
+        {**a.as_dict(), "direct": r.estimate, "direct_se": r.se}
+        for a, r in zip(fit.areas, direct, strict=True)
+    ]
+    records = [{k: _clean(row[k]) for k in WARD_COLUMNS} for row in rows]
+    model = {
+        "covariates": fit.covariates,
+        "beta": fit.beta.tolist(),
+        "beta_se": fit.beta_se.tolist(),
+        "area_variance": fit.area_variance,
+        "area_variance_se": fit.area_variance_se,
+        "truncated": fit.truncated,
+        "areas_fitted": fit.areas_fitted,
+    }
+    if report:
+        print(report, file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps({"model": _clean_tree(model), "areas": records}, indent=2))
+    else:
+        print(
+            f"model: area variance {fit.area_variance:.6g}{' (truncated at 0)' if fit.truncated else ''}, "
+            f"{fit.areas_fitted} areas fitted",
+            file=sys.stderr,
+        )
+        pd.DataFrame(records, columns=WARD_COLUMNS).to_csv(sys.stdout, index=False)
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     margins = _margins(args)
     df = _read_data(args, margins)
@@ -407,6 +485,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="json", choices=["csv", "json"])
     p.set_defaults(func=cmd_compare)
 
+    p = sub.add_parser("wards", help="direct and Fay-Herriot (model-based) estimates for every area")
+    _add_design_options(p)
+    p.add_argument("--area", required=True, help="area column, in the data and in the auxiliary file")
+    p.add_argument("--auxiliary", required=True, help="CSV with one row per area and its auxiliary variables")
+    p.add_argument("--covariates", help="auxiliary variables for the model, comma-separated (default: none)")
+    p.add_argument("--statistic", default="proportion", choices=["proportion", "mean"])
+    p.add_argument(
+        "--min-respondents",
+        type=int,
+        default=2,
+        help="an area with fewer respondents gets the synthetic estimate (default 2)",
+    )
+    p.add_argument("--format", default="csv", choices=["csv", "json"])
+    p.set_defaults(func=cmd_wards)
+
     p = sub.add_parser("samplesize", help="respondents per wave to detect a change")
     p.add_argument("--p1", type=float, required=True)
     p.add_argument("--p2", type=float, required=True)
@@ -436,6 +529,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         OutcomeError,
         MethodError,
         RakingError,
+        SmallAreaError,
         OSError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
