@@ -209,6 +209,9 @@ def load_config() -> dict[str, Any]:
         # Above this many responses, the insight pages show the previous figures while newer ones
         # are computed in the background (about 4 s at 100,000; see benchmarks/insight_bench.py).
         "INSIGHT_BACKGROUND_ABOVE": _env_int("INSIGHT_BACKGROUND_ABOVE", 20_000),
+        # Auxiliary variables for every ward, for the model-based ward estimates (data/ by default).
+        "WARD_AUXILIARY_FILE": os.environ.get("WARD_AUXILIARY_FILE", "").strip()
+        or str(PROJECT_ROOT / "data" / "ward_auxiliary.csv"),
         # Confidence targets per area and measure (config/targets.yaml by default).
         "TARGETS_FILE": os.environ.get("TARGETS_FILE", "").strip()
         or str(PROJECT_ROOT / "config" / "targets.yaml"),

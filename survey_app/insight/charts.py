@@ -167,3 +167,67 @@ def trend_svg(
 ) -> str:
     """The chart as an SVG document (text kept as text)."""
     return svg_of(trend_figure(points, y_label=y_label, lines=lines, width=width, height=height, kind=kind))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One ward of a ranked chart: the model-based estimate and interval, and the survey's own
+    estimate where it is shown (None otherwise)."""
+
+    label: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    direct: float | None
+    model_only: bool  # no usable answers: the estimate is the model's alone
+
+
+def ranked_svg(
+    rows: Sequence[Ranked], *, x_label: str, keys: tuple[str, str, str], width: float = 5.6
+) -> str:
+    """Wards ranked top to bottom by estimate, each with its interval as a line and the survey's
+    own estimate as an open diamond; a ward estimated by the model alone has an open circle.
+    ``keys`` name the three marks, in a key below the plot."""
+    # Narrower than the trend chart and larger type: 21 ward names must stay legible on a phone.
+    plt.rcParams.update({"svg.fonttype": "none", "font.size": 12, "font.family": "sans-serif"})
+    height = 1.5 + 0.34 * max(len(rows), 1)
+    fig, ax = plt.subplots(figsize=(width, height), dpi=96)
+    ys = list(range(len(rows)))
+    for y, row in zip(ys, rows, strict=True):
+        ax.plot([row.ci_low, row.ci_high], [y, y], color=TEAL, linewidth=2, solid_capstyle="butt")
+    with_answers = [(y, r) for y, r in zip(ys, rows, strict=True) if not r.model_only]
+    model_only = [(y, r) for y, r in zip(ys, rows, strict=True) if r.model_only]
+    ax.plot(
+        [r.estimate for _y, r in with_answers], [y for y, _r in with_answers], "o", color=TEAL, label=keys[0]
+    )
+    ax.plot(
+        [r.estimate for _y, r in model_only],
+        [y for y, _r in model_only],
+        "o",
+        markerfacecolor="white",
+        markeredgecolor=TEAL,
+        markeredgewidth=2,
+        label=keys[1],
+    )
+    shown = [(y, r.direct) for y, r in zip(ys, rows, strict=True) if r.direct is not None]
+    ax.plot(
+        [d for _y, d in shown],
+        [y for y, _d in shown],
+        "D",
+        markerfacecolor="none",
+        markeredgecolor=INK,
+        markersize=6,
+        label=keys[2],
+    )
+    values = [v for r in rows for v in (r.ci_low, r.ci_high, r.direct) if v is not None]
+    ax.set_xlim(*axis_limits(values, PERCENT))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_yticks(ys, [r.label for r in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.5)  # the highest estimate at the top
+    ax.set_xlabel(x_label, color=INK)
+    ax.grid(axis="x", color="#b1b4b6", linewidth=0.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.legend(loc="lower center", ncols=1, frameon=False, fontsize=11)
+    fig.tight_layout(rect=(0, 0.95 / height, 1, 1))
+    return svg_of(fig)

@@ -294,6 +294,13 @@ def _rake(
     return raked_design(design, result), summary
 
 
+def weighted_design(
+    questionnaire: Questionnaire, records: Sequence[ResponseRecord], margins: Mapping[str, Margin]
+) -> Design:
+    """The raked design every figure of the questionnaire comes from."""
+    return _weight(questionnaire, records, margins)[0]
+
+
 def weigh(
     questionnaire: Questionnaire, records: Sequence[ResponseRecord], margins: Mapping[str, Margin]
 ) -> tuple[np.ndarray, WeightingSummary]:
@@ -320,7 +327,8 @@ def _check_fit(weights: np.ndarray, data: Mapping[str, np.ndarray], targets: Map
                 )
 
 
-def _outcome(records: Sequence[ResponseRecord], question_id: str, positive, excluded) -> np.ndarray:
+def outcome(records: Sequence[ResponseRecord], question_id: str, positive, excluded) -> np.ndarray:
+    """1 for a positive answer, 0 for any other, NaN for none or one excluded from the base."""
     y = np.full(len(records), np.nan)
     for i, r in enumerate(records):
         answer = r.answers.get(question_id)
@@ -405,7 +413,7 @@ def compute_kpis(
     changes: list[KpiChange] = []
     in_subset = coded[OVERALL][0] >= 0
     for question, measure in questionnaire.measures:
-        y = _outcome(records, question.id, set(measure.positive), set(measure.excluded_from_base))
+        y = outcome(records, question.id, set(measure.positive), set(measure.excluded_from_base))
         changes.extend(
             _quarter_changes(measure.id, design, y, quarters, in_subset, estimates, suppress_below, level)
         )

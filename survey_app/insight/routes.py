@@ -38,8 +38,10 @@ from .service import (
     insight,
     margins_in_use,
     unavailable,
+    ward_estimates,
 )
 from .targets import Target, TargetFault, evaluate, load_targets, target_faults, targets_for
+from .wards import WardModelError
 
 bp = Blueprint("insight", __name__, url_prefix="/staff/insight")
 
@@ -173,6 +175,53 @@ def weighting(questionnaire_id: str):
     return render_template(
         "insight/weighting.html", questionnaire=questionnaire, data=insight(questionnaire), views=views
     )
+
+
+# Wards ----------------------------------------------------------------------------------------
+
+
+def _ward_period(quarters: tuple[str, ...]) -> str:
+    chosen = request.args.get("period", "")
+    return chosen if chosen in quarters or (chosen == LAST_FOUR and quarters) else quarters[-1]
+
+
+@bp.get("/<questionnaire_id>/wards")
+@require_role(ANALYST)
+def wards(questionnaire_id: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    measure = _measure(questionnaire)
+    quarters = insight(questionnaire).results.quarters
+    period = _ward_period(quarters) if quarters else None
+    estimates, problem = None, None
+    if period is not None:
+        try:
+            estimates = ward_estimates(questionnaire, measure, period)
+        except WardModelError as error:
+            problem = error.reason
+    return render_template(
+        "insight/wards.html",
+        questionnaire=questionnaire,
+        measure=measure,
+        period=period,
+        period_options=views.ward_period_options(quarters),
+        estimates=estimates,
+        problem=problem,
+        views=views,
+    )
+
+
+@bp.get("/<questionnaire_id>/wards/chart.svg")
+@require_role(ANALYST)
+def ward_chart(questionnaire_id: str):
+    questionnaire = _questionnaire_or_404(questionnaire_id)
+    quarters = insight(questionnaire).results.quarters
+    if not quarters:
+        abort(404)
+    try:
+        estimates = ward_estimates(questionnaire, _measure(questionnaire), _ward_period(quarters))
+    except WardModelError:
+        abort(404)
+    return svg_response(views.ward_chart(questionnaire, estimates))
 
 
 # Board pack ---------------------------------------------------------------------------------

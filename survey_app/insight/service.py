@@ -30,6 +30,7 @@ from ..staff.models import User
 from .kpis import DEFAULT_MARGINS_PATH, InsightError, KpiResults, ResponseRecord, compute_kpis, quarter_of
 from .margins import check_margins, weighting_margins
 from .models import MarginsFile, ResponseReview
+from .wards import WardEstimates, WardModelError, estimate_wards, load_auxiliary
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +276,35 @@ def _refresh_in_background(app: Flask, questionnaire: Questionnaire, filters: Fi
                 refreshing.discard(key)
 
     threading.Thread(target=run, name="insight-refresh", daemon=True).start()
+
+
+def ward_estimates(questionnaire: Questionnaire, measure_id: str, period: str) -> WardEstimates:
+    """Direct and model-based ward estimates of a measure for a quarter (or LAST_FOUR), cached like
+    the other figures. WardModelError when the survey or period cannot have them; InsightUnavailable
+    when the responses cannot be weighted."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    margins = margins_in_use(questionnaire)
+    key = (questionnaire.id, measure_id, period, data_version(questionnaire.id), margins.checksum)
+    cache: OrderedDict[tuple, WardEstimates] = app.extensions.setdefault("ward_cache", OrderedDict())
+    with _lock:
+        held = cache.get(key)
+    if held is not None:
+        return held
+    records = [record for _id, record in included_responses(questionnaire.id)]
+    quarters = tuple(sorted({quarter_of(r.submitted_at) for r in records}))
+    chosen = last_four_quarters(quarters) if period == LAST_FOUR else frozenset({period})
+    try:
+        auxiliary = load_auxiliary(app.config.get("WARD_AUXILIARY_FILE") or None)
+        result = estimate_wards(questionnaire, records, margins.margins, measure_id, chosen, auxiliary)
+    except WardModelError:
+        raise
+    except Exception as error:  # the page explains, as every page with figures does
+        raise unavailable(error, margins.name) from error
+    with _lock:
+        cache[key] = result
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    return result
 
 
 def insight(

@@ -5,6 +5,7 @@ Flask-Babel for the words; the numbers come from `kpis`, `targets` and `service`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from babel.lists import format_list
@@ -18,6 +19,7 @@ from . import charts
 from .kpis import LANGUAGE, NOT_ANSWERED, OVERALL, QUARTER, ROLLING, KpiChange, KpiEstimate, KpiResults
 from .service import ALL, LAST_FOUR, Filters
 from .targets import EVERYWHERE, BaselineChange, Target, TargetFault, TargetPanel
+from .wards import MODEL, WardEstimates, WardRow
 
 # The names of the breakdowns that are not by a question's answers (those take its short label).
 BREAKDOWN_NAMES = {
@@ -285,3 +287,83 @@ def trend_chart(
             lines.append(charts.Line(t.baseline, _("Baseline %(value)s", value=percent(t.baseline))))
             lines.append(charts.Line(t.target, _("Target %(value)s", value=percent(t.target))))
     return charts.trend_svg(points, y_label=_("Per cent"), lines=lines)
+
+
+# Wards ----------------------------------------------------------------------------------------
+
+
+def ward_period_options(quarters: tuple[str, ...]) -> list[tuple[str, str]]:
+    """A single quarter (latest first) or the latest four together."""
+    return [(q, quarter_label(q)) for q in reversed(quarters)] + [(LAST_FOUR, _("Latest four quarters"))]
+
+
+def ward_period_label(period: str) -> str:
+    return _("the latest four quarters") if period == LAST_FOUR else quarter_label(period)
+
+
+def ward_label(questionnaire: Questionnaire, estimates: WardEstimates, ward: str) -> str:
+    return choice_label(questionnaire, estimates.question_id, ward)
+
+
+def ward_spread(estimates: WardEstimates) -> str:
+    """How much the wards' true figures differ beyond what the auxiliary variables explain: the
+    square root of the model's area variance, in percentage points."""
+    return _("%(points)s points", points=format_decimal(math.sqrt(estimates.area_variance) * 100, "#,##0.0"))
+
+
+def ward_base(row: WardRow, suppress_below: int) -> str:
+    """A ward's responses, shown only from the suppression threshold up, as on the dashboard."""
+    if row.n == 0 or row.n >= suppress_below:
+        return whole(row.n)
+    return _("Fewer than %(n)s", n=suppress_below)
+
+
+def ward_how(row: WardRow, suppress_below: int) -> str:
+    """How a ward's model-based estimate was made, in words that say nothing a suppressed ward's
+    responses would not."""
+    if row.kind == MODEL:
+        return _(
+            "Its own responses and the model: %(share)s from its responses",
+            share=format_percent(row.shrinkage, "#,##0%"),
+        )
+    if row.n == 0:
+        return _("The model alone: no responses")
+    if row.n < suppress_below:
+        return _("The model alone: too few responses to use")
+    return _("The model alone: every response the same")
+
+
+def ward_direct(row: WardRow) -> str:
+    """The survey's own estimate of a ward, or why it is not shown."""
+    if row.direct is None:
+        return _("No responses") if row.n == 0 else _("Suppressed")
+    return _(
+        "%(estimate)s (%(low)s to %(high)s)",
+        estimate=percent(row.direct),
+        low=percent(row.direct_low),
+        high=percent(row.direct_high),
+    )
+
+
+def ward_chart(questionnaire: Questionnaire, estimates: WardEstimates) -> str:
+    """The wards ranked by their model-based estimate, as SVG; the table on the page is the same."""
+    rows = [
+        charts.Ranked(
+            ward_label(questionnaire, estimates, r.ward),
+            r.estimate,
+            r.ci_low,
+            r.ci_high,
+            r.direct,
+            r.kind != MODEL,
+        )
+        for r in estimates.ranked
+    ]
+    keys = (
+        _(
+            "Model-based estimate, with its %(level)s interval",
+            level=format_percent(estimates.level, "#,##0%"),
+        ),
+        _("Model-based estimate, from the model alone"),
+        _("The ward's own survey estimate"),
+    )
+    return charts.ranked_svg(rows, x_label=_("Per cent"), keys=keys)

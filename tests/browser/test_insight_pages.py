@@ -76,6 +76,15 @@ def test_analyst_dashboard_board_pack_and_quality_pages(browser: Browser, live_s
     desk.emulate_media(media="screen")
     assert_accessible(desk)
 
+    desk.get_by_role("link", name="Wards", exact=True).first.click()
+    desk.wait_for_load_state()
+    expect(desk.locator("#wards tbody tr")).to_have_count(21)
+    ward_chart = desk.locator("img.app-chart")
+    expect(ward_chart).to_be_visible()
+    assert ward_chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert desk.evaluate(CUT_OFF) == []
+    assert_accessible(desk)
+
     for link in ("Response quality", "Exports", "Weighting"):
         desk.get_by_role("link", name=link, exact=True).first.click()
         desk.wait_for_load_state()
@@ -98,6 +107,7 @@ def test_the_staff_pages_fit_a_phone(browser: Browser, live_server):
         survey,
         f"{survey}?area=altrincham&period=last4",
         f"{survey}/board-pack",
+        f"{survey}/wards?period=last4",
         f"{survey}/quality",
         f"{survey}/weighting",
         f"{survey}/export",

@@ -31,6 +31,8 @@ FIGURE_PAGES = [
     SURVEY,
     f"{SURVEY}?period=last4",
     f"{SURVEY}/chart.svg",
+    f"{SURVEY}/wards",
+    f"{SURVEY}/wards/chart.svg",
     f"{SURVEY}/weighting",
     f"{SURVEY}/board-pack",
     f"{SURVEY}/board-pack.csv",

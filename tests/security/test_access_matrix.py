@@ -118,6 +118,8 @@ POLICY: dict[str, str | frozenset[str]] = {
     "insight.index": ANALYST,
     "insight.dashboard": ANALYST,
     "insight.chart": ANALYST,
+    "insight.wards": ANALYST,
+    "insight.ward_chart": ANALYST,
     "insight.weighting": ANALYST,
     "insight.board_pack": ANALYST,
     "insight.board_pack_pdf": ANALYST,

@@ -24,7 +24,7 @@ from survey_app.demo import make_demo_responses
 from survey_app.extensions import db
 from survey_app.insight import views
 from survey_app.insight.kpis import quarter_of
-from survey_app.insight.service import included_responses, insight
+from survey_app.insight.service import included_responses, insight, ward_estimates
 from survey_app.insight.targets import evaluate
 from survey_app.models import Response, SurveySession
 from survey_app.registry import get_published
@@ -91,6 +91,47 @@ def test_dashboard_shows_every_measure_with_interval_base_and_the_altrincham_pan
     # every table row for quarters says whether its change is significant, in words
     trend = page.soup.find(id="trend")
     assert "statistically significant" in trend.get_text()
+
+
+def test_the_ward_page_ranks_model_based_estimates_beside_the_survey_ones(seeded, analyst):
+    page = get(analyst, f"{DASHBOARD}/wards?period=last4&measure=partnership_confidence")
+    assert page.status == 200
+    rows = page.soup.find(id="wards").tbody.find_all("tr")
+    assert len(rows) == 21
+    shown = [float(tr.find(attrs={"data-estimate": True})["data-estimate"]) for tr in rows]
+    assert shown == sorted(shown, reverse=True)
+    with seeded.app_context():
+        questionnaire = get_published(SURVEY).questionnaire
+        expected = ward_estimates(questionnaire, "partnership_confidence", "last4")
+    by_ward = {row.ward: row for row in expected.rows}
+    for tr in rows:
+        row = by_ward[tr["data-ward"]]
+        cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        assert cells[0] == str(expected.ranked.index(row) + 1)
+        assert cells[3].startswith(f"{row.estimate * 100:.1f}% ({row.ci_low * 100:.1f}% to")
+        if row.direct is None:
+            assert cells[1] == "Fewer than 30" and cells[2] == "Suppressed"
+        else:
+            assert cells[1] == f"{row.n:,}" and cells[2].startswith(f"{row.direct * 100:.1f}% (")
+        assert "from its responses" in cells[4] if row.kind == "model" else "model alone" in cells[4]
+    assert page.soup.find(id="spread") or page.soup.find(id="no-spread")
+    chart = analyst.get(page.soup.find("img", class_="app-chart")["src"])
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    assert b"Hale Barns &amp; Timperley South" in chart.data
+    # A made-up period shows the latest quarter rather than an empty page.
+    latest = get(analyst, f"{DASHBOARD}/wards?period=1999Q1")
+    assert "Q4 2026" in latest.soup.find("h2").get_text()
+
+
+def test_the_ward_page_says_when_there_is_nothing_to_show(app, analyst_without_responses):
+    page = get(analyst_without_responses, f"{DASHBOARD}/wards")
+    assert page.status == 200 and page.soup.find(id="no-responses")
+    assert analyst_without_responses.get(f"{DASHBOARD}/wards/chart.svg").status_code == 404
+
+
+@pytest.fixture
+def analyst_without_responses(app):
+    return staff_client(app, "analyst@example.org", "analyst")
 
 
 def test_filters_restrict_the_estimates_to_an_area_and_period(seeded, analyst):
