@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 
 from .design import Design
 from .distributions import t_ppf, t_sf
+from .means import check_values
 from .proportions import ProportionEstimate, check_outcome, estimate_proportions
 
 
@@ -66,13 +67,15 @@ def compare_waves(
     *,
     where: ArrayLike | None = None,
     level: float = 0.95,
+    statistic: str = "proportion",
 ) -> Change:
-    """Change in the weighted proportion from wave ``base`` to wave ``current``.
+    """Change in the weighted proportion (``statistic="mean"``: the weighted mean of a numeric
+    outcome) from wave ``base`` to wave ``current``; the contrast is the same for both.
 
     ``where`` (a boolean mask, e.g. area == "Altrincham") restricts both waves to one domain; the
     variance still uses the whole design. Missing outcomes are left out as in a domain.
     """
-    y = check_outcome(outcome)
+    y = check_outcome(outcome) if statistic == "proportion" else check_values(outcome)
     waves = np.asarray(wave).astype(str)
     mask = np.ones(design.n, dtype=bool) if where is None else np.asarray(where, dtype=bool)
     in_a = mask & (waves == str(base))

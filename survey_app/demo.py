@@ -75,6 +75,8 @@ def _weighting_shares(question: Question) -> dict[str, int] | None:
 
 
 def _answer(question: Question, rng: random.Random, confidence: float) -> Any:
+    if question.measure and question.measure.is_mean:
+        return type_of(question).example(question, rng)  # a number within the question's bounds
     if question.measure:
         positive = [c.value for c in question.choices if c.value in question.measure.positive]
         others = [c.value for c in question.choices if c.value not in question.measure.positive]

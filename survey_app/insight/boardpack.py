@@ -85,6 +85,7 @@ def build(questionnaire: Questionnaire, data: Insight, quarter: str, targets: li
 def _estimate_columns(est: KpiEstimate | None) -> dict[str, object]:
     if est is None or est.suppressed:
         return {
+            "statistic": est.statistic if est is not None else None,
             "estimate": None,
             "ci_low": None,
             "ci_high": None,
@@ -93,6 +94,7 @@ def _estimate_columns(est: KpiEstimate | None) -> dict[str, object]:
             "suppressed": est is not None,
         }
     return {
+        "statistic": est.statistic,
         "estimate": est.estimate,
         "ci_low": est.ci_low,
         "ci_high": est.ci_high,
@@ -167,7 +169,8 @@ def report_table(pack: BoardPack) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["breakdown", "group", "reports"])
 
 
-# The board pack's proportions and differences of proportions: shown as percentages in Excel.
+# The board pack's proportions and differences of proportions: shown as percentages in Excel (in
+# rows whose `statistic` is "proportion"; a mean's are plain numbers).
 PERCENT_COLUMNS = frozenset(
     {
         "estimate",

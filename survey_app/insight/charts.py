@@ -48,28 +48,30 @@ class Line:
 _LINE_STYLES = ((GREY, (0, (2, 2))), (INK, (0, (6, 3))), (GREY, (0, (1, 3))))
 # Space (in pixels) left between neighbouring tick labels before they are wrapped or turned.
 _LABEL_GAP = 6
-# What the values are: proportions (shown as per cent), numbers (counts), or ranks (1 at the top).
-PERCENT, NUMBER, RANK = "percent", "number", "rank"
-# The least an axis spans, so that noise is not blown up into a cliff: 10 points, 10 people.
-_LEAST_SPAN = {PERCENT: 0.10, NUMBER: 10.0}
+# What the values are: proportions (shown as per cent), numbers (counts), averages (a 0 to 10 score,
+# to one decimal place), or ranks (1 at the top).
+PERCENT, NUMBER, MEAN, RANK = "percent", "number", "mean", "rank"
+# The least an axis spans, so that noise is not blown up into a cliff: 10 points, 10 people, 1 unit.
+_LEAST_SPAN = {PERCENT: 0.10, NUMBER: 10.0, MEAN: 1.0}
 
 
 def axis_limits(values: Sequence[float], kind: str = PERCENT, ranks: int = 10) -> tuple[float, float]:
     """Where the value axis starts and ends: around the data and the reference lines, padded, so a
     5-point change looks like one (never the whole 0 to 100%). Proportions stay within 0 and 1 and
-    counts above 0; ranks run from the last (bottom) to 1 (top)."""
+    counts above 0, as do averages of numbers that are never negative; ranks run from the last
+    (bottom) to 1 (top)."""
     if kind == RANK:
         return ranks + 0.5, 0.5
     finite = [v for v in values if v == v]
     if not finite:
         return (0.0, 1.0) if kind == PERCENT else (0.0, _LEAST_SPAN[NUMBER])
     low, high = min(finite), max(finite)
+    floor = float("-inf") if kind == MEAN and low < 0 else 0.0
     span = max(high - low, _LEAST_SPAN[kind])
     centre = (low + high) / 2
     low, high = centre - span / 2, centre + span / 2
     pad = span * 0.12
     low, high = low - pad, high + pad
-    floor = 0.0
     ceiling = 1.0 if kind == PERCENT else float("inf")
     if low < floor:
         low, high = floor, min(ceiling, high + (floor - low))
@@ -106,6 +108,8 @@ def trend_figure(
     ax.set_ylim(*axis_limits(shown, kind))
     if kind == PERCENT:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif kind == MEAN:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.1f}"))
     else:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=10 if kind == RANK else 6))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
@@ -183,7 +187,12 @@ class Ranked:
 
 
 def ranked_svg(
-    rows: Sequence[Ranked], *, x_label: str, keys: tuple[str, str, str], width: float = 5.6
+    rows: Sequence[Ranked],
+    *,
+    x_label: str,
+    keys: tuple[str, str, str],
+    width: float = 5.6,
+    kind: str = PERCENT,
 ) -> str:
     """Wards ranked top to bottom by estimate, each with its interval as a line and the survey's
     own estimate as an open diamond; a ward estimated by the model alone has an open circle.
@@ -220,8 +229,11 @@ def ranked_svg(
         label=keys[2],
     )
     values = [v for r in rows for v in (r.ci_low, r.ci_high, r.direct) if v is not None]
-    ax.set_xlim(*axis_limits(values, PERCENT))
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(*axis_limits(values, kind))
+    if kind == PERCENT:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    else:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.1f}"))
     ax.set_yticks(ys, [r.label for r in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)  # the highest estimate at the top
     ax.set_xlabel(x_label, color=INK)

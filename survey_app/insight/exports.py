@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from ..questionnaire import Question, Questionnaire
 from ..spreadsheets import neutralise
-from .kpis import LOCAL_TIME, ResponseRecord, WeightingSummary, quarter_of
+from .kpis import LOCAL_TIME, ResponseRecord, WeightingSummary, measure_values, quarter_of
 
 
 def weighting_column(variable: str) -> str:
@@ -96,7 +97,10 @@ def build_export(
             row[weighting_column(var)] = answer if answer in known else "unknown"
         for q, measure in questionnaire.measures:
             answer = record.answers.get(q.id)
-            if not isinstance(answer, str) or not answer or answer in measure.excluded_from_base:
+            if measure.is_mean:
+                value = measure_values([record], q.id, measure)[0]
+                row[outcome_column(measure.id)] = "" if math.isnan(value) else value
+            elif not isinstance(answer, str) or not answer or answer in measure.excluded_from_base:
                 row[outcome_column(measure.id)] = ""
             else:
                 row[outcome_column(measure.id)] = 1 if answer in measure.positive else 0
@@ -134,10 +138,13 @@ def estimate_command(questionnaire: Questionnaire, variables: Sequence[str]) -> 
     data: raked on `variables` (none: not weighted), by the area question when there is one."""
     first = questionnaire.measures[0][1].id if questionnaire.measures else "<measure>"
     words = ["python -m analysis estimate responses.csv", f"--outcome {outcome_column(first)}"]
+    if questionnaire.measures and questionnaire.measures[0][1].is_mean:
+        words.append("--statistic mean")
     words.append("--weight design_weight")
     if variables:
         words.append("--margins margins_used.csv --vars " + ",".join(weighting_column(v) for v in variables))
-    words.append("--method logit")
+    if not (questionnaire.measures and questionnaire.measures[0][1].is_mean):
+        words.append("--method logit")
     area = questionnaire.area_question
     if area is not None:
         words.append(f"--by {area.id}")
@@ -169,6 +176,15 @@ def _codebook(questionnaire, questions, summary: WeightingSummary, label) -> lis
             )
         )
     for _question, measure in questionnaire.measures:
+        if measure.is_mean:
+            entries.append(
+                CodebookEntry(
+                    outcome_column(measure.id),
+                    f"{measure.label}: the number given (the measure is its average); blank = not answered",
+                    "a number; blank",
+                )
+            )
+            continue
         excluded = ", ".join(measure.excluded_from_base) or "none"
         entries.append(
             CodebookEntry(
@@ -211,16 +227,20 @@ def to_excel(
     integer_columns: frozenset[str] = frozenset(),
 ) -> bytes:
     """A workbook; proportions in ``percent_columns`` stay numbers (0.567) that Excel shows as 56.7%,
-    and counts in ``integer_columns`` are shown as whole numbers (1,234)."""
+    and counts in ``integer_columns`` are shown as whole numbers (1,234). In a sheet with a
+    ``statistic`` column, a row whose statistic is "mean" shows an average (6.4), not a percentage."""
     out = io.BytesIO()
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
+            means = {
+                i + 2 for i, s in enumerate(frame.get("statistic", pd.Series(dtype=object))) if s == "mean"
+            }
             for column in sheet.columns:
                 if column[0].value in percent_columns:
                     for cell in column[1:]:
-                        cell.number_format = "0.0%"
+                        cell.number_format = "0.0" if cell.row in means else "0.0%"
                 elif column[0].value in integer_columns:
                     for cell in column[1:]:
                         cell.number_format = "#,##0"

@@ -43,6 +43,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,10 +52,18 @@ import numpy as np
 
 from analysis.change import compare_waves
 from analysis.design import Design, codes_of
+from analysis.means import MeanEstimate, estimate_means
 from analysis.proportions import ProportionEstimate, estimate_proportions
 from analysis.raking import Margin, RakingError, rake, raked_design, read_margins
 
-from ..questionnaire.model import DONT_KNOW, FIXED_BREAKDOWNS, PREFER_NOT_TO_SAY, Questionnaire
+from ..questionnaire.model import (
+    DONT_KNOW,
+    FIXED_BREAKDOWNS,
+    PREFER_NOT_TO_SAY,
+    PROPORTION,
+    Measure,
+    Questionnaire,
+)
 
 DEFAULT_MARGINS_PATH = Path(__file__).resolve().parents[2] / "data" / "population_margins.csv"
 DEFAULT_SUPPRESS_BELOW = 30
@@ -102,6 +111,7 @@ class KpiEstimate:
     n_eff: float | None = None  # Kish effective sample size
     deff: float | None = None
     df: int | None = None
+    statistic: str = PROPORTION  # or MEAN: the estimate is an average, not a share
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,7 @@ class KpiChange:
     ci_high: float
     p_value: float  # two-sided
     significant: bool
+    statistic: str = PROPORTION
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,7 @@ class MeasureInfo:
     id: str
     label: str
     question_id: str
+    statistic: str = PROPORTION
 
 
 @dataclass(frozen=True)
@@ -338,13 +350,45 @@ def outcome(records: Sequence[ResponseRecord], question_id: str, positive, exclu
     return y
 
 
+def measure_values(records: Sequence[ResponseRecord], question_id: str, measure: Measure) -> np.ndarray:
+    """What a measure averages for each record: 1 or 0 (a proportion), or the number given (a mean);
+    NaN where it has none."""
+    if not measure.is_mean:
+        return outcome(records, question_id, set(measure.positive), set(measure.excluded_from_base))
+    y = np.full(len(records), np.nan)
+    for i, r in enumerate(records):
+        answer = r.answers.get(question_id)
+        if isinstance(answer, bool):
+            continue
+        try:
+            value = float(answer) if isinstance(answer, int | float | str) else math.nan
+        except ValueError:
+            continue
+        if math.isfinite(value):
+            y[i] = value
+    return y
+
+
+def estimator(measure: Measure, level: float) -> Callable[..., list]:
+    """``estimate_proportions`` or ``estimate_means`` for the measure, at ``level``."""
+    if measure.is_mean:
+        return partial(estimate_means, statistic="mean", level=level)
+    return partial(estimate_proportions, level=level)
+
+
 def _clean(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
-def _to_kpi(measure_id: str, breakdown: str, est: ProportionEstimate, suppress_below: int) -> KpiEstimate:
+def _to_kpi(
+    measure_id: str,
+    breakdown: str,
+    est: ProportionEstimate | MeanEstimate,
+    suppress_below: int,
+    statistic: str = PROPORTION,
+) -> KpiEstimate:
     if est.n < suppress_below:
-        return KpiEstimate(measure_id, breakdown, est.domain, suppressed=True)
+        return KpiEstimate(measure_id, breakdown, est.domain, suppressed=True, statistic=statistic)
     return KpiEstimate(
         measure_id,
         breakdown,
@@ -358,6 +402,7 @@ def _to_kpi(measure_id: str, breakdown: str, est: ProportionEstimate, suppress_b
         n_eff=_clean(est.n_eff),
         deff=_clean(est.deff),
         df=int(est.df),
+        statistic=statistic,
     )
 
 
@@ -382,7 +427,7 @@ def compute_kpis(
     """
     records = list(records)
     margins = load_margins() if margins is None else margins
-    measures = tuple(MeasureInfo(m.id, m.label, q.id) for q, m in questionnaire.measures)
+    measures = tuple(MeasureInfo(m.id, m.label, q.id, m.statistic) for q, m in questionnaire.measures)
     if not records:
         _check_margins(questionnaire, margins)
         return KpiResults(measures, (), None, (), 0, suppress_below)
@@ -413,34 +458,34 @@ def compute_kpis(
     changes: list[KpiChange] = []
     in_subset = coded[OVERALL][0] >= 0
     for question, measure in questionnaire.measures:
-        y = outcome(records, question.id, set(measure.positive), set(measure.excluded_from_base))
+        y = measure_values(records, question.id, measure)
+        estimate = estimator(measure, level)
         changes.extend(
-            _quarter_changes(measure.id, design, y, quarters, in_subset, estimates, suppress_below, level)
+            _quarter_changes(
+                measure.id, design, y, quarters, in_subset, suppress_below, level, measure.statistic
+            )
         )
 
-        def add(breakdown: str, ests: list[ProportionEstimate], mid: str = measure.id) -> None:
+        def add(breakdown: str, ests: list, mid: str = measure.id, stat: str = measure.statistic) -> None:
             # A domain nobody in it answered (e.g. another place when filtered to one) is left out.
-            estimates.extend(_to_kpi(mid, breakdown, e, suppress_below) for e in ests if e.n > 0)
+            estimates.extend(_to_kpi(mid, breakdown, e, suppress_below, stat) for e in ests if e.n > 0)
 
         for breakdown in breakdowns(questionnaire):
             if breakdown == ROLLING:
                 # as analysis.change.rolling_estimates: each window a domain of the whole design
                 for mask, label in zip(windows, window_labels, strict=True):
-                    add(
-                        breakdown,
-                        estimate_proportions(design, y, np.where(mask, 0, -1), [label], level=level),
-                    )
+                    add(breakdown, estimate(design, y, np.where(mask, 0, -1), [label]))
             elif breakdown == AREA_ROLLING and area is not None:
                 area_codes, area_labels = coded[area.id]
-                rolling: list[ProportionEstimate] = []
+                rolling: list = []
                 for mask, label in zip(windows, window_labels, strict=True):
                     names = [f"{a}|{label}" for a in area_labels]
                     dom = np.where(mask, area_codes, -1)
-                    rolling.extend(estimate_proportions(design, y, dom, names, level=level))
+                    rolling.extend(estimate(design, y, dom, names))
                 add(breakdown, sorted(rolling, key=lambda e: e.domain))
             else:
                 codes, labels = coded[breakdown]
-                add(breakdown, estimate_proportions(design, y, codes, [str(x) for x in labels], level=level))
+                add(breakdown, estimate(design, y, codes, [str(x) for x in labels]))
     return KpiResults(
         measures,
         tuple(estimates),
@@ -459,9 +504,9 @@ def _quarter_changes(
     y: np.ndarray,
     quarters: np.ndarray,
     in_subset: np.ndarray,
-    estimates: list[KpiEstimate],
     suppress_below: int,
     level: float,
+    statistic: str,
 ) -> list[KpiChange]:
     """Each quarter against the one before, where both are published (bases not suppressed)."""
     has = ~np.isnan(y)
@@ -472,12 +517,22 @@ def _quarter_changes(
         n_current = int(np.sum(in_subset & has & (quarters == current)))
         if min(n_base, n_current) < suppress_below:
             continue
-        c = compare_waves(design, y, quarters, base, current, where=in_subset, level=level)
+        c = compare_waves(
+            design, y, quarters, base, current, where=in_subset, level=level, statistic=statistic
+        )
         if not math.isfinite(c.p_value):
             continue
         out.append(
             KpiChange(
-                measure_id, base, current, c.difference, c.ci_low, c.ci_high, c.p_value, c.p_value < 1 - level
+                measure_id,
+                base,
+                current,
+                c.difference,
+                c.ci_low,
+                c.ci_high,
+                c.p_value,
+                c.p_value < 1 - level,
+                statistic,
             )
         )
     return out

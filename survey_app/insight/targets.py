@@ -82,8 +82,9 @@ class BaselineChange:
 
 @dataclass(frozen=True)
 class TargetFault:
-    """A target its questionnaire cannot show: `kind` is "measure" (no such measure), "area" (no
-    such place) or "no_area" (a place named, but the questionnaire asks no place question)."""
+    """A target its questionnaire cannot show: `kind` is "measure" (no such measure), "mean" (a
+    measure that is an average: targets are proportions), "area" (no such place) or "no_area" (a
+    place named, but the questionnaire asks no place question)."""
 
     target: Target
     kind: str
@@ -92,6 +93,8 @@ class TargetFault:
         t = self.target
         if self.kind == "measure":
             return f"target {t.name!r}: {t.questionnaire} has no measure {t.measure!r}"
+        if self.kind == "mean":
+            return f"target {t.name!r}: {t.measure!r} is an average, and targets are proportions"
         if self.kind == "area":
             return f"target {t.name!r}: {t.area!r} is not one of the places of {t.questionnaire}"
         return f"target {t.name!r}: {t.questionnaire} has no area question, so its targets are for 'all' only"
@@ -100,7 +103,7 @@ class TargetFault:
 def target_faults(targets: list[Target], questionnaire: Questionnaire) -> list[TargetFault]:
     """What is wrong with each of the targets that name this questionnaire (the others are not its
     concern): a measure it does not declare, or an area that is not one of its places."""
-    measures = {m.id for _q, m in questionnaire.measures}
+    measures = {m.id: m for _q, m in questionnaire.measures}
     places = {c.value for c in questionnaire.places}
     faults = []
     for target in targets:
@@ -108,6 +111,8 @@ def target_faults(targets: list[Target], questionnaire: Questionnaire) -> list[T
             continue
         if target.measure not in measures:
             faults.append(TargetFault(target, "measure"))
+        elif measures[target.measure].is_mean:
+            faults.append(TargetFault(target, "mean"))
         elif target.area != EVERYWHERE and questionnaire.area_question is None:
             faults.append(TargetFault(target, "no_area"))
         elif target.area != EVERYWHERE and target.area not in places:

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..i18n import language_label, qtext
 from ..questionnaire import Question, Questionnaire
+from ..questionnaire.model import MEAN, PROPORTION
 from . import charts
 from .kpis import LANGUAGE, NOT_ANSWERED, OVERALL, QUARTER, ROLLING, KpiChange, KpiEstimate, KpiResults
 from .service import ALL, LAST_FOUR, Filters
@@ -50,6 +51,20 @@ class Row:
 
 def percent(value: float | None) -> str:
     return "" if value is None else format_percent(value, "#,##0.0%")
+
+
+def figure(value: float | None, statistic: str = PROPORTION) -> str:
+    """An estimate as a reader expects it: a percentage, or (a mean) a number to one decimal place."""
+    if value is None:
+        return ""
+    return format_decimal(value, "#,##0.0") if statistic == MEAN else percent(value)
+
+
+def difference(value: float | None, statistic: str = PROPORTION) -> str:
+    """A change in an estimate: percentage points, or (a mean) a signed number."""
+    if value is None:
+        return ""
+    return format_decimal(value, "+#,##0.0;-#,##0.0") if statistic == MEAN else points(value)
 
 
 def points(value: float | None) -> str:
@@ -183,9 +198,10 @@ def change_short(change: KpiChange | BaselineChange | None) -> str:
     """A change in words, where the table or the row already says since when."""
     if change is None:
         return ""
+    shown = difference(change.difference, getattr(change, "statistic", PROPORTION))
     if change.significant:
-        return _("%(change)s: statistically significant", change=points(change.difference))
-    return _("%(change)s: not statistically significant", change=points(change.difference))
+        return _("%(change)s: statistically significant", change=shown)
+    return _("%(change)s: not statistically significant", change=shown)
 
 
 def verdict(panel: TargetPanel) -> str:
@@ -203,6 +219,13 @@ def target_fault_text(fault: TargetFault) -> str:
         return _(
             "The target “%(name)s” is not shown: this survey has no measure called %(measure)s. "
             "Correct the measure in the targets file.",
+            name=target.name,
+            measure=target.measure,
+        )
+    if fault.kind == "mean":
+        return _(
+            "The target “%(name)s” is not shown: %(measure)s is an average, and a target is a "
+            "percentage. Name a measure that is a percentage in the targets file.",
             name=target.name,
             measure=target.measure,
         )
@@ -276,6 +299,7 @@ def trend_chart(
     results: KpiResults, measure_id: str, targets: list[Target], area: str = ALL, upto: str | None = None
 ) -> str:
     """The measure by quarter (up to quarter `upto`) as SVG, with the area's baseline and target."""
+    mean = any(m.id == measure_id and m.statistic == MEAN for m in results.measures)
     points = [
         charts.Point(quarter_label(e.domain), e.estimate, e.ci_low, e.ci_high)
         for e in results.find(measure_id, QUARTER)
@@ -286,6 +310,8 @@ def trend_chart(
         if t.area == (area or EVERYWHERE) and t.measure == measure_id:
             lines.append(charts.Line(t.baseline, _("Baseline %(value)s", value=percent(t.baseline))))
             lines.append(charts.Line(t.target, _("Target %(value)s", value=percent(t.target))))
+    if mean:
+        return charts.trend_svg(points, y_label=_("Average"), lines=lines, kind=charts.MEAN)
     return charts.trend_svg(points, y_label=_("Per cent"), lines=lines)
 
 
@@ -333,15 +359,19 @@ def ward_how(row: WardRow, suppress_below: int) -> str:
     return _("The model alone: every response the same")
 
 
-def ward_direct(row: WardRow) -> str:
+def ward_direct(row: WardRow, statistic: str = PROPORTION) -> str:
     """The survey's own estimate of a ward, or why it is not shown."""
     if row.direct is None:
         return _("No responses") if row.n == 0 else _("Suppressed")
+    return ward_figure(row.direct, row.direct_low, row.direct_high, statistic)
+
+
+def ward_figure(estimate: float | None, low: float | None, high: float | None, statistic: str) -> str:
     return _(
         "%(estimate)s (%(low)s to %(high)s)",
-        estimate=percent(row.direct),
-        low=percent(row.direct_low),
-        high=percent(row.direct_high),
+        estimate=figure(estimate, statistic),
+        low=figure(low, statistic),
+        high=figure(high, statistic),
     )
 
 
@@ -366,4 +396,6 @@ def ward_chart(questionnaire: Questionnaire, estimates: WardEstimates) -> str:
         _("Model-based estimate, from the model alone"),
         _("The ward's own survey estimate"),
     )
+    if estimates.statistic == MEAN:
+        return charts.ranked_svg(rows, x_label=_("Average"), keys=keys, kind=charts.MEAN)
     return charts.ranked_svg(rows, x_label=_("Per cent"), keys=keys)

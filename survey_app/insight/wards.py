@@ -19,12 +19,19 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.proportions import estimate_proportions
 from analysis.raking import Margin
 from analysis.smallarea import MODEL, SYNTHETIC, SmallAreaError, fay_herriot
 
 from ..questionnaire.model import DONT_KNOW, PREFER_NOT_TO_SAY, Question, Questionnaire
-from .kpis import DEFAULT_SUPPRESS_BELOW, InsightError, ResponseRecord, outcome, quarter_of, weighted_design
+from .kpis import (
+    DEFAULT_SUPPRESS_BELOW,
+    InsightError,
+    ResponseRecord,
+    estimator,
+    measure_values,
+    quarter_of,
+    weighted_design,
+)
 
 DEFAULT_AUXILIARY_PATH = Path(__file__).resolve().parents[2] / "data" / "ward_auxiliary.csv"
 COVARIATES = ("under_16_share", "adult_growth")
@@ -109,6 +116,7 @@ class WardRow:
 @dataclass(frozen=True)
 class WardEstimates:
     measure_id: str
+    statistic: str  # PROPORTION or MEAN
     question_id: str  # the ward question
     quarters: tuple[str, ...]  # the period
     rows: tuple[WardRow, ...]  # in the auxiliary file's order
@@ -148,12 +156,12 @@ def estimate_wards(
         raise WardModelError(WardModelError.NO_WARD_QUESTION, "no question whose answers are the wards")
     measured, measure = next((q, m) for q, m in questionnaire.measures if m.id == measure_id)
     design = weighted_design(questionnaire, records, margins)
-    y = outcome(records, measured.id, set(measure.positive), set(measure.excluded_from_base))
+    y = measure_values(records, measured.id, measure)
     index = {code: k for k, code in enumerate(auxiliary.codes)}
     in_period = np.array([quarter_of(r.submitted_at) in quarters for r in records], dtype=bool)
     ward = np.array([index.get(str(r.answers.get(question.id)), -1) for r in records], dtype=np.int64)
     codes = np.where(in_period, ward, -1)
-    direct = estimate_proportions(design, y, codes, list(auxiliary.codes), level=level)
+    direct = estimator(measure, level)(design, y, codes, list(auxiliary.codes))
     usable = np.array([d.n >= MIN_RESPONDENTS and d.se > 0 for d in direct])
     try:
         fit = fay_herriot(
@@ -164,7 +172,7 @@ def estimate_wards(
             covariate_names=list(auxiliary.covariates),
             n=[d.n for d in direct],
             level=level,
-            bounds=(0.0, 1.0),
+            bounds=None if measure.is_mean else (0.0, 1.0),
         )
     except SmallAreaError as exc:
         raise WardModelError(WardModelError.TOO_FEW_WARDS, str(exc)) from exc
@@ -188,6 +196,7 @@ def estimate_wards(
     answered = in_period & ~np.isnan(y)
     return WardEstimates(
         measure_id=measure_id,
+        statistic=measure.statistic,
         question_id=question.id,
         quarters=tuple(sorted(quarters)),
         rows=tuple(rows),

@@ -18,6 +18,8 @@ from .model import (
     END,
     FIXED_BREAKDOWNS,
     NO_CONSENT,
+    NUMERIC_TYPES,
+    PROPORTION,
     SHARING_DESTINATIONS,
     Choice,
     Condition,
@@ -175,7 +177,11 @@ def _question(raw: dict[str, Any]) -> Question:
     if "measure" in raw:
         spec = raw["measure"]
         measure = Measure(
-            spec["id"], spec["label"], tuple(spec["positive"]), tuple(spec.get("excluded_from_base", ()))
+            spec["id"],
+            spec["label"],
+            tuple(spec.get("positive", ())),
+            tuple(spec.get("excluded_from_base", ())),
+            spec.get("statistic", PROPORTION),
         )
     return Question(
         id=raw["id"],
@@ -247,9 +253,19 @@ def _check_question(question: Question, earlier: dict[str, Question]) -> str | N
             f"the estimates have a breakdown of their own called '{question.id}': "
             "give this question another id"
         )
-    if question.measure:
+    if question.measure and question.measure.is_mean:
+        if question.type not in NUMERIC_TYPES:
+            return "a mean can only be declared on a number or decimal question"
+        if question.measure.positive or question.measure.excluded_from_base:
+            return "a mean counts every number given: it takes no positive or excluded_from_base answers"
+    elif question.measure:
         if not kind.has_choices:
-            return "a measure can only be declared on a question with choices"
+            return (
+                "a measure can only be declared on a question with choices (or, with statistic: mean, "
+                "on a number question)"
+            )
+        if not question.measure.positive:
+            return f"measure '{question.measure.id}' needs the answers that count, in positive"
         for value in (*question.measure.positive, *question.measure.excluded_from_base):
             if value not in values:
                 return f"measure '{question.measure.id}' names '{value}', which is not one of its choices"

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 DONT_KNOW = "dont_know"
+# What a KPI measure estimates: the share giving one of its positive answers, or the mean of a number.
+PROPORTION, MEAN = "proportion", "mean"
+MEASURE_STATISTICS = (PROPORTION, MEAN)
+# The question types whose answers are numbers a mean can be taken of.
+NUMERIC_TYPES = ("number", "decimal")
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
 
 # A notice asks nothing: it is information (safety advice, where to get help).
@@ -86,15 +91,21 @@ class Route:
 class Measure:
     """A KPI measure declared beside its question.
 
-    `positive` answers count towards the measure; answers in
-    `excluded_from_base` are left out of the denominator, as is a skipped
-    question.
+    A proportion (the default): `positive` answers count towards the measure; answers in
+    `excluded_from_base` are left out of the denominator, as is a skipped question. A mean
+    (`statistic: mean`, on a number question): the average of the numbers given, a skipped question
+    left out.
     """
 
     id: str
     label: str
     positive: tuple[str, ...]
     excluded_from_base: tuple[str, ...] = ()
+    statistic: str = PROPORTION
+
+    @property
+    def is_mean(self) -> bool:
+        return self.statistic == MEAN
 
 
 @dataclass(frozen=True)

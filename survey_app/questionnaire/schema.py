@@ -62,10 +62,11 @@ _QUESTION = {
         },
         "measure": {
             "type": "object",
-            "required": ["id", "label", "positive"],
+            "required": ["id", "label"],
             "properties": {
                 "id": _ID,
                 "label": _TEXT,
+                "statistic": {"enum": ["proportion", "mean"]},
                 "positive": {"type": "array", "items": _ID, "minItems": 1},
                 "excluded_from_base": {"type": "array", "items": _ID},
             },

@@ -237,3 +237,19 @@ def test_a_file_without_a_variable_in_use_or_with_an_unknown_one_is_refused(ques
 )
 def test_unreadable_files_are_refused(questionnaire, content, kind):
     assert check_margins(content, questionnaire, ["sex"]).problems[0].kind == kind
+
+
+def test_a_target_on_an_average_is_not_shown_and_says_why():
+    library = load_questionnaire(
+        ROOT / "tests" / "fixtures" / "any_survey" / "questionnaires" / "library_survey.yaml"
+    )
+    on_mean = Target(
+        "Books", "library_survey", "all", "books_a_month", 0.5, dt.date(2025, 1, 1), 0.6, dt.date(2027, 1, 1)
+    )
+    on_share = Target(
+        "Satisfied", "library_survey", "all", "satisfied", 0.5, dt.date(2025, 1, 1), 0.6, dt.date(2027, 1, 1)
+    )
+    (fault,) = target_faults([on_mean, on_share], library)
+    assert (fault.target, fault.kind) == (on_mean, "mean")
+    assert "is an average, and targets are proportions" in str(fault)
+    assert targets_for([on_mean, on_share], library) == [on_share]

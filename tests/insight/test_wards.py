@@ -8,7 +8,9 @@ import dataclasses
 
 import numpy as np
 import pytest
+import yaml
 
+from analysis.means import estimate_means
 from analysis.proportions import estimate_proportions
 from analysis.smallarea import fay_herriot
 from survey_app.insight import load_margins
@@ -22,6 +24,7 @@ from survey_app.insight.wards import (
     load_auxiliary,
 )
 from survey_app.questionnaire import load_questionnaire
+from survey_app.questionnaire.loader import load_definition
 
 from .test_kpis import OTHER_SURVEYS, ROOT, make_records
 
@@ -147,3 +150,48 @@ def test_a_bad_auxiliary_file_is_refused_with_a_reason(tmp_path, content, words)
     with pytest.raises(InsightError, match=words):
         load_auxiliary(path)
     assert dataclasses.is_dataclass(load_auxiliary())
+
+
+def test_an_average_measure_gets_ward_estimates_on_its_own_scale(questionnaire, auxiliary, records):
+    definition = yaml.safe_load((ROOT / "questionnaires" / "community_confidence.yaml").read_text())
+    definition["questions"].insert(
+        0,
+        {
+            "id": "score",
+            "type": "number",
+            "title": "From 0 to 10, how safe do you feel?",
+            "required": False,
+            "min": 0,
+            "max": 10,
+            "measure": {"id": "safety_score", "label": "Safety score", "statistic": "mean"},
+        },
+    )
+    scored = load_definition(definition, "community_confidence.yaml")
+    rng = np.random.default_rng(4)
+    answered = [
+        dataclasses.replace(r, answers={**r.answers, "score": int(rng.integers(0, 11))}) for r in records
+    ]
+    latest = max(quarter_of(r.submitted_at) for r in answered)
+    result = estimate_wards(scored, answered, load_margins(), "safety_score", {latest}, auxiliary)
+    assert result.statistic == "mean"
+    design = weighted_design(scored, answered, load_margins())
+    y = np.array([float(r.answers["score"]) for r in answered])
+    index = {c: k for k, c in enumerate(auxiliary.codes)}
+    codes = np.array(
+        [
+            index.get(r.answers.get("ward"), -1) if quarter_of(r.submitted_at) == latest else -1
+            for r in answered
+        ]
+    )
+    direct = estimate_means(design, y, codes, list(auxiliary.codes))
+    usable = np.array([d.n >= 2 and d.se > 0 for d in direct])
+    fit = fay_herriot(
+        np.where(usable, [d.estimate for d in direct], np.nan),
+        np.where(usable, [d.se**2 for d in direct], np.nan),
+        auxiliary.values,
+    )
+    for row, area in zip(result.rows, fit.areas, strict=True):
+        assert (row.estimate, row.ci_low, row.ci_high) == pytest.approx(
+            (area.estimate, area.ci_low, area.ci_high)
+        )
+    assert max(r.ci_high for r in result.rows) > 1  # an average of 0 to 10, not clipped to a share

@@ -265,6 +265,31 @@ def test_false_flags_add_nothing(build) -> None:
     assert question.choice_values == ("yes", "no")
 
 
+def test_a_mean_measure_on_a_number_question_is_parsed(build) -> None:
+    questionnaire = build(
+        [
+            {
+                "id": "score",
+                "type": "number",
+                "title": "From 0 to 10, how safe do you feel?",
+                "min": 0,
+                "max": 10,
+                "measure": {"id": "safety_score", "label": "Safety score", "statistic": "mean"},
+            },
+            {
+                "id": "spent",
+                "type": "decimal",
+                "title": "Q",
+                "measure": {"id": "s", "label": "S", "statistic": "mean"},
+            },
+        ]
+    )
+    score, spent = questionnaire.questions
+    assert score.measure == Measure("safety_score", "Safety score", (), (), "mean")
+    assert score.measure.is_mean and spent.measure.is_mean
+    assert [m.id for _q, m in questionnaire.measures] == ["safety_score", "s"]
+
+
 def test_conditions_routes_and_measures_are_parsed(build) -> None:
     questionnaire = build(
         [
@@ -785,7 +810,8 @@ QUESTION_FAULTS = [
     pytest.param(
         ["{id: q1, type: free_text, title: Q, max_length: 100, measure: {id: m1, label: M, positive: [x]}}"],
         "q1",
-        "a measure can only be declared on a question with choices",
+        "a measure can only be declared on a question with choices (or, with statistic: mean, on a number "
+        "question)",
         id="measure-on-free-text",
     ),
     pytest.param(
@@ -793,6 +819,30 @@ QUESTION_FAULTS = [
         "q1",
         "measure.positive: [] should be non-empty",
         id="measure-without-positive",
+    ),
+    pytest.param(
+        ["{id: q1, type: rating, title: Q, measure: {id: m1, label: M}}"],
+        "q1",
+        "measure 'm1' needs the answers that count, in positive",
+        id="proportion-measure-without-positive",
+    ),
+    pytest.param(
+        ["{id: q1, type: rating, title: Q, measure: {id: m1, label: M, statistic: mean}}"],
+        "q1",
+        "a mean can only be declared on a number or decimal question",
+        id="mean-on-choices",
+    ),
+    pytest.param(
+        ["{id: q1, type: number, title: Q, measure: {id: m1, label: M, statistic: mean, positive: [a]}}"],
+        "q1",
+        "a mean counts every number given: it takes no positive or excluded_from_base answers",
+        id="mean-with-positive",
+    ),
+    pytest.param(
+        ["{id: q1, type: number, title: Q, measure: {id: m1, label: M, statistic: median}}"],
+        "q1",
+        "measure.statistic: 'median' is not one of proportion, mean",
+        id="unknown-statistic",
     ),
     pytest.param(
         [

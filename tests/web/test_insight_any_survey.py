@@ -321,3 +321,50 @@ def test_poster_links_name_the_declared_places(app, client):
     qr = admin.get(f"/staff/surveys/{NEIGHBOURHOOD}/qr.svg?place=north")
     assert qr.status_code == 200 and b"<svg" in qr.data
     assert admin.get(f"/staff/surveys/{NEIGHBOURHOOD}/qr.svg?place=elsewhere").status_code == 404
+
+
+def test_a_numeric_measure_is_an_average_everywhere_it_is_shown(seeded, analyst, tmp_path):
+    results = current(seeded, LIBRARY).results
+    overall = results.get("books_a_month", "overall", "all")
+    assert overall.statistic == "mean" and 0 <= overall.estimate <= 30
+    # The dashboard: an average to one decimal place, never a percentage.
+    page = get(analyst, f"{LIBRARY_DASHBOARD}?measure=books_a_month")
+    row = page.soup.find(id="summary").find("tr", attrs={"data-measure": "books_a_month"})
+    cells = [td.get_text(strip=True) for td in row.find_all("td")]
+    assert cells[0] == f"{overall.estimate:.1f}" and "%" not in cells[0] + cells[1]
+    assert cells[1] == f"{overall.ci_low:.1f} to {overall.ci_high:.1f}"
+    trend = page.soup.find(id="trend").tbody.get_text()
+    assert "%" not in trend and "points" not in trend and "statistically significant" in trend
+    chart = analyst.get(page.soup.find("img", class_="app-chart")["src"])
+    assert b"Average" in chart.data and b"%" not in chart.data.split(b"<svg", 1)[1].replace(b"100%", b"")
+    # The export holds the numbers, and the command line the page prints gives the same average.
+    text = download(analyst, f"{LIBRARY_DASHBOARD}/export/responses.csv").decode("utf-8-sig")
+    exported = list(csv.DictReader(io.StringIO(text)))
+    assert {r["kpi_books_a_month"] for r in exported} <= {"", *(f"{k}.0" for k in range(31))}
+    data_file = tmp_path / "responses.csv"
+    data_file.write_text(text, encoding="utf-8")
+    (mine,) = run_analysis(
+        "estimate",
+        str(data_file),
+        "--outcome",
+        "kpi_books_a_month",
+        "--statistic",
+        "mean",
+        "--weight",
+        "design_weight",
+        "--format",
+        "json",
+    )
+    assert mine["estimate"] == pytest.approx(overall.estimate, rel=1e-9)
+    assert mine["ci_low"] == pytest.approx(overall.ci_low, rel=1e-9) and mine["n"] == overall.n
+    # The board pack's Excel shows the average as a number and the share as a percentage.
+    book = openpyxl.load_workbook(io.BytesIO(download(analyst, f"{LIBRARY_DASHBOARD}/board-pack.xlsx")))
+    sheet = book["kpis"]
+    header = [c.value for c in sheet[1]]
+    formats = {
+        sheet.cell(r, header.index("measure") + 1).value: sheet.cell(
+            r, header.index("estimate") + 1
+        ).number_format
+        for r in range(2, sheet.max_row + 1)
+    }
+    assert formats == {"satisfied": "0.0%", "books_a_month": "0.0"}

@@ -11,6 +11,7 @@ import pytest
 from survey_app.questionnaire import Condition
 from survey_app.questionnaire.xlsform.reader import read_xlsform
 from survey_app.questionnaire.xlsform.sheets import XLSFormError
+from survey_app.questionnaire.xlsform.writer import write_xlsform
 
 from .helpers import column_letter, edited, fixture, workbook
 
@@ -242,3 +243,35 @@ def test_a_decimal_question_takes_a_range_with_fractions():
     )
     question = read_xlsform(data).questionnaire.question("hours")
     assert (question.type, question.settings) == ("decimal", {"min": 0, "max": 37.5, "suffix": "hours"})
+
+
+def test_a_kpi_on_a_number_question_is_its_average_and_survives_a_round_trip():
+    data = workbook(
+        [
+            (*HEADERS, "constraint", "kpi", "kpi_label"),
+            (
+                "integer",
+                "score",
+                "From 0 to 10, how safe do you feel?",
+                "yes",
+                ". >= 0 and . <= 10",
+                "safety",
+                "Safety score",
+            ),
+            ("text", "why", "Why?", "no", "string-length(.) <= 500", "", ""),
+        ]
+    )
+    form = read_xlsform(data).questionnaire
+    measure = form.question("score").measure
+    assert measure is not None and measure.is_mean and measure.positive == ()
+    assert [m.id for _q, m in form.measures] == ["safety"]
+    again = read_xlsform(write_xlsform(form, lambda _language, _key, _text: None)).questionnaire
+    assert again.question("score").measure == measure
+
+
+def test_a_kpi_on_a_question_that_is_neither_a_list_nor_a_number_is_refused():
+    data = workbook([(*HEADERS, "kpi", "kpi_label"), ("text", "why", "Why?", "no", "why_kpi", "Why")])
+    assert faults_of(data) == [
+        "survey sheet, row 2, column kpi: a measure needs a question with a list of answers, or a number "
+        "question for an average"
+    ]

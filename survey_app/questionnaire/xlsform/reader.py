@@ -17,7 +17,7 @@ from pyxform.aliases import yes_no
 from ..extract import text_entries
 from ..loader import QuestionnaireError, load_definition
 from ..messages import Message, _
-from ..model import CONSENT_PARTS, Questionnaire
+from ..model import CONSENT_PARTS, MEAN, NUMERIC_TYPES, Questionnaire
 from ..scales import DONT_KNOW_CHOICE, PREFER_NOT_TO_SAY_CHOICE
 from ..scoring import LEVELS
 from ..types import CHOICE_TYPES, TYPES
@@ -416,6 +416,8 @@ class _Reader:
             self.translated(row, "paragraphs", f"{name}.paragraph", paragraphs, len(question["paragraphs"]))
         if kind in CHOICE_TYPES:
             self.choices(row, question, lists.get(list_name) if list_name else None)
+        elif row.get("kpi"):
+            self.measure(row, question, row.get("kpi"), [], [])
         self.constraint(row, question)
         self.messages(row, question)
         self.routing(row, question)
@@ -576,50 +578,73 @@ class _Reader:
                 self.translated(choice_row, "label", f"{name}.choice.{value}", label)
                 self.translated(choice_row, "hint", f"{name}.choice.{value}.hint", hint)
         if kpi:
-            label = self.text(row, "kpi_label")
-            if not _NAME.match(kpi):
-                self.faults.append(
-                    Fault(
-                        "survey",
-                        row.number,
-                        "kpi",
-                        _(
-                            "“%(kpi)s” cannot be a measure id: use lower-case letters, digits and "
-                            "underscores",
-                            kpi=kpi,
-                        ),
-                    )
-                )
-            elif not label:
-                self.faults.append(
-                    Fault(
-                        "survey",
-                        row.number,
-                        "kpi_label",
-                        _("empty: name the measure staff will see, like “Feel safe in the town centre”"),
-                    )
-                )
-            elif not positive:
-                self.faults.append(
-                    Fault(
-                        "survey",
-                        row.number,
-                        "kpi",
-                        _(
-                            "no choice of its list is marked yes in kpi_positive on the choices sheet: mark "
-                            "the answers that count"
-                        ),
-                    )
-                )
-            else:
-                question["measure"] = {"id": kpi, "label": label, "positive": positive}
-                if excluded:
-                    question["measure"]["excluded_from_base"] = excluded
-                self.translated(row, "kpi_label", f"{name}.measure", label)
+            self.measure(row, question, kpi, positive, excluded)
         cue_label = self.text(row, "risk_cue")
         if cue_label:
             question["risk_cue"] = {"label": cue_label, "when": cue}
             self.translated(row, "risk_cue", f"{name}.risk_cue", cue_label)
+
+    def measure(
+        self, row: Row, question: dict[str, Any], kpi: str, positive: list[str], excluded: list[str]
+    ) -> None:
+        """The question's KPI measure: a proportion of the answers marked kpi_positive on a list, or,
+        on a number question, the mean of the numbers given."""
+        name = question["id"]
+        label = self.text(row, "kpi_label")
+        if not _NAME.match(kpi):
+            self.faults.append(
+                Fault(
+                    "survey",
+                    row.number,
+                    "kpi",
+                    _(
+                        "“%(kpi)s” cannot be a measure id: use lower-case letters, digits and underscores",
+                        kpi=kpi,
+                    ),
+                )
+            )
+        elif not label:
+            self.faults.append(
+                Fault(
+                    "survey",
+                    row.number,
+                    "kpi_label",
+                    _("empty: name the measure staff will see, like “Feel safe in the town centre”"),
+                )
+            )
+        elif question["type"] in NUMERIC_TYPES:
+            # A measure on a number question is the mean of the numbers given.
+            question["measure"] = {"id": kpi, "label": label, "statistic": MEAN}
+            self.translated(row, "kpi_label", f"{name}.measure", label)
+        elif question["type"] not in CHOICE_TYPES:
+            self.faults.append(
+                Fault(
+                    "survey",
+                    row.number,
+                    "kpi",
+                    _(
+                        "a measure needs a question with a list of answers, or a number question for an "
+                        "average"
+                    ),
+                )
+            )
+        elif not positive:
+            self.faults.append(
+                Fault(
+                    "survey",
+                    row.number,
+                    "kpi",
+                    _(
+                        "no choice of its list is marked yes in kpi_positive on the choices sheet: mark "
+                        "the answers that count"
+                    ),
+                )
+            )
+        else:
+            question["measure"] = {"id": kpi, "label": label, "positive": positive}
+            if excluded:
+                question["measure"]["excluded_from_base"] = excluded
+            self.translated(row, "kpi_label", f"{name}.measure", label)
 
     def constraint(self, row: Row, question: dict[str, Any]) -> None:
         written = row.get("constraint")
