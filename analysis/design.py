@@ -250,13 +250,17 @@ class Design:
         """
         if self.calibration is not None:
             raise DesignError("complete-case subsetting of a raked design: rake after dropping rows")
-        if self.second_stage is not None:
-            raise DesignError("complete-case analysis of a two-stage design: use --missing domain")
         fh = self.fpc_factor
         fpc = None
-        if np.any(fh < 1):
+        if np.any(fh < 1) or self.second_stage is not None:
             popsize = self.n_psu / (1 - fh)
             fpc = popsize[self.strata[keep]]
+        cluster2 = fpc2 = None
+        stage = self.second_stage
+        if stage is not None:
+            # Each PSU keeps its number of units in the population; its sample is what is left.
+            cluster2 = stage.ssu[keep]
+            fpc2 = (stage.n_ssu / (1 - stage.fpc_factor))[self.psu[keep]]
         return Design.build(
             int(keep.sum()),
             weights=self.weights[keep],
@@ -264,6 +268,8 @@ class Design:
             cluster=self.psu[keep] if self.clustered else None,
             fpc=fpc,
             lonely_psu=self.lonely_psu,
+            cluster2=cluster2,
+            fpc2=fpc2,
         )
 
     def degf(self, domain: IntArray | None = None, n_domains: int = 1) -> IntArray:
@@ -295,8 +301,6 @@ class Design:
         is missing); respondent i contributes ``weights[i] * scores[i]`` to the total of domain
         ``domain[i]``. Returns one variance per domain.
         """
-        if self.second_stage is not None and self.calibration is not None:
-            raise DesignError("a two-stage design cannot be raked yet: rake it as one stage (no fpc2)")
         w = self.weights
         dom = np.asarray(domain, dtype=np.int64)
         inside = dom >= 0
@@ -392,20 +396,35 @@ class Design:
             var = self._averaged(per_stratum, lonely, dom, inside, m)
         else:
             var = per_stratum.sum(axis=0)
-        if self.second_stage is not None:
-            var = var + self._second_stage_variance(self.second_stage, a_row, dom, inside, m)
+        stage = self.second_stage
+        if stage is not None:
+            n_ssu_total = stage.ssu_psu.shape[0]
+            totals: FloatArray = (
+                np.bincount(
+                    stage.ssu[inside] * m + dom[inside], weights=a_row[inside], minlength=n_ssu_total * m
+                )
+                .reshape(n_ssu_total, m)
+                .astype(np.float64)
+            )
+            if cal is None:
+                # A PSU with no respondent in the domain is not visited by R's subset: it adds nothing.
+                visited = np.zeros((stage.n_ssu.shape[0], m), dtype=bool)
+                visited[self.psu[inside], dom[inside]] = True
+            else:
+                # The raking residuals go through both stages (R's svyrecvar corrects the influence
+                # values before its multistage recursion), and a calibrated domain keeps every row.
+                totals = totals - _unit_totals(stage.ssu, n_ssu_total, cal, w) @ beta.T
+                visited = np.ones((stage.n_ssu.shape[0], m), dtype=bool)
+            var = var + self._second_stage_variance(stage, totals, visited, m)
         return var
 
     def _second_stage_variance(
-        self, stage: SecondStage, a_row: FloatArray, dom: IntArray, inside: NDArray, m: int
+        self, stage: SecondStage, totals: FloatArray, visited: NDArray, m: int
     ) -> FloatArray:
         """What sampling within the PSUs adds (R's ``multistage``): in each PSU, the variance of its
-        SSU totals about their mean, with that PSU's fpc, times its stratum's stage-1 fraction."""
-        n_ssu_total = stage.ssu_psu.shape[0]
+        SSU totals (``totals``, SSU x domain) about their mean, with that PSU's fpc, times its
+        stratum's stage-1 fraction. Only PSUs ``visited`` in a domain count towards it."""
         n_psu_total = stage.n_ssu.shape[0]
-        totals = np.bincount(
-            stage.ssu[inside] * m + dom[inside], weights=a_row[inside], minlength=n_ssu_total * m
-        ).reshape(n_ssu_total, m)
         s_b = np.zeros((n_psu_total, m))
         s_bb = np.zeros((n_psu_total, m))
         np.add.at(s_b, stage.ssu_psu, totals)
@@ -415,9 +434,6 @@ class Design:
         # R leaves out a PSU whose SSUs were all sampled (fpc factor below 1e-7) before anything else.
         active = stage.fpc_factor >= 1e-7
         lonely = (stage.n_ssu == 1) & active
-        # A PSU with no respondent in the domain is not visited by R's subset: it adds nothing.
-        visited = np.zeros((n_psu_total, m), dtype=bool)
-        visited[self.psu[inside], dom[inside]] = True
         if np.any(lonely[:, None] & visited):
             if self.lonely_psu == "fail":
                 raise DesignError(
@@ -451,6 +467,20 @@ class Design:
         total = np.where(counted, per_stratum, 0.0).sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(n_counted > 0, total * n_present / np.maximum(n_counted, 1), np.nan)
+
+
+def _unit_totals(unit: IntArray, n_units: int, cal: Calibration, w: FloatArray) -> FloatArray:
+    """Per unit (an SSU), the total of ``w`` times each respondent's row of the calibration model
+    matrix, summed by cell first so the matrix is never built per respondent."""
+    mm = cal.cell_matrix
+    n_cells = mm.shape[0]
+    uniq, inv = np.unique(unit * n_cells + cal.cells, return_inverse=True)
+    pw = np.bincount(inv.reshape(-1), weights=w, minlength=uniq.shape[0])
+    pair_unit, pair_cell = uniq // n_cells, uniq % n_cells
+    out = np.zeros((n_units, mm.shape[1]))
+    for k in range(mm.shape[1]):
+        out[:, k] = np.bincount(pair_unit, weights=pw * mm[pair_cell, k], minlength=n_units)
+    return out
 
 
 def _length(column: ArrayLike) -> int:

@@ -366,10 +366,9 @@ def test_two_stage_faults_are_one_line(capsys, extra, message):
     assert message in err
 
 
-def test_a_two_stage_design_is_not_raked_silently(capsys, tmp_path):
-    margins = tmp_path / "margins.csv"
-    margins.write_text("variable,category,population_count\nstype,E,4421\nstype,H,755\nstype,M,1018\n")
-    code, _, err = run(
+def test_a_raked_two_stage_design_on_the_command_line_equals_r(capsys, expected):
+    want = expected["raked_two_stage"]
+    code, out, err = run(
         capsys,
         "estimate",
         str(DATA / "apiclus2.csv"),
@@ -380,9 +379,19 @@ def test_a_two_stage_design_is_not_raked_silently(capsys, tmp_path):
         "--fpc",
         "fpc1,fpc2",
         "--margins",
-        str(margins),
+        str(DATA / "apipop_margins.csv"),
+        "--by",
+        "stype",
+        "--format",
+        "json",
     )
-    assert code == 2 and "cannot be raked yet" in err
+    assert code == 0, err
+    got = {r["domain"]: r for r in json.loads(out)}
+    rows = [r for r in want["by_stype"]["rows"] if r["method"] == "logit" and r["level"] == 0.95]
+    assert len(rows) == 3
+    for r in rows:
+        assert got[r["domain"]]["se"] == pytest.approx(r["se"], rel=1e-6)
+        assert got[r["domain"]]["ci_high"] == pytest.approx(r["ci_high"], rel=1e-5)
 
 
 @pytest.mark.parametrize(("rake", "variant"), [("each-wave", "raked_each_wave"), ("pooled", "raked")])

@@ -161,3 +161,32 @@ def test_rolling_means_are_means_over_each_window(capsys):
     inside = df[df["wave"].isin(["2025Q3", "2025Q4"]) & df["score"].notna()]
     want = (inside["score"] * inside["base_weight"]).sum() / inside["base_weight"].sum()
     assert rows[2]["estimate"] == pytest.approx(want, rel=1e-12)
+
+
+def test_complete_cases_of_a_two_stage_design_equal_r_building_it_again(expected):
+    # R: svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, weights = ~pw) on the schools with an
+    # enrolment; here the same design, with the others dropped from both stages.
+    df = load("apiclus2.csv")
+    design = Design.build(
+        weights=df["pw"], cluster=df["dnum"], cluster2=df["snum"], fpc=df["fpc1"], fpc2=df["fpc2"]
+    )
+    codes, labels = domain_codes(df, ["stype"])
+    y = df["enroll"].to_numpy(dtype=float)
+    assert np.isnan(y).any()
+    for row in expected["complete_case_two_stage"]["rows"]:
+        domain, names = (None, None) if row["domain"] == "all" else (codes, labels)
+        got = {
+            r.domain: r
+            for r in estimate_means(
+                design,
+                y,
+                domain,
+                names,
+                statistic=row["statistic"],
+                level=row["level"],
+                missing="complete_case",
+            )
+        }[row["domain"]]
+        assert got.df == row["df"]
+        for key, tol in CHECKED:
+            assert relative_difference(getattr(got, key), float(row[key])) < tol, (row, key)

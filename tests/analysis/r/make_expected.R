@@ -212,6 +212,33 @@ for (nm in names(designs)) {
   )
 }
 
+# apiclus2 raked to the population's school types and award counts (apipop): calibrate(calfun =
+# "raking"), whose residuals go through both stages of the variance.
+pop_stype <- table(apipop$stype)
+pop_awards <- table(apipop$awards)
+write.csv(rbind(data.frame(variable = "stype", category = names(pop_stype), population_count = as.vector(pop_stype)),
+                data.frame(variable = "awards", category = names(pop_awards), population_count = as.vector(pop_awards))),
+          file.path(out, "data", "apipop_margins.csv"), row.names = FALSE)
+two_stage <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2_d)
+pop_two <- c(`(Intercept)` = nrow(apipop), stypeH = pop_stype[["H"]], stypeM = pop_stype[["M"]],
+             awardsYes = pop_awards[["Yes"]])
+two_stage_raked <- calibrate(two_stage, ~stype + awards, population = pop_two, calfun = "raking",
+                             epsilon = 1e-13, maxit = 200)
+result$raked_two_stage <- list(
+  data = "apiclus2.csv", margins = "apipop_margins.csv",
+  spec = list(cluster = "dnum", cluster2 = "snum", fpc = "fpc1", fpc2 = "fpc2"),
+  weights = num(weights(two_stage_raked)),
+  whole = whole_rows(two_stage_raked),
+  by_stype = domain_rows(two_stage_raked, ~stype, "stype"),
+  means = numeric_rows(two_stage_raked, c("api00", "enroll"), "stype")
+)
+
+# Complete cases of a two-stage design: the design built again from the schools with an enrolment.
+complete_two_stage <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, weights = ~pw,
+                                data = apiclus2_d[!is.na(apiclus2_d$enroll), ])
+result$complete_case_two_stage <- list(data = "apiclus2.csv",
+                                       rows = numeric_rows(complete_two_stage, "enroll", "stype"))
+
 # The lonely PSU, handled as options(survey.lonely.psu = "adjust") and "average" do.
 for (opt in c("adjust", "average")) {
   options(survey.lonely.psu = opt)
