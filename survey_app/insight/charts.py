@@ -21,6 +21,7 @@ matplotlib.use("Agg")  # no display: draw to files only
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
@@ -109,7 +110,7 @@ def trend_figure(
     if kind == PERCENT:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     elif kind == MEAN:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.1f}"))
+        _one_decimal(ax.yaxis)
     else:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=10 if kind == RANK else 6))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
@@ -123,6 +124,13 @@ def trend_figure(
         key_height = 0.3 / height  # a line of the key, in figure heights
     _fit_tick_labels(fig, ax, (0, key_height, 1, 1))
     return fig
+
+
+def _one_decimal(axis: Axis) -> None:
+    """Ticks at steps of 1, 2 or 5 (times a power of ten), so one decimal place shows them exactly:
+    a tick at 15.75 labelled 15.8 would mislead."""
+    axis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.1f}"))
 
 
 def _fit_tick_labels(fig: Figure, ax: Axes, rect: tuple[float, float, float, float]) -> None:
@@ -233,7 +241,7 @@ def ranked_svg(
     if kind == PERCENT:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     else:
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.1f}"))
+        _one_decimal(ax.xaxis)
     ax.set_yticks(ys, [r.label for r in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)  # the highest estimate at the top
     ax.set_xlabel(x_label, color=INK)

@@ -347,6 +347,9 @@ def ward_base(row: WardRow, suppress_below: int) -> str:
 def ward_how(row: WardRow, suppress_below: int) -> str:
     """How a ward's model-based estimate was made, in words that say nothing a suppressed ward's
     responses would not."""
+    if row.kind == MODEL and row.shrinkage < 0.005:
+        # The wards differ no more than chance would make them: the estimate is the model's.
+        return _("The model: its own responses add almost nothing")
     if row.kind == MODEL:
         return _(
             "Its own responses and the model: %(share)s from its responses",

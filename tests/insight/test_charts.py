@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from survey_app.insight.charts import Line, Point, trend_figure, trend_svg
+from survey_app.insight.charts import MEAN, Line, Point, Ranked, ranked_svg, trend_figure, trend_svg
 
 # Eight quarters of an estimate rising through the baseline and the target, as Altrincham's does.
 QUARTERS = [f"Q{q} {year}" for year in (2025, 2026) for q in (1, 2, 3, 4)]
@@ -80,3 +80,31 @@ def test_counts_stay_above_zero_and_ranks_run_from_the_last_up_to_first():
     assert axis_limits([1, 1, 2], RANK) == (10.5, 0.5)
     assert axis_limits([], "percent") == (0.0, 1.0)
     assert axis_limits([0.97, 0.99], "percent")[1] == 1.0
+
+
+@pytest.mark.parametrize(
+    "values",
+    [(15.1, 14.6, 15.7), (6.42, 6.1, 6.8), (0.31, 0.05, 0.62), (-1.2, -2.0, 0.4), (112.0, 95.0, 131.0)],
+)
+def test_an_averages_axis_is_labelled_with_ticks_one_decimal_place_shows_exactly(values):
+    estimate, low, high = values
+    points = [Point("Q1", estimate, low, high), Point("Q2", estimate + 0.1, low + 0.1, high + 0.1)]
+    fig = trend_figure(points, y_label="Average", kind=MEAN)
+    ax = fig.axes[0]
+    ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    labels = [ax.yaxis.get_major_formatter()(t, k) for k, t in enumerate(ticks)]
+    plt.close(fig)
+    assert [float(label.replace(",", "")) for label in labels] == pytest.approx(ticks, abs=1e-9)
+    assert ax.get_ylim()[0] <= low and ax.get_ylim()[1] >= high + 0.1
+    assert (ax.get_ylim()[0] < 0) == (low < 0)  # an average of numbers never below 0 starts at 0 or above
+
+
+def test_a_ranked_chart_names_every_ward_and_reads_averages_without_a_percent_sign():
+    rows = [
+        Ranked(f"Ward {k}", 6 + k / 10, 5 + k / 10, 7 + k / 10, 6.2 if k % 2 else None, k == 3)
+        for k in range(5)
+    ]
+    svg = ranked_svg(rows, x_label="Average", keys=("a", "b", "c"), kind=MEAN)
+    assert all(f"Ward {k}" in svg for k in range(5)) and "%" not in svg.split("<svg", 1)[1].replace(
+        "100%", ""
+    )
