@@ -59,6 +59,28 @@ def records(questionnaire):
     return kept
 
 
+def ward_codes(records, auxiliary, quarter: str) -> np.ndarray:
+    """Each record's ward (its place in the auxiliary file) if it came in ``quarter``, else -1."""
+    index = {c: k for k, c in enumerate(auxiliary.codes)}
+    return np.array(
+        [
+            index.get(r.answers.get("ward"), -1) if quarter_of(r.submitted_at) == quarter else -1
+            for r in records
+        ]
+    )
+
+
+def direct_and_model(direct, auxiliary):
+    """The direct estimates and the model fitted to the usable ones, as the page's rule says."""
+    usable = np.array([d.n >= 2 and d.se > 0 for d in direct])
+    fit = fay_herriot(
+        np.where(usable, [d.estimate for d in direct], np.nan),
+        np.where(usable, [d.se**2 for d in direct], np.nan),
+        auxiliary.values,
+    )
+    return direct, fit
+
+
 def test_the_auxiliary_file_has_every_ward_of_the_questionnaire(questionnaire, auxiliary):
     question = auxiliary.ward_question(questionnaire)
     assert question is not None and question.id == "ward"
@@ -73,20 +95,8 @@ def test_ward_estimates_are_the_models_on_the_dashboards_direct_estimates(questi
     question, measure = next((q, m) for q, m in questionnaire.measures if m.id == MEASURE)
     design = weighted_design(questionnaire, records, margins)
     y = outcome(records, question.id, set(measure.positive), set(measure.excluded_from_base))
-    index = {c: k for k, c in enumerate(auxiliary.codes)}
-    codes = np.array(
-        [
-            index.get(r.answers.get("ward"), -1) if quarter_of(r.submitted_at) == latest else -1
-            for r in records
-        ]
-    )
-    direct = estimate_proportions(design, y, codes, list(auxiliary.codes))
-    usable = np.array([d.n >= 2 and d.se > 0 for d in direct])
-    fit = fay_herriot(
-        np.where(usable, [d.estimate for d in direct], np.nan),
-        np.where(usable, [d.se**2 for d in direct], np.nan),
-        auxiliary.values,
-    )
+    codes = ward_codes(records, auxiliary, latest)
+    direct, fit = direct_and_model(estimate_proportions(design, y, codes, list(auxiliary.codes)), auxiliary)
     for row, d, area in zip(result.rows, direct, fit.areas, strict=True):
         assert row.n == d.n
         assert row.estimate == pytest.approx(area.estimate, rel=1e-12)
@@ -176,20 +186,8 @@ def test_an_average_measure_gets_ward_estimates_on_its_own_scale(questionnaire, 
     assert result.statistic == "mean"
     design = weighted_design(scored, answered, load_margins())
     y = np.array([float(r.answers["score"]) for r in answered])
-    index = {c: k for k, c in enumerate(auxiliary.codes)}
-    codes = np.array(
-        [
-            index.get(r.answers.get("ward"), -1) if quarter_of(r.submitted_at) == latest else -1
-            for r in answered
-        ]
-    )
-    direct = estimate_means(design, y, codes, list(auxiliary.codes))
-    usable = np.array([d.n >= 2 and d.se > 0 for d in direct])
-    fit = fay_herriot(
-        np.where(usable, [d.estimate for d in direct], np.nan),
-        np.where(usable, [d.se**2 for d in direct], np.nan),
-        auxiliary.values,
-    )
+    codes = ward_codes(answered, auxiliary, latest)
+    _direct, fit = direct_and_model(estimate_means(design, y, codes, list(auxiliary.codes)), auxiliary)
     for row, area in zip(result.rows, fit.areas, strict=True):
         assert (row.estimate, row.ci_low, row.ci_high) == pytest.approx(
             (area.estimate, area.ci_low, area.ci_high)
