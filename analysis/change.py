@@ -75,6 +75,8 @@ def compare_waves(
     ``where`` (a boolean mask, e.g. area == "Altrincham") restricts both waves to one domain; the
     variance still uses the whole design. Missing outcomes are left out as in a domain.
     """
+    if statistic not in ("proportion", "mean"):
+        raise ValueError(f"statistic must be proportion or mean, got {statistic!r}")
     y = check_outcome(outcome) if statistic == "proportion" else check_values(outcome)
     waves = np.asarray(wave).astype(str)
     mask = np.ones(design.n, dtype=bool) if where is None else np.asarray(where, dtype=bool)

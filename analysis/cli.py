@@ -23,7 +23,7 @@ from .means import STATISTICS, estimate_means
 from .proportions import OutcomeError, estimate_proportions
 from .raking import RakingError, Trim, rake, rake_each_wave, raked_design, read_margins
 from .reading import InputError, read_table
-from .smallarea import SmallAreaError, fay_herriot
+from .smallarea import MIN_RESPONDENTS, SmallAreaError, from_direct
 
 ESTIMATE_COLUMNS = [
     "domain",
@@ -143,9 +143,10 @@ def _rake_design(
     design: Design,
     margins: dict | None,
     args: argparse.Namespace,
-    waves: pd.Series | None = None,
+    waves: tuple[np.ndarray, tuple[str, str]] | None = None,
 ) -> tuple[Design, str | None]:
-    """The design raked to the margins: all respondents together, or each wave on its own."""
+    """The design raked to the margins: all respondents together, or (``waves``: each respondent's
+    wave and the two compared) each compared wave on its own."""
     if margins is None:
         return design, None
     variables = _split(args.vars) or list(margins)
@@ -154,12 +155,8 @@ def _rake_design(
     if waves is None:
         result = rake(data, margins, variables, design.weights, trim=trim)
     else:
-        if waves.isna().any():
-            raise InputError(
-                f"wave column {args.by!r} has missing values: each wave is raked on its own, so every "
-                "respondent needs one (or use --rake pooled)"
-            )
-        result = rake_each_wave(data, margins, variables, design.weights, waves, trim=trim)
+        wave, compared = waves
+        result = rake_each_wave(data, margins, variables, design.weights, wave, trim=trim, only=compared)
     return raked_design(design, result), result.report()
 
 
@@ -280,6 +277,12 @@ WARD_COLUMNS = [
 
 def cmd_wards(args: argparse.Namespace) -> int:
     """Direct and Fay-Herriot estimates for every area of the auxiliary file."""
+    if args.method is not None:
+        raise InputError(
+            "--method chooses a proportion's interval; ward estimates have intervals from the model"
+        )
+    if not 0 < args.level < 1:
+        raise InputError(f"level must be between 0 and 1, got {args.level}")
     covariates = _split(args.covariates)
     aux = read_table(args.auxiliary, text=[args.area], numeric=covariates)
     areas = _column(aux, args.area, "--area (in the auxiliary file)")
@@ -301,14 +304,12 @@ def cmd_wards(args: argparse.Namespace) -> int:
         direct: list = estimate_proportions(design, y, codes, labels, method="mean", level=args.level)
     else:
         direct = estimate_means(design, y, codes, labels, statistic="mean", level=args.level)
-    usable = np.array([r.n >= args.min_respondents and r.se > 0 for r in direct])
-    fit = fay_herriot(
-        np.where(usable, [r.estimate for r in direct], np.nan),
-        np.where(usable, [r.se**2 for r in direct], np.nan),
+    fit = from_direct(
+        direct,
         x if x is not None else np.zeros((len(labels), 0)),
         labels=labels,
         covariate_names=covariates,
-        n=[r.n for r in direct],
+        min_respondents=args.min_respondents,
         level=args.level,
         bounds=(0.0, 1.0) if args.statistic == "proportion" else None,
     )
@@ -346,9 +347,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     df = _read_data(args, margins)
     y = _outcome(df, args.outcome)
     design = _design(df, args)
-    waves = _column(df, args.by, "--by")
-    design, report = _rake_design(df, design, margins, args, waves if args.rake == "each-wave" else None)
-    wave = waves.fillna("(missing)").astype(str).to_numpy()
+    wave = _column(df, args.by, "--by").fillna("(missing)").astype(str).to_numpy()
+    compared = (args.base, args.current)
+    design, report = _rake_design(
+        df, design, margins, args, (wave, compared) if args.rake == "each-wave" else None
+    )
     for label in (args.base, args.current):
         if label not in set(wave.tolist()):
             raise InputError(f"wave {label!r} is not in column {args.by!r}")
@@ -494,8 +497,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--min-respondents",
         type=int,
-        default=2,
-        help="an area with fewer respondents gets the synthetic estimate (default 2)",
+        default=MIN_RESPONDENTS,
+        help=f"an area with fewer respondents gets the synthetic estimate (default {MIN_RESPONDENTS})",
     )
     p.add_argument("--format", default="csv", choices=["csv", "json"])
     p.set_defaults(func=cmd_wards)

@@ -12,7 +12,7 @@ the raking the way ``calibrate`` does (see ``analysis/README.md``).
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from .design import Calibration, Design, codes_of, factorize
+from .design import Calibration, Design, factorize
 
 
 class RakingError(ValueError):
@@ -316,9 +316,12 @@ def rake_each_wave(
     tol: float = 1e-10,
     max_iter: int = 1000,
     trim: Trim | None = None,
+    only: Collection[str] | None = None,
 ) -> RakeResult:
     """Rake each wave's respondents to the margins on their own, so every wave stands for the whole
-    population, and keep one calibration for all of them.
+    population, and keep one calibration for all of them. With ``only``, just those waves are raked:
+    the other respondents (whatever their wave, or none) keep their starting weights and, being in
+    no compared wave, add nothing to the variance of a comparison.
 
     The weights are those of :func:`rake` run on each wave alone. The calibration crosses every
     margin variable with the wave, which is the model of R's ``calibrate(design, ~ wave:area +
@@ -326,16 +329,27 @@ def rake_each_wave(
     that spans waves (a change) then accounts for both rakings. Iterations and errors reported are
     the worst wave's.
     """
-    wave_codes, wave_labels = codes_of(wave)
+    labels_of_rows = np.asarray(wave, dtype=object).reshape(-1)
+    if only is None:
+        if pd.isna(labels_of_rows).any():
+            raise RakingError("a respondent has no wave: each wave is raked on its own")
+        only = labels_of_rows.tolist()
+    wave_labels = sorted({str(v) for v in only})
+    index = {label: k for k, label in enumerate(wave_labels)}
+    wave_codes = np.array([index.get(str(v), -1) for v in labels_of_rows], dtype=np.int64)
     n = wave_codes.shape[0]
     d0 = np.asarray(start_weights, dtype=np.float64)
     if d0.shape[0] != n:
         raise RakingError("starting weights and waves differ in length")
-    weights = np.zeros(n)
-    crossed = [np.zeros(n, dtype=np.int64) for _ in variables]
+    weights = d0.copy()
+    # Respondents in no raked wave share a block of their own: their influence on a comparison of
+    # the raked waves is zero, so the block's coefficients are too.
+    crossed = [np.full(n, len(wave_labels) * len(margins[v].categories), dtype=np.int64) for v in variables]
     parts = []
     for k, label in enumerate(wave_labels):
         rows = np.flatnonzero(wave_codes == k)
+        if rows.size == 0:
+            raise RakingError(f"wave {str(label)!r} has no respondents")
         sub = {v: _take(data[v], rows) for v in variables}
         try:
             part = rake(sub, margins, variables, d0[rows], tol=tol, max_iter=max_iter, trim=trim)
@@ -347,7 +361,7 @@ def rake_each_wave(
             codes, kept, _ = _codes_against(sub[v], margins[v])
             full = np.array([margins[v].categories.index(c) for c in kept], dtype=np.int64)
             crossed[j][rows] = k * len(margins[v].categories) + full[codes]
-    n_levels = [len(wave_labels) * len(margins[v].categories) for v in variables]
+    n_levels = [len(wave_labels) * len(margins[v].categories) + 1 for v in variables]
     return RakeResult(
         weights=weights,
         converged=all(p.converged for p in parts),

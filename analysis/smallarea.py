@@ -17,7 +17,9 @@ squared error is Prasad and Rao's second-order approximation with Datta and Lahi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -27,6 +29,9 @@ from .distributions import norm_ppf
 
 MODEL = "model"  # EBLUP: the direct estimate shrunk towards the regression
 SYNTHETIC = "synthetic"  # no usable direct estimate: the regression alone
+# Fewer respondents, or a design variance of 0 (everyone gave the same answer), and an area's direct
+# estimate tells the model nothing it can weigh: the area gets the synthetic estimate.
+MIN_RESPONDENTS = 2
 
 
 class SmallAreaError(ValueError):
@@ -89,7 +94,7 @@ def fay_herriot(
 ) -> FayHerriotFit:
     """Fit the model to the areas with a usable direct estimate (finite, with a positive variance)
     and estimate every area. ``covariates`` is one row per area, without the intercept (added here).
-    ``bounds`` (0, 1 for a proportion) clips the interval ends, never the estimate itself.
+    ``bounds`` (0, 1 for a proportion) clips the estimate and its interval ends to a possible value.
     """
     y = np.asarray(direct, dtype=np.float64).reshape(-1)
     psi = np.asarray(variance, dtype=np.float64).reshape(-1)
@@ -139,8 +144,7 @@ def fay_herriot(
         rmse = float(np.sqrt(mse))
         lo, hi = est - z * rmse, est + z * rmse
         if bounds is not None:
-            lo = min(max(lo, bounds[0]), bounds[1])
-            hi = max(min(hi, bounds[1]), bounds[0])
+            est, lo, hi = (min(max(v, bounds[0]), bounds[1]) for v in (est, lo, hi))
         direct_se = float(np.sqrt(psi[d])) if np.isfinite(psi[d]) and psi[d] >= 0 else float("nan")
         areas.append(
             AreaEstimate(
@@ -162,6 +166,44 @@ def fay_herriot(
     return FayHerriotFit(
         names, beta, np.sqrt(np.diag(q)), float(a), float(np.sqrt(var_a)), truncated, int(fitted.sum()), areas
     )
+
+
+def from_direct(
+    direct: Sequence[DirectEstimate],
+    covariates: ArrayLike,
+    *,
+    labels: list[str],
+    covariate_names: list[str] | None = None,
+    min_respondents: int = MIN_RESPONDENTS,
+    level: float = 0.95,
+    bounds: tuple[float, float] | None = None,
+) -> FayHerriotFit:
+    """The model fitted to a survey's direct estimates by area (``estimate_proportions`` or
+    ``estimate_means`` results, one per area): each is used when it rests on at least
+    ``min_respondents`` respondents and has a positive variance; the other areas get the synthetic
+    estimate."""
+    usable = np.array([d.n >= min_respondents and d.se > 0 for d in direct], dtype=bool)
+    return fay_herriot(
+        np.where(usable, [d.estimate for d in direct], np.nan),
+        np.where(usable, [d.se**2 for d in direct], np.nan),
+        covariates,
+        labels=labels,
+        covariate_names=covariate_names,
+        n=[d.n for d in direct],
+        level=level,
+        bounds=bounds,
+    )
+
+
+class DirectEstimate(Protocol):
+    """What the model needs of a direct estimate: its base, value and standard error."""
+
+    @property
+    def n(self) -> int: ...
+    @property
+    def estimate(self) -> float: ...
+    @property
+    def se(self) -> float: ...
 
 
 def _gls(y: np.ndarray, psi: np.ndarray, x: np.ndarray, a: float) -> tuple[np.ndarray, np.ndarray]:

@@ -114,6 +114,7 @@ def kpi_table(pack: BoardPack) -> pd.DataFrame:
                 "label": line.label,
                 "period": pack.quarter,
                 **_estimate_columns(line.quarter),
+                "statistic": line.measure.statistic,  # also where the quarter has no estimate
                 "change_on_previous_quarter": change.difference if change else None,
                 "change_p_value": change.p_value if change else None,
                 "change_significant": change.significant if change else None,

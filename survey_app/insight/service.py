@@ -280,30 +280,42 @@ def _refresh_in_background(app: Flask, questionnaire: Questionnaire, filters: Fi
 
 def ward_estimates(questionnaire: Questionnaire, measure_id: str, period: str) -> WardEstimates:
     """Direct and model-based ward estimates of a measure for a quarter (or LAST_FOUR), cached like
-    the other figures. WardModelError when the survey or period cannot have them; InsightUnavailable
-    when the responses cannot be weighted."""
+    the other figures, and so is the reason there are none. WardModelError when the survey, its ward
+    figures or the period cannot have them; InsightUnavailable when the responses cannot be weighted."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     margins = margins_in_use(questionnaire)
     key = (questionnaire.id, measure_id, period, data_version(questionnaire.id), margins.checksum)
-    cache: OrderedDict[tuple, WardEstimates] = app.extensions.setdefault("ward_cache", OrderedDict())
+    cache: OrderedDict[tuple, WardEstimates | tuple[str, str]] = app.extensions.setdefault(
+        "ward_cache", OrderedDict()
+    )
     with _lock:
         held = cache.get(key)
+    if isinstance(held, tuple):
+        raise WardModelError(*held)
     if held is not None:
         return held
-    records = [record for _id, record in included_responses(questionnaire.id)]
-    quarters = tuple(sorted({quarter_of(r.submitted_at) for r in records}))
-    chosen = last_four_quarters(quarters) if period == LAST_FOUR else frozenset({period})
     try:
         auxiliary = load_auxiliary(app.config.get("WARD_AUXILIARY_FILE") or None)
-        result = estimate_wards(questionnaire, records, margins.margins, measure_id, chosen, auxiliary)
-    except WardModelError:
-        raise
+        if auxiliary.ward_question(questionnaire) is None:  # before reading a single response
+            raise WardModelError(WardModelError.NO_WARD_QUESTION, "no question whose answers are the wards")
+        records = [record for _id, record in included_responses(questionnaire.id)]
+        quarters = tuple(sorted({quarter_of(r.submitted_at) for r in records}))
+        chosen = last_four_quarters(quarters) if period == LAST_FOUR else frozenset({period})
+        result: WardEstimates | tuple[str, str] = estimate_wards(
+            questionnaire, records, margins.margins, measure_id, chosen, auxiliary
+        )
+    except WardModelError as error:
+        if error.reason == WardModelError.AUXILIARY_FILE:
+            log.error("ward estimates not shown: %s", error)
+        result = (error.reason, str(error))
     except Exception as error:  # the page explains, as every page with figures does
         raise unavailable(error, margins.name) from error
     with _lock:
         cache[key] = result
         while len(cache) > CACHE_SIZE:
             cache.popitem(last=False)
+    if isinstance(result, tuple):
+        raise WardModelError(*result)
     return result
 
 

@@ -333,8 +333,11 @@ def ward_label(questionnaire: Questionnaire, estimates: WardEstimates, ward: str
 
 def ward_spread(estimates: WardEstimates) -> str:
     """How much the wards' true figures differ beyond what the auxiliary variables explain: the
-    square root of the model's area variance, in percentage points."""
-    return _("%(points)s points", points=format_decimal(math.sqrt(estimates.area_variance) * 100, "#,##0.0"))
+    square root of the model's area variance, in percentage points (for an average, in its units)."""
+    spread = math.sqrt(estimates.area_variance)
+    if estimates.statistic == MEAN:
+        return format_decimal(spread, "#,##0.0")
+    return _("%(points)s points", points=format_decimal(spread * 100, "#,##0.0"))
 
 
 def ward_base(row: WardRow, suppress_below: int) -> str:
@@ -345,21 +348,28 @@ def ward_base(row: WardRow, suppress_below: int) -> str:
 
 
 def ward_how(row: WardRow, suppress_below: int) -> str:
-    """How a ward's model-based estimate was made, in words that say nothing a suppressed ward's
-    responses would not."""
-    if row.kind == MODEL and row.shrinkage < 0.005:
-        # The wards differ no more than chance would make them: the estimate is the model's.
-        return _("The model: its own responses add almost nothing")
-    if row.kind == MODEL:
-        return _(
-            "Its own responses and the model: %(share)s from its responses",
-            share=format_percent(row.shrinkage, "#,##0%"),
-        )
+    """How a ward's model-based estimate was made, in words. Under the suppression threshold the
+    words are the same whatever the responses were, and the share the ward's own responses carry
+    is not given: with it and the model's prediction, the suppressed estimate could be worked out."""
     if row.n == 0:
         return _("The model alone: no responses")
     if row.n < suppress_below:
-        return _("The model alone: too few responses to use")
-    return _("The model alone: every response the same")
+        return _("Mostly the model: fewer than %(n)s responses", n=suppress_below)
+    if row.kind != MODEL:
+        return _("The model alone: every response the same")
+    if row.shrinkage < 0.005:
+        # The wards differ no more than chance would make them: the estimate is the model's.
+        return _("The model: its own responses add almost nothing")
+    return _(
+        "Its own responses and the model: %(share)s from its responses",
+        share=format_percent(row.shrinkage, "#,##0%"),
+    )
+
+
+def ward_model_only(row: WardRow, suppress_below: int) -> bool:
+    """Whether the chart marks the ward as estimated by the model alone (never for a ward whose
+    responses are suppressed, which would say something about them)."""
+    return row.kind != MODEL and (row.n == 0 or row.n >= suppress_below)
 
 
 def ward_direct(row: WardRow, statistic: str = PROPORTION) -> str:
@@ -387,7 +397,7 @@ def ward_chart(questionnaire: Questionnaire, estimates: WardEstimates) -> str:
             r.ci_low,
             r.ci_high,
             r.direct,
-            r.kind != MODEL,
+            ward_model_only(r, estimates.suppress_below),
         )
         for r in estimates.ranked
     ]

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from analysis.raking import Margin
-from analysis.smallarea import MODEL, SYNTHETIC, SmallAreaError, fay_herriot
+from analysis.smallarea import MODEL, SYNTHETIC, SmallAreaError, from_direct
 
 from ..questionnaire.model import DONT_KNOW, PREFER_NOT_TO_SAY, Question, Questionnaire
 from .kpis import (
@@ -35,7 +35,6 @@ from .kpis import (
 
 DEFAULT_AUXILIARY_PATH = Path(__file__).resolve().parents[2] / "data" / "ward_auxiliary.csv"
 COVARIATES = ("under_16_share", "adult_growth")
-MIN_RESPONDENTS = 2  # fewer, and a ward's direct estimate has no variance to speak of
 
 __all__ = [
     "MODEL",
@@ -54,6 +53,7 @@ class WardModelError(InsightError):
 
     NO_WARD_QUESTION = "no_ward_question"
     TOO_FEW_WARDS = "too_few_wards"
+    AUXILIARY_FILE = "auxiliary_file"
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail)
@@ -86,17 +86,21 @@ def load_auxiliary(path: str | Path | None = None, covariates: Sequence[str] = C
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InsightError(f"cannot read the ward auxiliary file: {exc}") from exc
+        raise _unusable(f"cannot read the ward auxiliary file: {exc}") from exc
     codes = tuple(r.get("ward") or "" for r in rows)
     if not rows or "" in codes or len(set(codes)) != len(codes):
-        raise InsightError("the ward auxiliary file needs one row per ward, each with a ward code")
+        raise _unusable("the ward auxiliary file needs one row per ward, each with a ward code")
     try:
         values = np.array([[float(r[c]) for c in covariates] for r in rows], dtype=np.float64)
     except (KeyError, TypeError, ValueError) as exc:
-        raise InsightError(f"the ward auxiliary file needs a number in {', '.join(covariates)}") from exc
+        raise _unusable(f"the ward auxiliary file needs a number in {', '.join(covariates)}") from exc
     if not np.isfinite(values).all():
-        raise InsightError(f"the ward auxiliary file needs a number in {', '.join(covariates)}")
+        raise _unusable(f"the ward auxiliary file needs a number in {', '.join(covariates)}")
     return Auxiliary(codes, tuple(covariates), values)
+
+
+def _unusable(detail: str) -> WardModelError:
+    return WardModelError(WardModelError.AUXILIARY_FILE, detail)
 
 
 @dataclass(frozen=True)
@@ -122,9 +126,6 @@ class WardEstimates:
     rows: tuple[WardRow, ...]  # in the auxiliary file's order
     area_variance: float
     truncated: bool
-    covariates: tuple[str, ...]
-    beta: tuple[float, ...]  # intercept first
-    beta_se: tuple[float, ...]
     n: int  # answers in the period, every ward (and none) together
     suppress_below: int
     level: float
@@ -148,7 +149,7 @@ def estimate_wards(
 ) -> WardEstimates:
     """Direct and model-based estimates of the measure in every ward, for answers in ``quarters``.
 
-    Raises InsightError when the questionnaire has no ward question or the model cannot be fitted
+    Raises WardModelError when the questionnaire has no ward question or the model cannot be fitted
     (too few wards with answers).
     """
     question = auxiliary.ward_question(questionnaire)
@@ -162,15 +163,12 @@ def estimate_wards(
     ward = np.array([index.get(str(r.answers.get(question.id)), -1) for r in records], dtype=np.int64)
     codes = np.where(in_period, ward, -1)
     direct = estimator(measure, level)(design, y, codes, list(auxiliary.codes))
-    usable = np.array([d.n >= MIN_RESPONDENTS and d.se > 0 for d in direct])
     try:
-        fit = fay_herriot(
-            np.where(usable, [d.estimate for d in direct], np.nan),
-            np.where(usable, [d.se**2 for d in direct], np.nan),
+        fit = from_direct(
+            direct,
             auxiliary.values,
             labels=list(auxiliary.codes),
             covariate_names=list(auxiliary.covariates),
-            n=[d.n for d in direct],
             level=level,
             bounds=None if measure.is_mean else (0.0, 1.0),
         )
@@ -202,9 +200,6 @@ def estimate_wards(
         rows=tuple(rows),
         area_variance=fit.area_variance,
         truncated=fit.truncated,
-        covariates=tuple(fit.covariates),
-        beta=tuple(float(b) for b in fit.beta),
-        beta_se=tuple(float(b) for b in fit.beta_se),
         n=int(answered.sum()),
         suppress_below=suppress_below,
         level=level,

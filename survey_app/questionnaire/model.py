@@ -13,7 +13,6 @@ from typing import Any
 DONT_KNOW = "dont_know"
 # What a KPI measure estimates: the share giving one of its positive answers, or the mean of a number.
 PROPORTION, MEAN = "proportion", "mean"
-MEASURE_STATISTICS = (PROPORTION, MEAN)
 # The question types whose answers are numbers a mean can be taken of.
 NUMERIC_TYPES = ("number", "decimal")
 PREFER_NOT_TO_SAY = "prefer_not_to_say"

@@ -114,12 +114,17 @@ def test_too_few_areas_or_collinear_covariates_are_refused():
         fay_herriot([0.5, 0.6, 0.7, 0.4], [0.01] * 4, [[1.0], [np.nan], [3.0], [4.0]])
 
 
-def test_bounds_clip_the_interval_never_the_estimate(fh):
+def test_bounds_keep_a_proportion_and_its_interval_possible(fh):
     df = pd.read_csv(DATA / fh["areas"]["data"])
     shifted = df["direct"] + 0.99 - df["direct"].max()  # near 1, so some intervals cross it
     fit = fay_herriot(shifted, df["variance"], df[["x1", "x2"]].to_numpy(), bounds=(0.0, 1.0))
-    assert all(0 <= a.ci_low <= a.ci_high <= 1 for a in fit.areas)
+    assert all(0 <= a.ci_low <= a.estimate <= a.ci_high <= 1 for a in fit.areas)
     assert any(a.ci_high == 1.0 for a in fit.areas)
+    # A rare outcome whose regression predicts below 0 for an area without answers: 0, not -2%.
+    rare = fay_herriot(
+        [0.01, 0.02, 0.0101, 0.03, np.nan], [1e-4] * 4 + [np.nan], [[3], [2], [2.5], [1], [9]], bounds=(0, 1)
+    )
+    assert rare.areas[-1].synthetic < 0 and rare.areas[-1].estimate == 0 == rare.areas[-1].ci_low
 
 
 def test_codes_of_keeps_ward_order_independent_of_the_data():
@@ -194,5 +199,9 @@ def test_the_command_line_refuses_areas_it_cannot_place(capsys, tmp_path):
     assert code == 2 and "one row per area" in err
     code, _, err = _wards_cli(capsys, "--covariates", "under_16_share,nothing")
     assert code == 2 and "'nothing'" in err
+    code, _, err = _wards_cli(capsys, "--statistic", "mean", "--level", "1.5")
+    assert code == 2 and "level must be between 0 and 1" in err
+    code, _, err = _wards_cli(capsys, "--method", "beta")
+    assert code == 2 and "--method" in err
     code, _, err = _wards_cli(capsys, "--min-respondents", "500")
     assert code == 2 and "usable direct estimate" in err and len(err.strip().splitlines()) == 1

@@ -113,12 +113,20 @@ def test_the_ward_page_ranks_model_based_estimates_beside_the_survey_ones(seeded
             assert cells[1] == "Fewer than 30" and cells[2] == "Suppressed"
         else:
             assert cells[1] == f"{row.n:,}" and cells[2].startswith(f"{row.direct * 100:.1f}% (")
-        if row.kind == "model" and row.shrinkage >= 0.005:
+        if row.n < 30:
+            # Nothing on the page lets a suppressed ward's own estimate be worked out: not the share
+            # its responses carry, nor whether the model used them at all.
+            assert cells[4] == (
+                "The model alone: no responses" if row.n == 0 else "Mostly the model: fewer than 30 responses"
+            )
+            assert "%" not in cells[4]
+        elif row.kind == "model" and row.shrinkage >= 0.005:
             assert f"{row.shrinkage:.0%} from its responses" in cells[4]
         elif row.kind == "model":
             assert cells[4] == "The model: its own responses add almost nothing"
         else:
-            assert "model alone" in cells[4]
+            assert cells[4] == "The model alone: every response the same"
+        assert tr.find(attrs={"data-estimate": True})["data-estimate"] == f"{row.estimate:.3f}"
     assert page.soup.find(id="spread") or page.soup.find(id="no-spread")
     chart = analyst.get(page.soup.find("img", class_="app-chart")["src"])
     assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
@@ -132,6 +140,16 @@ def test_the_ward_page_says_when_there_is_nothing_to_show(app, analyst_without_r
     page = get(analyst_without_responses, f"{DASHBOARD}/wards")
     assert page.status == 200 and page.soup.find(id="no-responses")
     assert analyst_without_responses.get(f"{DASHBOARD}/wards/chart.svg").status_code == 404
+
+
+def test_a_ward_figures_file_that_cannot_be_used_is_named_not_blamed_on_the_margins(seeded, analyst, tmp_path):
+    bad = tmp_path / "wards.csv"
+    bad.write_text("ward,under_16_share,adult_growth\naltrincham,0.2,lots\n", encoding="utf-8")
+    seeded.config["WARD_AUXILIARY_FILE"] = str(bad)
+    page = get(analyst, f"{DASHBOARD}/wards")
+    assert page.status == 200 and page.soup.find(id="no-ward-figures")
+    assert "WARD_AUXILIARY_FILE" in page.text() and "margins" not in page.text().lower()
+    assert analyst.get(f"{DASHBOARD}/wards/chart.svg").status_code == 404
 
 
 @pytest.fixture
