@@ -90,6 +90,8 @@ def _answers(df: pd.DataFrame, name: str) -> np.ndarray:
     y = _numeric(df, name, "outcome")
     if np.isinf(y).any():
         raise InputError(f"outcome column {name!r} has an infinite value")
+    if (np.abs(y[~np.isnan(y)]) > 1e100).any():
+        raise InputError(f"outcome column {name!r} has a value too large to average (over 1e100)")
     return y
 
 

@@ -52,6 +52,9 @@ def check_values(values: ArrayLike) -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64)
     if np.isinf(arr).any():
         raise OutcomeError("a numeric answer is infinite")
+    # Squares of larger numbers overflow in the variance; no survey answer comes near this.
+    if (np.abs(arr[~np.isnan(arr)]) > 1e100).any():
+        raise OutcomeError("a numeric answer is too large to average (over 1e100)")
     return arr
 
 

@@ -272,7 +272,14 @@ def served_by_the_service(body: str) -> bool:
 
 # Routes that draw something costly for every request and read their parameters through the same
 # code as a cheap sibling, which is sent every query string: here a sample, and each parameter alone.
-SAMPLED = {"insight.board_pack_pdf": "insight.board_pack", "kpis.board_paper_pdf": "kpis.board_paper"}
+SAMPLED = {
+    "insight.board_pack_pdf": "insight.board_pack",
+    "insight.chart": "insight.dashboard",
+    "insight.ward_chart": "insight.wards",
+    "kpis.board_paper_pdf": "kpis.board_paper",
+    "kpis.board_paper_csv": "kpis.board_paper",
+    "kpis.board_paper_xlsx": "kpis.board_paper",
+}
 
 
 @pytest.mark.parametrize("endpoint", get_routes())

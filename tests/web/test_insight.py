@@ -142,7 +142,7 @@ def test_the_ward_page_says_when_there_is_nothing_to_show(app, analyst_without_r
     assert analyst_without_responses.get(f"{DASHBOARD}/wards/chart.svg").status_code == 404
 
 
-def test_a_ward_figures_file_that_cannot_be_used_is_named_not_blamed_on_the_margins(seeded, analyst, tmp_path):
+def test_an_unusable_ward_figures_file_is_named_not_blamed_on_the_margins(seeded, analyst, tmp_path):
     bad = tmp_path / "wards.csv"
     bad.write_text("ward,under_16_share,adult_growth\naltrincham,0.2,lots\n", encoding="utf-8")
     seeded.config["WARD_AUXILIARY_FILE"] = str(bad)
