@@ -19,7 +19,7 @@ import pandas as pd
 from .change import above_target, compare_waves
 from .design import LONELY_PSU_OPTIONS, Design, DesignError, codes_of
 from .intervals import METHODS, MethodError
-from .means import STATISTICS, estimate_means
+from .means import STATISTICS, check_values, estimate_means
 from .proportions import OutcomeError, estimate_proportions
 from .raking import RakingError, Trim, rake, rake_each_wave, raked_design, read_margins
 from .reading import InputError, read_table
@@ -87,12 +87,10 @@ def _outcome(df: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _answers(df: pd.DataFrame, name: str) -> np.ndarray:
-    y = _numeric(df, name, "outcome")
-    if np.isinf(y).any():
-        raise InputError(f"outcome column {name!r} has an infinite value")
-    if (np.abs(y[~np.isnan(y)]) > 1e100).any():
-        raise InputError(f"outcome column {name!r} has a value too large to average (over 1e100)")
-    return y
+    try:
+        return check_values(_numeric(df, name, "outcome"))
+    except OutcomeError as exc:
+        raise InputError(f"outcome column {name!r}: {exc}") from exc
 
 
 def _split(text: str | None) -> list[str]:
@@ -237,8 +235,6 @@ def _estimator(args: argparse.Namespace) -> Estimator:
             "--method chooses a proportion's interval; a mean or total has a t interval on the "
             "design's degrees of freedom"
         )
-    if not 0 < args.level < 1:
-        raise InputError(f"level must be between 0 and 1, got {args.level}")
     return partial(estimate_means, statistic=args.statistic, level=args.level, missing=args.missing)
 
 
@@ -283,8 +279,6 @@ def cmd_wards(args: argparse.Namespace) -> int:
         raise InputError(
             "--method chooses a proportion's interval; ward estimates have intervals from the model"
         )
-    if not 0 < args.level < 1:
-        raise InputError(f"level must be between 0 and 1, got {args.level}")
     covariates = _split(args.covariates)
     aux = read_table(args.auxiliary, text=[args.area], numeric=covariates)
     areas = _column(aux, args.area, "--area (in the auxiliary file)")

@@ -39,6 +39,10 @@ class MethodError(ValueError):
 def check_method(method: str, level: float) -> None:
     if method not in METHODS:
         raise MethodError(f"unknown interval method {method!r}; choose one of {', '.join(METHODS)}")
+    check_level(level)
+
+
+def check_level(level: float) -> None:
     if not 0 < level < 1:
         raise MethodError(f"level must be between 0 and 1, got {level}")
 

@@ -13,38 +13,25 @@ same gives ``se = 0`` and an interval of that one value; ``df <= 0`` gives a NaN
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .design import Design
 from .distributions import t_ppf
-from .proportions import OutcomeError, domain_codes, drop_missing
+from .intervals import check_level
+from .proportions import DomainEstimate, OutcomeError, domain_codes, drop_missing
 
 STATISTICS = ("mean", "total")
 
 
 @dataclass(frozen=True)
-class MeanEstimate:
-    """One domain's weighted mean or total and everything reported with it."""
+class MeanEstimate(DomainEstimate):
+    """One domain's weighted mean or total, with its t interval."""
 
-    domain: str
-    n: int  # unweighted base: respondents in the domain with an answer
-    weighted_total: float  # sum of weights of those respondents
-    estimate: float
-    se: float
-    ci_low: float
-    ci_high: float
-    df: int
-    deff: float  # R's default: against simple random sampling without replacement
-    deff_replace: float  # R's deff = "replace"
-    n_eff: float  # Kish: (sum w)^2 / sum w^2
     statistic: str
     level: float
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def check_values(values: ArrayLike) -> np.ndarray:
@@ -75,8 +62,7 @@ def estimate_means(
     """
     if statistic not in STATISTICS:
         raise ValueError(f"statistic must be one of {', '.join(STATISTICS)}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level}")
+    check_level(level)
     y = check_values(values)
     if y.shape[0] != design.n:
         raise ValueError("values and design differ in length")

@@ -42,8 +42,8 @@ class OutcomeError(ValueError):
 
 
 @dataclass(frozen=True)
-class ProportionEstimate:
-    """One domain's weighted proportion and everything reported with it."""
+class DomainEstimate:
+    """One domain's weighted estimate and everything reported with it, whatever the statistic."""
 
     domain: str
     n: int  # unweighted base: respondents in the domain with an outcome
@@ -56,11 +56,17 @@ class ProportionEstimate:
     deff: float  # R's default: against simple random sampling without replacement
     deff_replace: float  # R's deff = "replace"
     n_eff: float  # Kish: (sum w)^2 / sum w^2
-    method: str
-    level: float
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ProportionEstimate(DomainEstimate):
+    """One domain's weighted proportion, with the interval method it was given."""
+
+    method: str
+    level: float
 
 
 def check_outcome(y: ArrayLike) -> np.ndarray:

@@ -336,7 +336,7 @@ def rake_each_wave(
         only = labels_of_rows.tolist()
     wave_labels = sorted({str(v) for v in only})
     index = {label: k for k, label in enumerate(wave_labels)}
-    wave_codes = np.array([index.get(str(v), -1) for v in labels_of_rows], dtype=np.int64)
+    wave_codes = pd.Series(labels_of_rows).astype(str).map(index).fillna(-1).to_numpy(dtype=np.int64)
     n = wave_codes.shape[0]
     d0 = np.asarray(start_weights, dtype=np.float64)
     if d0.shape[0] != n:

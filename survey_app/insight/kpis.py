@@ -52,8 +52,8 @@ import numpy as np
 
 from analysis.change import compare_waves
 from analysis.design import Design, codes_of
-from analysis.means import MeanEstimate, estimate_means
-from analysis.proportions import ProportionEstimate, estimate_proportions
+from analysis.means import estimate_means
+from analysis.proportions import DomainEstimate, estimate_proportions
 from analysis.raking import Margin, RakingError, rake, raked_design, read_margins
 
 from ..questionnaire.model import (
@@ -383,7 +383,7 @@ def _clean(x: float) -> float | None:
 def _to_kpi(
     measure_id: str,
     breakdown: str,
-    est: ProportionEstimate | MeanEstimate,
+    est: DomainEstimate,
     suppress_below: int,
     statistic: str = PROPORTION,
 ) -> KpiEstimate:
