@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ import pandas as pd
 
 from ..questionnaire import Question, Questionnaire
 from ..spreadsheets import neutralise
-from .kpis import LOCAL_TIME, ResponseRecord, WeightingSummary, measure_values, quarter_of
+from .kpis import LOCAL_TIME, ResponseRecord, WeightingSummary, number_of, quarter_of
 
 
 def weighting_column(variable: str) -> str:
@@ -98,8 +97,8 @@ def build_export(
         for q, measure in questionnaire.measures:
             answer = record.answers.get(q.id)
             if measure.is_mean:
-                value = measure_values([record], q.id, measure)[0]
-                row[outcome_column(measure.id)] = "" if math.isnan(value) else value
+                value = number_of(answer)
+                row[outcome_column(measure.id)] = "" if value is None else value
             elif not isinstance(answer, str) or not answer or answer in measure.excluded_from_base:
                 row[outcome_column(measure.id)] = ""
             else:
@@ -136,14 +135,18 @@ def build_export(
 def estimate_command(questionnaire: Questionnaire, variables: Sequence[str]) -> str:
     """The command line that gives the dashboard's figures for the first measure from the exported
     data: raked on `variables` (none: not weighted), by the area question when there is one."""
-    first = questionnaire.measures[0][1].id if questionnaire.measures else "<measure>"
-    words = ["python -m analysis estimate responses.csv", f"--outcome {outcome_column(first)}"]
-    if questionnaire.measures and questionnaire.measures[0][1].is_mean:
+    first = questionnaire.measures[0][1] if questionnaire.measures else None
+    mean = first is not None and first.is_mean
+    words = [
+        "python -m analysis estimate responses.csv",
+        f"--outcome {outcome_column(first.id if first else '<measure>')}",
+    ]
+    if mean:
         words.append("--statistic mean")
     words.append("--weight design_weight")
     if variables:
         words.append("--margins margins_used.csv --vars " + ",".join(weighting_column(v) for v in variables))
-    if not (questionnaire.measures and questionnaire.measures[0][1].is_mean):
+    if not mean:
         words.append("--method logit")
     area = questionnaire.area_question
     if area is not None:

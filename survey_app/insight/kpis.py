@@ -355,18 +355,19 @@ def measure_values(records: Sequence[ResponseRecord], question_id: str, measure:
     NaN where it has none."""
     if not measure.is_mean:
         return outcome(records, question_id, set(measure.positive), set(measure.excluded_from_base))
-    y = np.full(len(records), np.nan)
-    for i, r in enumerate(records):
-        answer = r.answers.get(question_id)
-        if isinstance(answer, bool):
-            continue
-        try:
-            value = float(answer) if isinstance(answer, int | float | str) else math.nan
-        except ValueError:
-            continue
-        if math.isfinite(value):
-            y[i] = value
-    return y
+    numbers = (number_of(r.answers.get(question_id)) for r in records)
+    return np.array([math.nan if v is None else v for v in numbers], dtype=np.float64)
+
+
+def number_of(answer: Any) -> float | None:
+    """A number question's stored answer as a finite number, or None (not answered, or not one)."""
+    if isinstance(answer, bool) or not isinstance(answer, int | float | str):
+        return None
+    try:
+        value = float(answer)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def estimator(measure: Measure, level: float) -> Callable[..., list]:
